@@ -1,0 +1,63 @@
+"""The one exception type a user's mistake raises, with located problems.
+
+Every error an analyst can cause by editing an instance folder (a missing file, a
+typo in a column name, a dangling reference, a negative export value, ...) is
+collected as a :class:`Problem` that names the file, the row as a spreadsheet shows
+it (the header is row 1) and the column. The loader gathers all problems in one
+pass and raises a single :class:`InstanceError` carrying them, so a person can fix
+every mistake at once and a notebook can show them as a table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an instance folder.
+
+    ``row`` is the spreadsheet row (1 is the header, 2 the first data row) or
+    ``None`` when the problem concerns the whole file; ``column`` is the column
+    name, or a dotted TOML key for ``instance.toml``, or ``None``.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class InstanceError(Exception):
+    """An instance folder (or a strategy request on it) the advisor cannot use.
+
+    ``problems`` holds every located :class:`Problem` found; ``str(error)`` lists
+    them one per line.
+    """
+
+    def __init__(self, problems: list[Problem] | Problem, title: str = "invalid instance"):
+        self.problems: tuple[Problem, ...] = (
+            (problems,) if isinstance(problems, Problem) else tuple(problems)
+        )
+        self.title = title
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        n = len(self.problems)
+        head = f"{self.title}: {n} problem{'s' if n != 1 else ''}"
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+
+    def to_records(self) -> list[dict[str, object]]:
+        """The problems as JSON-ready dicts (file, row, column, message)."""
+        return [
+            {"file": p.file, "row": p.row, "column": p.column, "message": p.message}
+            for p in self.problems
+        ]

@@ -1,0 +1,242 @@
+"""The validated, immutable description of one negotiation.
+
+An :class:`Instance` is what :func:`advisor.load_instance` returns and what every
+later stage (economics, model, solver, report) reads. It holds the parties, the
+markets home exports to, the sectors at stake with the counterpart, the request
+tiers home may ask for, the offers it may give, the offers' effects on other
+markets, the treaty conditions that link them, the scenarios of the counterpart's
+threat, and the settings of the model and the ranking. All money is in the
+instance's currency unit (US$ million for the shipped instances); tariffs and
+shares are fractions (0.19 is 19%).
+
+Nothing here validates: the loader does, at the door. Objects are frozen, and
+mappings are read-only views, so a stage cannot change what another stage reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+CONDITION_KINDS = ("requires", "requires_one_of", "excludes", "at_most", "at_least")
+OBJECTIVES = ("expected", "worst_case", "regret")
+DISTINCT_ON = ("all", "offers", "sectors")
+
+
+def frozen_mapping(values: Mapping[str, float] | None = None) -> Mapping[str, float]:
+    """A read-only copy of ``values`` (empty when None)."""
+    return MappingProxyType(dict(values or {}))
+
+
+@dataclass(frozen=True)
+class Market:
+    """A destination of home's exports, with its baseline exports (currency unit)."""
+
+    market: str
+    name: str
+    exports: float
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Sector:
+    """A product group exported to the counterpart.
+
+    ``exports`` is the baseline value exported to the counterpart at
+    ``current_tariff``; ``threat_tariff`` is the rate it faces without a deal;
+    ``elasticity`` is the counterpart's import elasticity (sigma) for home's supply;
+    ``sensitivity`` weighs the counterpart's forgone tariff revenue (its political
+    cost of granting a concession in this sector).
+    """
+
+    sector: str
+    name: str
+    hs_codes: str
+    exports: float
+    current_tariff: float
+    threat_tariff: float
+    elasticity: float
+    sensitivity: float = 1.0
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RequestTier:
+    """Something home may ask for: sector ``sector`` at tariff ``tariff``.
+
+    ``acceptance`` is the analyst's probability that the counterpart grants it;
+    ``counterpart_cost`` states the counterpart's cost directly (None: computed
+    from forgone tariff revenue, see :mod:`advisor.economics`).
+    """
+
+    request: str
+    sector: str
+    tier: str
+    tariff: float
+    acceptance: float = 1.0
+    counterpart_cost: float | None = None
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Something home may give: its value to the counterpart and its domestic cost."""
+
+    offer: str
+    name: str
+    category: str
+    counterpart_value: float
+    domestic_cost: float
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class OfferEffect:
+    """The change in home's exports to ``market`` if ``offer`` is made (signed)."""
+
+    offer: str
+    market: str
+    export_change: float
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A treaty rule linking decisions.
+
+    ``members`` are request, offer or sector ids (a sector id stands for "any tier
+    of that sector is requested"). For ``requires``, ``requires_one_of`` and
+    ``excludes`` the first member is the subject and the rest its objects; for
+    ``at_most`` and ``at_least`` all members form the group and ``count`` is k.
+    """
+
+    condition: str
+    kind: str
+    members: tuple[str, ...]
+    count: int | None = None
+    description: str = ""
+    note: str = ""
+    source: str = ""
+
+    @property
+    def subject(self) -> str:
+        return self.members[0]
+
+    @property
+    def objects(self) -> tuple[str, ...]:
+        return self.members[1:]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One possible future: a probability and per-sector overrides.
+
+    Overrides map sector ids to the sector's threat tariff, current tariff or
+    elasticity in this scenario; a sector not named keeps its ``sectors.csv`` value.
+    """
+
+    name: str
+    probability: float
+    description: str = ""
+    threat_tariff: Mapping[str, float] = field(default_factory=frozen_mapping)
+    current_tariff: Mapping[str, float] = field(default_factory=frozen_mapping)
+    elasticity: Mapping[str, float] = field(default_factory=frozen_mapping)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Defaults for the ranked strategy list (the CLI and API may override)."""
+
+    top: int = 5
+    min_difference: int = 1
+    mip_gap: float = 0.0
+    time_limit: float | None = None
+    distinct_on: str = "all"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A whole negotiation, validated. See ``instances/README.md`` for the format."""
+
+    name: str
+    description: str
+    home: str
+    counterpart: str
+    currency: str
+    unit: str
+    offer_cost_weight: float
+    reciprocity_ratio: float
+    domestic_budget: float | None
+    counterpart_cost_weight: float
+    objective: str
+    market_share_caps: Mapping[str, float]
+    market_share_floors: Mapping[str, float]
+    ranking: Ranking
+    markets: tuple[Market, ...]
+    sectors: tuple[Sector, ...]
+    requests: tuple[RequestTier, ...]
+    offers: tuple[Offer, ...]
+    offer_effects: tuple[OfferEffect, ...]
+    conditions: tuple[Condition, ...]
+    scenarios: tuple[Scenario, ...]
+    sources: tuple[str, ...] = ()
+    path: str = ""
+
+    @cached_property
+    def sector_by_id(self) -> Mapping[str, Sector]:
+        return MappingProxyType({s.sector: s for s in self.sectors})
+
+    @cached_property
+    def request_by_id(self) -> Mapping[str, RequestTier]:
+        return MappingProxyType({r.request: r for r in self.requests})
+
+    @cached_property
+    def offer_by_id(self) -> Mapping[str, Offer]:
+        return MappingProxyType({o.offer: o for o in self.offers})
+
+    @cached_property
+    def market_by_id(self) -> Mapping[str, Market]:
+        return MappingProxyType({m.market: m for m in self.markets})
+
+    @property
+    def money(self) -> str:
+        """The money label used in reports, e.g. ``USD million``."""
+        return f"{self.currency} {self.unit}".strip()
+
+    def decision_ids(self) -> tuple[str, ...]:
+        """Every decision in model order: request ids, then offer ids."""
+        return tuple(r.request for r in self.requests) + tuple(o.offer for o in self.offers)
+
+    def __str__(self) -> str:
+        exports_cp = sum(s.exports for s in self.sectors)
+        lines = [
+            f"{self.name}",
+            f"  {self.home} negotiating with {self.counterpart}; money in {self.money}",
+            f"  {len(self.sectors)} sectors ({exports_cp:,.0f} exported to "
+            f"{self.counterpart}), {len(self.requests)} request tiers, "
+            f"{len(self.offers)} offers, {len(self.conditions)} conditions",
+            f"  {len(self.markets)} markets: " + ", ".join(m.market for m in self.markets),
+            f"  {len(self.scenarios)} scenario(s): "
+            + ", ".join(f"{s.name} ({s.probability:.0%})" for s in self.scenarios),
+            f"  objective {self.objective}; offer cost weight {self.offer_cost_weight:g}; "
+            f"reciprocity ratio {self.reciprocity_ratio:g}; budget "
+            + ("none" if self.domestic_budget is None else f"{self.domestic_budget:,.0f}"),
+        ]
+        if self.market_share_caps:
+            lines.append(
+                "  market-share caps: "
+                + ", ".join(f"{m} {v:.1%}" for m, v in self.market_share_caps.items())
+            )
+        if self.market_share_floors:
+            lines.append(
+                "  market-share floors: "
+                + ", ".join(f"{m} {v:.1%}" for m, v in self.market_share_floors.items())
+            )
+        return "\n".join(lines)

@@ -1,0 +1,635 @@
+"""Reading and validating an instance folder into an :class:`~advisor.instance.Instance`.
+
+This is the door: every later stage trusts what comes through it. The loader reads
+``instance.toml`` and the six CSV tables, parses every cell, then checks what spans
+rows and files (duplicate ids, dangling references, condition shapes, scenario
+probabilities, market caps). It collects every problem it finds in one pass and
+raises one :class:`~advisor.errors.InstanceError` listing them all, each located by
+file, spreadsheet row and column. The format is documented in ``instances/README.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from advisor.cells import (
+    CellError,
+    parse_count,
+    parse_fraction,
+    parse_id,
+    parse_id_list,
+    parse_nonnegative,
+    parse_number,
+    parse_positive,
+    parse_tariff,
+)
+from advisor.errors import InstanceError, Problem
+from advisor.instance import (
+    CONDITION_KINDS,
+    DISTINCT_ON,
+    OBJECTIVES,
+    Condition,
+    Instance,
+    Market,
+    Offer,
+    OfferEffect,
+    Ranking,
+    RequestTier,
+    Scenario,
+    Sector,
+    frozen_mapping,
+)
+from advisor.tables import Column, Row, TableSpec, read_table
+
+TOML_FILE = "instance.toml"
+
+
+def _kind(text: str) -> str:
+    kind = text.strip().lower()
+    if kind not in CONDITION_KINDS:
+        raise CellError(f"expected one of {', '.join(CONDITION_KINDS)}, found '{text}'")
+    return kind
+
+
+MARKETS = TableSpec(
+    "markets.csv",
+    key="market",
+    columns=(Column("market", parse_id), Column("name"), Column("exports", parse_nonnegative)),
+)
+SECTORS = TableSpec(
+    "sectors.csv",
+    key="sector",
+    columns=(
+        Column("sector", parse_id),
+        Column("name"),
+        Column("hs_codes", None, ""),
+        Column("exports", parse_positive),
+        Column("current_tariff", parse_tariff),
+        Column("threat_tariff", parse_tariff),
+        Column("elasticity", parse_positive),
+        Column("sensitivity", parse_nonnegative, 1.0),
+    ),
+)
+REQUESTS = TableSpec(
+    "requests.csv",
+    key="request",
+    columns=(
+        Column("request", parse_id),
+        Column("sector", parse_id),
+        Column("tier"),
+        Column("tariff", parse_tariff),
+        Column("acceptance", parse_fraction, 1.0),
+        Column("counterpart_cost", parse_number, None),
+    ),
+)
+OFFERS = TableSpec(
+    "offers.csv",
+    key="offer",
+    columns=(
+        Column("offer", parse_id),
+        Column("name"),
+        Column("category", None, ""),
+        Column("counterpart_value", parse_nonnegative),
+        Column("domestic_cost", parse_nonnegative),
+    ),
+)
+OFFER_EFFECTS = TableSpec(
+    "offer_effects.csv",
+    may_be_empty=True,
+    columns=(
+        Column("offer", parse_id),
+        Column("market", parse_id),
+        Column("export_change", parse_number),
+    ),
+)
+CONDITIONS = TableSpec(
+    "conditions.csv",
+    key="condition",
+    may_be_empty=True,
+    columns=(
+        Column("condition", parse_id),
+        Column("kind", _kind),
+        Column("members", parse_id_list),
+        Column("count", parse_count, None),
+        Column("description", None, ""),
+    ),
+)
+TABLES = (MARKETS, SECTORS, REQUESTS, OFFERS, OFFER_EFFECTS, CONDITIONS)
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read, validate and return the instance in folder ``path``.
+
+    Raises :class:`InstanceError` listing every located problem when the folder
+    is not a valid instance; never anything else for a user's mistake.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        what = "is a file, expected a folder" if folder.exists() else "no such folder"
+        raise InstanceError(Problem(str(folder), None, None, what))
+    problems: list[Problem] = []
+    settings = _read_toml(folder, problems)
+    tables = {spec.file: read_table(folder, spec, problems) for spec in TABLES}
+    if any(rows is None for rows in tables.values()) or settings is None:
+        raise InstanceError(problems)
+    instance = _assemble(folder, settings, tables, problems)  # type: ignore[arg-type]
+    if problems:
+        raise InstanceError(problems)
+    return instance
+
+
+# --------------------------------------------------------------------- instance.toml
+
+
+class _TomlReader:
+    """Typed access to ``instance.toml`` that records located problems."""
+
+    def __init__(self, data: dict[str, Any], problems: list[Problem]) -> None:
+        self.data = data
+        self.problems = problems
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(Problem(TOML_FILE, None, key, message))
+
+    def check_keys(self, table: dict[str, Any], allowed: Iterable[str], prefix: str) -> None:
+        allowed = tuple(allowed)
+        for key in table:
+            if key not in allowed:
+                self.problem(prefix + key, f"unknown key; expected one of: {', '.join(allowed)}")
+
+    def value(
+        self,
+        table: dict[str, Any],
+        key: str,
+        prefix: str,
+        parse: Callable[[Any], Any],
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
+        if key not in table:
+            if required:
+                self.problem(prefix + key, "a value is required")
+            return default
+        raw = table[key]
+        try:
+            return parse(raw)
+        except CellError as exc:
+            self.problem(prefix + key, str(exc))
+            return default
+
+    def table(self, key: str) -> dict[str, Any]:
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            self.problem(key, "expected a table, e.g. [" + key + "]")
+            return {}
+        return value
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise CellError(f"expected text in quotes, found {raw!r}")
+    return raw.strip()
+
+
+def _nonempty_text(raw: Any) -> str:
+    text = _text(raw)
+    if not text:
+        raise CellError("expected non-empty text")
+    return text
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        text = _text(raw)
+        if text not in options:
+            raise CellError(f"expected one of {', '.join(options)}, found '{text}'")
+        return text
+
+    return parse
+
+
+def _whole(minimum: int) -> Callable[[Any], int]:
+    def parse(raw: Any) -> int:
+        value = parse_count(raw)
+        if value < minimum:
+            raise CellError(f"expected a whole number >= {minimum}, found {raw}")
+        return value
+
+    return parse
+
+
+def _read_toml(folder: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    path = folder / TOML_FILE
+    if not path.is_file():
+        problems.append(Problem(TOML_FILE, None, None, f"file not found in {folder}"))
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.append(Problem(TOML_FILE, None, None, "not UTF-8 text"))
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        problems.append(
+            Problem(
+                TOML_FILE, int(match.group(1)) if match else None, None, f"not valid TOML: {exc}"
+            )
+        )
+        return None
+    return data
+
+
+TOP_KEYS = (
+    "name",
+    "description",
+    "home",
+    "counterpart",
+    "currency",
+    "unit",
+    "sources",
+    "model",
+    "market_share_caps",
+    "market_share_floors",
+    "ranking",
+    "scenarios",
+)
+MODEL_KEYS = (
+    "offer_cost_weight",
+    "reciprocity_ratio",
+    "domestic_budget",
+    "counterpart_cost_weight",
+    "objective",
+)
+RANKING_KEYS = ("top", "min_difference", "mip_gap", "time_limit", "distinct_on")
+SCENARIO_KEYS = (
+    "name",
+    "probability",
+    "description",
+    "threat_tariff",
+    "current_tariff",
+    "elasticity",
+)
+
+
+def _parse_settings(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    toml = _TomlReader(data, problems)
+    toml.check_keys(data, TOP_KEYS, "")
+    out: dict[str, Any] = {
+        "name": toml.value(data, "name", "", _nonempty_text, "", required=True),
+        "description": toml.value(data, "description", "", _text, ""),
+        "home": toml.value(data, "home", "", parse_id, "", required=True),
+        "counterpart": toml.value(data, "counterpart", "", parse_id, "", required=True),
+        "currency": toml.value(data, "currency", "", _nonempty_text, "", required=True),
+        "unit": toml.value(data, "unit", "", _text, "", required=True),
+        "sources": _parse_sources(toml),
+    }
+    model = toml.table("model")
+    toml.check_keys(model, MODEL_KEYS, "model.")
+    out["offer_cost_weight"] = toml.value(
+        model, "offer_cost_weight", "model.", parse_nonnegative, 1.0
+    )
+    out["reciprocity_ratio"] = toml.value(
+        model, "reciprocity_ratio", "model.", parse_nonnegative, 1.0
+    )
+    out["domestic_budget"] = toml.value(model, "domestic_budget", "model.", parse_nonnegative, None)
+    out["counterpart_cost_weight"] = toml.value(
+        model, "counterpart_cost_weight", "model.", parse_nonnegative, 1.0
+    )
+    out["objective"] = toml.value(model, "objective", "model.", _choice(OBJECTIVES), "expected")
+    for key in ("market_share_caps", "market_share_floors"):
+        table = toml.table(key)
+        out[key] = {
+            market: share
+            for market in table
+            if (share := toml.value(table, market, key + ".", parse_fraction)) is not None
+        }
+    out["ranking"] = _parse_ranking(toml)
+    out["scenarios"] = _parse_scenarios(toml)
+    return out
+
+
+def _parse_sources(toml: _TomlReader) -> tuple[str, ...]:
+    raw = toml.data.get("sources", [])
+    if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):
+        toml.problem("sources", "expected a list of citations in quotes")
+        return ()
+    return tuple(raw)
+
+
+def _parse_ranking(toml: _TomlReader) -> Ranking:
+    table = toml.table("ranking")
+    toml.check_keys(table, RANKING_KEYS, "ranking.")
+    base = Ranking()
+    return Ranking(
+        top=toml.value(table, "top", "ranking.", _whole(1), base.top),
+        min_difference=toml.value(
+            table, "min_difference", "ranking.", _whole(1), base.min_difference
+        ),
+        mip_gap=toml.value(table, "mip_gap", "ranking.", parse_fraction, base.mip_gap),
+        time_limit=toml.value(table, "time_limit", "ranking.", parse_positive, base.time_limit),
+        distinct_on=toml.value(
+            table, "distinct_on", "ranking.", _choice(DISTINCT_ON), base.distinct_on
+        ),
+    )
+
+
+def _parse_scenarios(toml: _TomlReader) -> list[dict[str, Any]]:
+    raw = toml.data.get("scenarios", [])
+    if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
+        toml.problem("scenarios", "expected [[scenarios]] tables")
+        return []
+    scenarios = []
+    for index, table in enumerate(raw, start=1):
+        prefix = f"scenarios[{index}]."
+        toml.check_keys(table, SCENARIO_KEYS, prefix)
+        scenario: dict[str, Any] = {
+            "name": toml.value(table, "name", prefix, parse_id, f"scenario{index}", required=True),
+            "probability": toml.value(
+                table, "probability", prefix, parse_fraction, 0.0, required=True
+            ),
+            "description": toml.value(table, "description", prefix, _text, ""),
+        }
+        for key, parse in (
+            ("threat_tariff", parse_tariff),
+            ("current_tariff", parse_tariff),
+            ("elasticity", parse_positive),
+        ):
+            overrides = table.get(key, {})
+            if not isinstance(overrides, dict):
+                toml.problem(prefix + key, 'expected an inline table, e.g. { IC = "25%" }')
+                overrides = {}
+            scenario[key] = {
+                sector: value
+                for sector in overrides
+                if (value := toml.value(overrides, sector, f"{prefix}{key}.", parse)) is not None
+            }
+        scenarios.append(scenario)
+    return scenarios
+
+
+# ------------------------------------------------------------------------ assembling
+
+
+def _build(rows: list[Row], factory: Callable[..., Any]) -> tuple[Any, ...]:
+    return tuple(factory(**row.values) for row in rows if row.ok)
+
+
+def _assemble(
+    folder: Path,
+    settings_raw: dict[str, Any],
+    tables: dict[str, list[Row]],
+    problems: list[Problem],
+) -> Instance | None:
+    settings = _parse_settings(settings_raw, problems)
+    markets = _build(tables[MARKETS.file], Market)
+    sectors = _build(tables[SECTORS.file], Sector)
+    requests = _build(tables[REQUESTS.file], RequestTier)
+    offers = _build(tables[OFFERS.file], Offer)
+    effects = _build(tables[OFFER_EFFECTS.file], OfferEffect)
+    conditions = _build(tables[CONDITIONS.file], Condition)
+
+    ids = {
+        spec.file: _ids(tables[spec.file], spec.key)
+        for spec in (MARKETS, SECTORS, REQUESTS, OFFERS)
+    }
+    _check_namespace(tables, problems)
+    _check_references(tables, ids, problems)
+    _check_conditions(tables[CONDITIONS.file], ids, problems)
+    _check_settings(settings, ids[MARKETS.file], ids[SECTORS.file], problems)
+    _check_counterpart_exports(settings, markets, sectors, problems)
+    scenarios = _scenarios(settings, problems)
+    return Instance(
+        name=settings["name"],
+        description=settings["description"],
+        home=settings["home"],
+        counterpart=settings["counterpart"],
+        currency=settings["currency"],
+        unit=settings["unit"],
+        offer_cost_weight=settings["offer_cost_weight"],
+        reciprocity_ratio=settings["reciprocity_ratio"],
+        domestic_budget=settings["domestic_budget"],
+        counterpart_cost_weight=settings["counterpart_cost_weight"],
+        objective=settings["objective"],
+        market_share_caps=frozen_mapping(settings["market_share_caps"]),
+        market_share_floors=frozen_mapping(settings["market_share_floors"]),
+        ranking=settings["ranking"],
+        markets=markets,
+        sectors=sectors,
+        requests=requests,
+        offers=offers,
+        offer_effects=effects,
+        conditions=conditions,
+        scenarios=scenarios,
+        sources=settings["sources"],
+        path=str(folder),
+    )
+
+
+def _ids(rows: list[Row], key: str | None) -> set[str]:
+    return {row.values[key] for row in rows if key and row.values.get(key) is not None}
+
+
+def _check_namespace(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """Sector, request and offer ids share one namespace (conditions name them)."""
+    owner: dict[str, str] = {}
+    for spec in (SECTORS, REQUESTS, OFFERS):
+        for row in tables[spec.file]:
+            key = row.values.get(spec.key)  # type: ignore[arg-type]
+            if key is None:
+                continue
+            if key in owner and owner[key] != spec.file:
+                problems.append(
+                    Problem(
+                        spec.file,
+                        row.number,
+                        spec.key,
+                        f"id '{key}' is already used in {owner[key]}; sector, request and "
+                        "offer ids must all differ because conditions name them",
+                    )
+                )
+            owner.setdefault(key, spec.file)
+
+
+def _check_references(
+    tables: dict[str, list[Row]], ids: dict[str, set[str]], problems: list[Problem]
+) -> None:
+    checks = (
+        (REQUESTS, "sector", SECTORS.file),
+        (OFFER_EFFECTS, "offer", OFFERS.file),
+        (OFFER_EFFECTS, "market", MARKETS.file),
+    )
+    for spec, column, target in checks:
+        for row in tables[spec.file]:
+            value = row.values.get(column)
+            if value is not None and value not in ids[target]:
+                problems.append(
+                    Problem(
+                        spec.file, row.number, column, f"'{value}' is not a {column} in {target}"
+                    )
+                )
+    seen: dict[tuple[str, str], int] = {}
+    for row in tables[OFFER_EFFECTS.file]:
+        pair = (row.values.get("offer"), row.values.get("market"))
+        if None in pair:
+            continue
+        if pair in seen:
+            problems.append(
+                Problem(
+                    OFFER_EFFECTS.file,
+                    row.number,
+                    "market",
+                    f"offer '{pair[0]}' already has an effect on '{pair[1]}' "
+                    f"(row {seen[pair]}): one row per offer and market",
+                )  # type: ignore[index]
+            )
+        seen.setdefault(pair, row.number)  # type: ignore[arg-type]
+
+
+def _check_conditions(rows: list[Row], ids: dict[str, set[str]], problems: list[Problem]) -> None:
+    decisions = ids[SECTORS.file] | ids[REQUESTS.file] | ids[OFFERS.file]
+    for row in rows:
+        kind, members, count = (row.values.get(k) for k in ("kind", "members", "count"))
+        where = (CONDITIONS.file, row.number)
+        if members is not None:
+            for member in members:
+                if member not in decisions:
+                    problems.append(
+                        Problem(
+                            *where, "members", f"'{member}' is not a request, offer or sector id"
+                        )
+                    )
+            if len(set(members)) != len(members):
+                problems.append(Problem(*where, "members", "a member is named twice"))
+        if kind is None or members is None:
+            continue
+        if kind in ("requires", "requires_one_of", "excludes") and len(members) < 2:
+            problems.append(
+                Problem(
+                    *where,
+                    "members",
+                    f"'{kind}' needs at least two members: the subject, then what it links to",
+                )
+            )
+        if kind in ("at_most", "at_least"):
+            if count is None:
+                problems.append(Problem(*where, "count", f"'{kind}' needs a count k"))
+            elif kind == "at_least" and count > len(members):
+                problems.append(
+                    Problem(
+                        *where,
+                        "count",
+                        f"at_least {count} of {len(members)} members can never hold",
+                    )
+                )
+
+
+def _check_settings(
+    settings: dict[str, Any], markets: set[str], sectors: set[str], problems: list[Problem]
+) -> None:
+    if settings["counterpart"] and settings["counterpart"] not in markets:
+        problems.append(
+            Problem(
+                TOML_FILE,
+                None,
+                "counterpart",
+                f"'{settings['counterpart']}' is not a market in markets.csv",
+            )
+        )
+    for key in ("market_share_caps", "market_share_floors"):
+        for market in settings[key]:
+            if market not in markets:
+                problems.append(
+                    Problem(TOML_FILE, None, f"{key}.{market}", "not a market in markets.csv")
+                )
+    caps, floors = settings["market_share_caps"], settings["market_share_floors"]
+    for market, floor in floors.items():
+        if market in caps and floor > caps[market]:
+            problems.append(
+                Problem(
+                    TOML_FILE,
+                    None,
+                    f"market_share_floors.{market}",
+                    f"floor {floor:.1%} is above the cap {caps[market]:.1%}",
+                )
+            )
+    if sum(floors.values()) > 1 + 1e-9:
+        problems.append(
+            Problem(TOML_FILE, None, "market_share_floors", "the floors add up to more than 100%")
+        )
+    for index, scenario in enumerate(settings["scenarios"], start=1):
+        for key in ("threat_tariff", "current_tariff", "elasticity"):
+            for sector in scenario[key]:
+                if sector not in sectors:
+                    problems.append(
+                        Problem(
+                            TOML_FILE,
+                            None,
+                            f"scenarios[{index}].{key}.{sector}",
+                            "not a sector in sectors.csv",
+                        )
+                    )
+
+
+def _check_counterpart_exports(
+    settings: dict[str, Any],
+    markets: tuple[Market, ...],
+    sectors: tuple[Sector, ...],
+    problems: list[Problem],
+) -> None:
+    counterpart = next((m for m in markets if m.market == settings["counterpart"]), None)
+    total = sum(s.exports for s in sectors)
+    if counterpart is not None and total > counterpart.exports * (1 + 1e-9):
+        problems.append(
+            Problem(
+                MARKETS.file,
+                None,
+                "exports",
+                f"exports to {counterpart.market} ({counterpart.exports:,.1f}) are less than "
+                f"the sum of sectors.csv's exports ({total:,.1f}); the counterpart's row "
+                "is total exports to it, all products",
+            )
+        )
+
+
+def _scenarios(settings: dict[str, Any], problems: list[Problem]) -> tuple[Scenario, ...]:
+    raw = settings["scenarios"]
+    if not raw:
+        return (Scenario("base", 1.0, "the values in sectors.csv"),)
+    names: set[str] = set()
+    for index, scenario in enumerate(raw, start=1):
+        if scenario["name"] in names:
+            problems.append(
+                Problem(
+                    TOML_FILE,
+                    None,
+                    f"scenarios[{index}].name",
+                    f"duplicate scenario name '{scenario['name']}'",
+                )
+            )
+        names.add(scenario["name"])
+    total = sum(s["probability"] for s in raw)
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        problems.append(
+            Problem(
+                TOML_FILE,
+                None,
+                "scenarios",
+                f"scenario probabilities add up to {total:.6g}, expected 1",
+            )
+        )
+    return tuple(
+        Scenario(
+            name=s["name"],
+            probability=s["probability"],
+            description=s["description"],
+            threat_tariff=frozen_mapping(s["threat_tariff"]),
+            current_tariff=frozen_mapping(s["current_tariff"]),
+            elasticity=frozen_mapping(s["elasticity"]),
+        )
+        for s in raw
+    )

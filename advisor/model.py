@@ -1,0 +1,307 @@
+"""The negotiation as a Pyomo MILP.
+
+Decisions are binaries: ``request[r]`` = 1 if home asks for request tier r, and
+``offer[j]`` = 1 if home makes offer j. Everything non-linear was computed in
+:mod:`advisor.economics`, so every constraint here is linear in the binaries. Each
+constraint family is built by one function whose docstring gives its maths.
+
+Notation: R requests (R_s those of sector s), J offers, M markets, Ω scenarios with
+probabilities π_ω; p_rω protected value, a_r acceptance, c_r expected counterpart
+cost; g_j counterpart value and d_j domestic cost of offer j; e_jm the change in
+exports to market m if j is made; B_mω market m's exports with no deal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyomo.environ as pyo
+
+from advisor.economics import Coefficients
+from advisor.instance import Condition, Instance
+
+OBJECTIVE_KINDS = ("expected", "worst_case", "regret")
+
+
+def build_model(
+    instance: Instance,
+    coefficients: Coefficients,
+    objective: str = "expected",
+    scenario_optimum: Mapping[str, float] | None = None,
+) -> pyo.ConcreteModel:
+    """Build the MILP for ``instance``.
+
+    ``objective`` is ``expected``, ``worst_case`` or ``regret``; ``regret`` needs
+    ``scenario_optimum[ω]``, the best value attainable in each scenario. The name
+    ``"scenario:ω"`` builds the model maximising scenario ω's value alone (used to
+    compute those optima).
+    """
+    model = pyo.ConcreteModel(name=instance.name)
+    model.instance_data = instance
+    model.coefficients = coefficients
+    _create_sets(model, instance, coefficients)
+    _create_variables(model)
+    _create_expressions(model, instance, coefficients)
+    _create_constraints(model, instance, coefficients)
+    _create_objective(model, objective, scenario_optimum)
+    return model
+
+
+# ----------------------------------------------------------------------------- sets
+
+
+def _create_sets(model: pyo.ConcreteModel, instance: Instance, coef: Coefficients) -> None:
+    model.REQUESTS = pyo.Set(initialize=[r.request for r in instance.requests], ordered=True)
+    model.OFFERS = pyo.Set(initialize=[o.offer for o in instance.offers], ordered=True)
+    model.SECTORS = pyo.Set(initialize=[s.sector for s in instance.sectors], ordered=True)
+    model.MARKETS = pyo.Set(initialize=[m.market for m in instance.markets], ordered=True)
+    model.SCENARIOS = pyo.Set(initialize=list(coef.scenarios), ordered=True)
+
+
+def _create_variables(model: pyo.ConcreteModel) -> None:
+    model.request = pyo.Var(model.REQUESTS, domain=pyo.Binary, doc="1 if home asks for the tier")
+    model.offer = pyo.Var(model.OFFERS, domain=pyo.Binary, doc="1 if home makes the offer")
+
+
+# ---------------------------------------------------------------------- expressions
+
+
+def decision_term(model: pyo.ConcreteModel, identifier: str) -> pyo.Expression:
+    """The 0/1 expression a condition member stands for.
+
+    A request or offer id is its binary; a sector id is Σ_{r ∈ R_s} request[r]
+    (1 if any tier of the sector is requested, since at most one is).
+    """
+    if identifier in model.request:
+        return model.request[identifier]
+    if identifier in model.offer:
+        return model.offer[identifier]
+    tiers = [r.request for r in model.instance_data.requests if r.sector == identifier]
+    return pyo.quicksum(model.request[r] for r in tiers)
+
+
+def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coefficients) -> None:
+    """Scenario values, offer totals and exports after the deal.
+
+    .. math::
+
+        V_ω = Σ_r a_r p_{rω} x_r - λ Σ_j d_j y_j
+
+        E_{mω} = B_{mω} + [m = cp] Σ_r p_{rω} x_r + Σ_j e_{jm} y_j
+    """
+    offers = instance.offer_by_id
+    model.offer_domestic_cost = pyo.Expression(
+        expr=pyo.quicksum(offers[j].domestic_cost * model.offer[j] for j in model.OFFERS)
+    )
+    model.offer_counterpart_value = pyo.Expression(
+        expr=pyo.quicksum(offers[j].counterpart_value * model.offer[j] for j in model.OFFERS)
+    )
+    model.request_counterpart_cost = pyo.Expression(
+        expr=pyo.quicksum(coef.counterpart_cost[r] * model.request[r] for r in model.REQUESTS)
+    )
+
+    def scenario_value_rule(m: pyo.ConcreteModel, w: str) -> pyo.Expression:
+        protected = pyo.quicksum(coef.expected_value[r, w] * m.request[r] for r in m.REQUESTS)
+        return protected - instance.offer_cost_weight * m.offer_domestic_cost
+
+    model.scenario_value = pyo.Expression(model.SCENARIOS, rule=scenario_value_rule)
+
+    def exports_rule(m: pyo.ConcreteModel, market: str, w: str) -> pyo.Expression:
+        expr = coef.market_baseline[market, w] + pyo.quicksum(
+            coef.market_effect[j, market] * m.offer[j]
+            for j in m.OFFERS
+            if (j, market) in coef.market_effect
+        )
+        if market == instance.counterpart:
+            expr += pyo.quicksum(coef.protected_value[r, w] * m.request[r] for r in m.REQUESTS)
+        return expr
+
+    model.exports_after_deal = pyo.Expression(model.MARKETS, model.SCENARIOS, rule=exports_rule)
+
+
+# ---------------------------------------------------------------------- constraints
+
+
+def _create_constraints(model: pyo.ConcreteModel, instance: Instance, coef: Coefficients) -> None:
+    _one_tier_per_sector(model, instance)
+    _reciprocity(model, instance)
+    _domestic_budget(model, instance)
+    _conditions(model, instance)
+    _market_shares(model, instance)
+
+
+def _one_tier_per_sector(model: pyo.ConcreteModel, instance: Instance) -> None:
+    """At most one tier per sector.
+
+    .. math:: Σ_{r ∈ R_s} x_r ≤ 1 \\quad ∀ s
+    """
+    tiers = {s: [r.request for r in instance.requests if r.sector == s] for s in model.SECTORS}
+
+    def rule(m: pyo.ConcreteModel, s: str) -> pyo.Expression:
+        if len(tiers[s]) <= 1:
+            return pyo.Constraint.Skip
+        return pyo.quicksum(m.request[r] for r in tiers[s]) <= 1
+
+    model.one_tier_per_sector_constr = pyo.Constraint(model.SECTORS, rule=rule)
+
+
+def _reciprocity(model: pyo.ConcreteModel, instance: Instance) -> None:
+    """The counterpart accepts only a balanced deal.
+
+    .. math:: Σ_j g_j y_j ≥ ρ Σ_r c_r x_r
+    """
+    model.reciprocity_ratio = pyo.Param(initialize=instance.reciprocity_ratio, mutable=True)
+    model.reciprocity_constr = pyo.Constraint(
+        expr=model.offer_counterpart_value
+        - model.reciprocity_ratio * model.request_counterpart_cost
+        >= 0
+    )
+
+
+def _domestic_budget(model: pyo.ConcreteModel, instance: Instance) -> None:
+    """What home gives away is capped (only when the instance sets a budget).
+
+    .. math:: Σ_j d_j y_j ≤ B
+    """
+    if instance.domestic_budget is None:
+        return
+    model.domestic_budget = pyo.Param(initialize=instance.domestic_budget, mutable=True)
+    model.domestic_budget_constr = pyo.Constraint(
+        expr=model.offer_domestic_cost <= model.domestic_budget
+    )
+
+
+def _conditions(model: pyo.ConcreteModel, instance: Instance) -> None:
+    """Treaty conditions, one constraint family per kind (A subject, G the objects).
+
+    .. math::
+
+        requires:         x_A ≤ x_B \\quad ∀ B ∈ G
+
+        requires\\_one\\_of:  x_A ≤ Σ_{B ∈ G} x_B
+
+        excludes:         x_A + x_B ≤ 1 \\quad ∀ B ∈ G
+
+        at\\_most:          Σ_{i ∈ G} x_i ≤ k
+
+        at\\_least:         Σ_{i ∈ G} x_i ≥ k
+    """
+    by_kind: dict[str, list[Condition]] = {}
+    for c in instance.conditions:
+        by_kind.setdefault(c.kind, []).append(c)
+    term = lambda identifier: decision_term(model, identifier)  # noqa: E731
+    pairs = {
+        kind: [(c.condition, b) for c in by_kind.get(kind, []) for b in c.objects]
+        for kind in ("requires", "excludes")
+    }
+    conditions = {c.condition: c for c in instance.conditions}
+    model.condition_requires_constr = pyo.Constraint(
+        pairs["requires"], rule=lambda m, c, b: term(conditions[c].subject) <= term(b)
+    )
+    model.condition_excludes_constr = pyo.Constraint(
+        pairs["excludes"], rule=lambda m, c, b: term(conditions[c].subject) + term(b) <= 1
+    )
+    model.condition_requires_one_of_constr = pyo.Constraint(
+        [c.condition for c in by_kind.get("requires_one_of", [])],
+        rule=lambda m, c: (
+            term(conditions[c].subject) <= pyo.quicksum(term(b) for b in conditions[c].objects)
+        ),
+    )
+    model.condition_at_most_constr = pyo.Constraint(
+        [c.condition for c in by_kind.get("at_most", [])],
+        rule=lambda m, c: (
+            pyo.quicksum(term(i) for i in conditions[c].members) <= conditions[c].count
+        ),
+    )
+    model.condition_at_least_constr = pyo.Constraint(
+        [c.condition for c in by_kind.get("at_least", [])],
+        rule=lambda m, c: (
+            pyo.quicksum(term(i) for i in conditions[c].members) >= conditions[c].count
+        ),
+    )
+
+
+def _market_shares(model: pyo.ConcreteModel, instance: Instance) -> None:
+    """Market diversification: caps and floors on each market's share, in every scenario.
+
+    Written directly over the binaries (no auxiliary total), which HiGHS solves
+    much faster:
+
+    .. math::
+
+        E_{mω} - \\bar{s}_m Σ_{m'} E_{m'ω} ≤ 0, \\qquad
+        E_{mω} - \\underline{s}_m Σ_{m'} E_{m'ω} ≥ 0 \\quad ∀ ω
+    """
+    model.CAPPED = pyo.Set(initialize=list(instance.market_share_caps), ordered=True)
+    model.FLOORED = pyo.Set(initialize=list(instance.market_share_floors), ordered=True)
+    model.market_share_cap = pyo.Param(
+        model.CAPPED, initialize=dict(instance.market_share_caps), mutable=True
+    )
+    model.market_share_floor = pyo.Param(
+        model.FLOORED, initialize=dict(instance.market_share_floors), mutable=True
+    )
+
+    def total(m: pyo.ConcreteModel, w: str) -> pyo.Expression:
+        return pyo.quicksum(m.exports_after_deal[k, w] for k in m.MARKETS)
+
+    model.market_share_cap_constr = pyo.Constraint(
+        model.CAPPED,
+        model.SCENARIOS,
+        rule=lambda m, k, w: m.exports_after_deal[k, w] - m.market_share_cap[k] * total(m, w) <= 0,
+    )
+    model.market_share_floor_constr = pyo.Constraint(
+        model.FLOORED,
+        model.SCENARIOS,
+        rule=lambda m, k, w: (
+            m.exports_after_deal[k, w] - m.market_share_floor[k] * total(m, w) >= 0
+        ),
+    )
+
+
+# ------------------------------------------------------------------------ objective
+
+
+def _create_objective(
+    model: pyo.ConcreteModel, objective: str, scenario_optimum: Mapping[str, float] | None
+) -> None:
+    """The objective, by kind.
+
+    .. math::
+
+        expected:    \\max Σ_ω π_ω V_ω
+
+        worst\\_case:  \\max η \\quad s.t. \\; η ≤ V_ω \\; ∀ ω
+
+        regret:      \\max -ρ \\quad s.t. \\; ρ ≥ V^*_ω - V_ω \\; ∀ ω
+
+    where V*_ω is the best value attainable in scenario ω alone (same rules).
+    """
+    coef: Coefficients = model.coefficients
+    if objective == "expected":
+        model.objective = pyo.Objective(
+            expr=pyo.quicksum(
+                coef.probability[w] * model.scenario_value[w] for w in model.SCENARIOS
+            ),
+            sense=pyo.maximize,
+        )
+    elif objective == "worst_case":
+        model.worst_case_value = pyo.Var(domain=pyo.Reals)
+        model.worst_case_constr = pyo.Constraint(
+            model.SCENARIOS, rule=lambda m, w: m.worst_case_value <= m.scenario_value[w]
+        )
+        model.objective = pyo.Objective(expr=model.worst_case_value, sense=pyo.maximize)
+    elif objective == "regret":
+        if scenario_optimum is None:
+            raise ValueError("the regret objective needs each scenario's optimum")
+        model.max_regret = pyo.Var(domain=pyo.Reals)
+        model.regret_constr = pyo.Constraint(
+            model.SCENARIOS,
+            rule=lambda m, w: m.max_regret >= scenario_optimum[w] - m.scenario_value[w],
+        )
+        model.objective = pyo.Objective(expr=-model.max_regret, sense=pyo.maximize)
+    elif objective.startswith("scenario:"):
+        model.objective = pyo.Objective(
+            expr=model.scenario_value[objective.split(":", 1)[1]], sense=pyo.maximize
+        )
+    else:
+        raise ValueError(f"unknown objective {objective!r}; expected one of {OBJECTIVE_KINDS}")

@@ -1,0 +1,421 @@
+"""Solving with HiGHS and ranking strategies by no-good cuts.
+
+The model is built once and handed to HiGHS through Pyomo's persistent interface
+(``pyomo.contrib.solver``'s ``highs``); every later solve only adds or removes cut
+rows, which the persistent interface passes on without rebuilding anything.
+
+**Strict K-best.** Solve; record the strategy x*; add the no-good cut
+
+.. math:: Σ_{i: x^*_i = 1} (1 - x_i) + Σ_{i: x^*_i = 0} x_i ≥ d
+
+on the decision binaries only; re-solve; until K strategies or infeasible. With
+d = 1 it excludes x* alone; with d > 1 (``min_difference``) it keeps every later
+strategy at Hamming distance ≥ d from every listed one, so the list is not ten
+copies of one package.
+
+**Ties.** Strategies whose objectives differ by less than 1e-6 (relative) are tied.
+Ties are broken by a fixed rule, so the list is the same run to run: fewer
+decisions first (the simpler package), then the decision ids in file order
+(requests as in ``requests.csv``, then offers as in ``offers.csv``). To apply it the
+solver enumerates the whole tie group before listing any of its members.
+
+**Limits.** ``mip_gap`` (default 0: each strategy proven best of those left);
+``time_limit`` bounds the whole ranking, each solve getting what remains; a solve
+stopped by it returns its incumbent, listed with its gap and the status
+``time_limit``, never a silent partial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from advisor.economics import Coefficients, compute_coefficients
+from advisor.instance import OBJECTIVES, Instance
+from advisor.model import build_model
+from advisor.strategy import Evaluator, Result, SolverInfo, Strategy, tolerance
+
+TIE_GROUP_LIMIT = 200
+ProgressFn = Callable[[str], None]
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Send file descriptor 1 to stderr while HiGHS runs.
+
+    highspy prints a banner on standard output when a solver object is created;
+    the advisor's standard output carries only its report.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real fd 1 (some notebooks): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One solve's decision set, its objective (recomputed) and how it ended."""
+
+    chosen: frozenset[str]
+    objective: float
+    proven: bool
+    gap: float
+
+
+class PersistentRanker:
+    """One model, one persistent HiGHS instance, and the cuts added to it."""
+
+    def __init__(
+        self,
+        model: pyo.ConcreteModel,
+        evaluator: Evaluator,
+        mip_gap: float,
+        deadline: float | None,
+        threads: int | None,
+    ) -> None:
+        self.model = model
+        self.evaluator = evaluator
+        self.mip_gap = mip_gap
+        self.deadline = deadline
+        self.threads = threads
+        self.solves = 0
+        self.timed_out = False
+        self.solver_time = 0.0
+        self.binaries = [model.request[r] for r in model.REQUESTS] + [
+            model.offer[j] for j in model.OFFERS
+        ]
+        self.names = list(model.REQUESTS) + list(model.OFFERS)
+        model.ranking_cuts = pyo.ConstraintList()
+        self.opt = Highs()
+        updates = self.opt.config.auto_updates
+        for option in (
+            "check_for_new_or_removed_constraints",
+            "check_for_new_or_removed_vars",
+            "check_for_new_or_removed_params",
+            "update_constraints",
+            "update_vars",
+            "update_named_expressions",
+        ):
+            setattr(updates, option, False)
+        self.opt.config.raise_exception_on_nonoptimal_result = False
+        self.opt.config.load_solutions = False
+        with quiet_stdout():
+            self.opt.set_instance(model)
+
+    def version(self) -> str:
+        return ".".join(str(v) for v in self.opt.version())
+
+    def update_parameters(self) -> None:
+        """Pass changed mutable parameters (budget, caps, ratio) to HiGHS."""
+        self.opt.update_parameters()
+
+    def solve(self) -> Solution | None:
+        """Solve once; None when infeasible or stopped with nothing found."""
+        options: dict[str, object] = {"rel_gap": self.mip_gap}
+        if self.threads is not None:
+            options["threads"] = self.threads
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                return None
+            options["time_limit"] = remaining
+        with quiet_stdout():
+            results = self.opt.solve(self.model, **options)
+        self.solves += 1
+        self.solver_time += results.timing_info.wall_time or 0.0
+        stopped = results.termination_condition == TerminationCondition.maxTimeLimit
+        self.timed_out = self.timed_out or stopped
+        if results.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
+            return None
+        primals = results.solution_loader.get_vars(self.binaries)
+        chosen = frozenset(
+            n for n, v in zip(self.names, self.binaries, strict=True) if primals[v] > 0.5
+        )
+        proven = results.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
+        gap = 0.0
+        if results.objective_bound is not None and results.incumbent_objective is not None:
+            bound, incumbent = results.objective_bound, results.incumbent_objective
+            gap = abs(bound - incumbent) / max(1e-9, abs(incumbent))
+        return Solution(
+            chosen, self.evaluator.objective_of(chosen), proven and gap <= self.mip_gap + 1e-12, gap
+        )
+
+    def _distance_expr(self, chosen: frozenset[str]) -> pyo.Expression:
+        return pyo.quicksum(
+            (1 - x) if name in chosen else x
+            for name, x in zip(self.names, self.binaries, strict=True)
+        )
+
+    def add_cut(self, expr: object) -> pyo.ConstraintData:
+        con = self.model.ranking_cuts.add(expr)
+        self.opt.add_constraints([con])
+        return con
+
+    def remove_cut(self, con: pyo.ConstraintData) -> None:
+        self.opt.remove_constraints([con])
+        index = con.index()
+        del self.model.ranking_cuts[index]
+
+    def exclude(self, chosen: frozenset[str], distance: int = 1) -> pyo.ConstraintData:
+        """Add the no-good (Hamming) cut keeping later solutions ≥ distance away."""
+        return self.add_cut(self._distance_expr(chosen) >= distance)
+
+    def objective_floor(self, value: float) -> pyo.ConstraintData:
+        """Keep only solutions tied with ``value`` (the enumeration of a tie group)."""
+        return self.add_cut(self.model.objective.expr >= value - tolerance(value))
+
+
+def tie_key(instance: Instance, chosen: frozenset[str]) -> tuple[int, tuple[int, ...]]:
+    """The tie-break: fewer decisions first, then decision ids in file order."""
+    order = {d: i for i, d in enumerate(instance.decision_ids())}
+    return len(chosen), tuple(sorted(order[d] for d in chosen))
+
+
+def _in_group(anchor: float, value: float) -> bool:
+    return value >= anchor - tolerance(anchor)
+
+
+class Ranking:
+    """The ranking loop: strict K-best (d = 1) or diverse K-best (d > 1)."""
+
+    def __init__(self, ranker: PersistentRanker, instance: Instance, progress: ProgressFn) -> None:
+        self.ranker = ranker
+        self.instance = instance
+        self.progress = progress
+        self.warnings: list[str] = []
+
+    def _sorted(self, group: list[Solution]) -> list[Solution]:
+        return sorted(group, key=lambda s: tie_key(self.instance, s.chosen))
+
+    def strict(self, top: int) -> list[Solution]:
+        """K-best with d = 1: each solve's cut is permanent; ties sorted per group.
+
+        A tie group is complete once a solve returns a strictly worse strategy (or
+        none): so K strategies take K + 1 solves when nothing ties.
+        """
+        listed: list[Solution] = []
+        group: list[Solution] = []
+        while True:
+            self.progress(f"searching for strategy {len(listed) + len(group) + 1}")
+            solution = self.ranker.solve()
+            if solution is None:
+                break
+            self.ranker.exclude(solution.chosen)
+            if group and not _in_group(group[0].objective, solution.objective):
+                listed.extend(self._sorted(group))
+                group = []
+                if len(listed) >= top:
+                    break
+            group.append(solution)
+            if not solution.proven:
+                break
+            if len(group) > TIE_GROUP_LIMIT:
+                self._warn_ties(group[0].objective)
+                break
+        listed.extend(self._sorted(group))
+        return listed[:top]
+
+    def _warn_ties(self, objective: float) -> None:
+        self.warnings.append(
+            f"more than {TIE_GROUP_LIMIT} strategies tie at objective {objective:.6g}: "
+            "the order among them is the solver's"
+        )
+
+    def diverse(self, top: int, distance: int) -> list[Solution]:
+        """K-best with Hamming distance ≥ d between listed strategies."""
+        listed: list[Solution] = []
+        while len(listed) < top:
+            self.progress(f"searching for strategy {len(listed) + 1}")
+            best = self.ranker.solve()
+            if best is None:
+                break
+            if best.proven:
+                best = self._tie_group(best)[0]
+            listed.append(best)
+            self.ranker.exclude(best.chosen, distance)
+            if not best.proven:
+                break
+        return listed
+
+    def _tie_group(self, first: Solution) -> list[Solution]:
+        """Every strategy tied with ``first`` (same cuts), sorted by the tie-break."""
+        group = [first]
+        temporary = [self.ranker.objective_floor(first.objective)]
+        while len(group) <= TIE_GROUP_LIMIT:
+            temporary.append(self.ranker.exclude(group[-1].chosen))
+            other = self.ranker.solve()
+            if other is None or not other.proven:
+                break
+            group.append(other)
+        else:
+            self._warn_ties(first.objective)
+        for con in temporary:
+            self.ranker.remove_cut(con)
+        return self._sorted(group)
+
+
+def scenario_optima(
+    instance: Instance,
+    coefficients: Coefficients,
+    mip_gap: float,
+    deadline: float | None,
+    threads: int | None,
+) -> dict[str, float]:
+    """V*_ω: the best value attainable in each scenario alone, under the same rules."""
+    optima = {}
+    for w in coefficients.scenarios:
+        model = build_model(instance, coefficients, objective=f"scenario:{w}")
+        evaluator = Evaluator(instance, coefficients, "expected")
+        ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads)
+        solution = ranker.solve()
+        if solution is None:
+            raise _StoppedError("time_limit" if ranker.timed_out else "infeasible")
+        optima[w] = _scenario_value(evaluator, solution.chosen, w)
+    return optima
+
+
+def _scenario_value(evaluator: Evaluator, chosen: frozenset[str], scenario: str) -> float:
+    coef, inst = evaluator.coefficients, evaluator.instance
+    cost = sum(o.domestic_cost for o in inst.offers if o.offer in chosen)
+    protected = sum(
+        coef.expected_value[r.request, scenario] for r in inst.requests if r.request in chosen
+    )
+    return protected - inst.offer_cost_weight * cost
+
+
+class _StoppedError(Exception):
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def solve(
+    instance: Instance,
+    top: int | None = None,
+    min_difference: int | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    objective: str | None = None,
+    threads: int | None = None,
+    progress: ProgressFn | None = None,
+) -> Result:
+    """Rank the best strategies of ``instance``.
+
+    Arguments left as None take the instance's defaults (``[ranking]`` and
+    ``[model]`` in ``instance.toml``). ``progress`` receives short messages while
+    the search runs. Returns a :class:`~advisor.strategy.Result`; an infeasible
+    instance gives ``status == "infeasible"`` and no strategies.
+    """
+    ranking = instance.ranking
+    top = ranking.top if top is None else top
+    min_difference = ranking.min_difference if min_difference is None else min_difference
+    mip_gap = ranking.mip_gap if mip_gap is None else mip_gap
+    time_limit = ranking.time_limit if time_limit is None else time_limit
+    objective = instance.objective if objective is None else objective
+    _check_arguments(top, min_difference, mip_gap, time_limit, objective)
+    report = progress or (lambda message: None)
+    started = time.monotonic()
+    deadline = None if time_limit is None else started + time_limit
+
+    coefficients = compute_coefficients(instance)
+    optima: dict[str, float] | None = None
+    solutions: list[Solution] = []
+    warnings: list[str] = []
+    status = "optimal"
+    solves = 0
+    version = ""
+    try:
+        if objective == "regret":
+            report("computing each scenario's own optimum")
+            optima = scenario_optima(instance, coefficients, mip_gap, deadline, threads)
+            solves += len(optima)
+        evaluator = Evaluator(instance, coefficients, objective, optima)
+        model = build_model(instance, coefficients, objective, optima)
+        ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads)
+        version = ranker.version()
+        loop = Ranking(ranker, instance, report)
+        solutions = (
+            loop.strict(top) if min_difference <= 1 else loop.diverse(top, min_difference)
+        )
+        solves += ranker.solves
+        warnings.extend(loop.warnings)
+        if ranker.timed_out:
+            status = "time_limit"
+        elif not solutions:
+            status = "infeasible"
+        elif len(solutions) < top:
+            status = "exhausted"
+        elif mip_gap > 0:
+            status = "gap"
+    except _StoppedError as stop:
+        status = stop.status
+        evaluator = Evaluator(instance, coefficients, objective, optima)
+    if status == "time_limit":
+        warnings.append(
+            f"stopped by the time limit of {time_limit:g} s after {len(solutions)} strateg"
+            f"{'y' if len(solutions) == 1 else 'ies'}; the last may not be proven optimal"
+        )
+    best = solutions[0].objective if solutions else 0.0
+    strategies = tuple(
+        evaluator.strategy(rank, s.chosen, best, s.proven, s.gap)
+        for rank, s in enumerate(solutions, start=1)
+    )
+    elapsed = time.monotonic() - started
+    return Result(
+        instance=instance,
+        objective=objective,
+        status=status,
+        strategies=strategies,
+        solver=SolverInfo(
+            "highs",
+            version or _highs_version(),
+            elapsed,
+            max((s.gap for s in solutions), default=0.0),
+            solves,
+        ),
+        top=top,
+        min_difference=min_difference,
+        mip_gap=mip_gap,
+        scenario_optimum=optima,
+        warnings=tuple(warnings),
+    )
+
+
+def _highs_version() -> str:
+    return ".".join(str(v) for v in Highs().version())
+
+
+def _check_arguments(
+    top: int, min_difference: int, mip_gap: float, time_limit: float | None, objective: str
+) -> None:
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    if min_difference < 1:
+        raise ValueError(f"min_difference must be at least 1, got {min_difference}")
+    if not 0 <= mip_gap <= 1:
+        raise ValueError(f"mip_gap must be between 0 and 1, got {mip_gap}")
+    if time_limit is not None and time_limit <= 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit}")
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+
+
+__all__ = ["Result", "Strategy", "solve", "tie_key"]
