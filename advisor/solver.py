@@ -38,10 +38,18 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from advisor.economics import Coefficients, compute_coefficients
+from advisor.economics import compute_coefficients
 from advisor.instance import OBJECTIVES, Instance
 from advisor.model import build_model
-from advisor.strategy import Evaluator, Result, SolverInfo, Strategy, tolerance
+from advisor.scenarios import ScenarioMeasures, mean_value_instance, scenario_measures
+from advisor.strategy import (
+    Evaluator,
+    Result,
+    SolverInfo,
+    Strategy,
+    scenario_values,
+    tolerance,
+)
 
 TIE_GROUP_LIMIT = 200
 ProgressFn = Callable[[str], None]
@@ -272,33 +280,59 @@ class Ranking:
         return self._sorted(group)
 
 
-def scenario_optima(
+def _best_once(
     instance: Instance,
-    coefficients: Coefficients,
+    objective: str,
     mip_gap: float,
     deadline: float | None,
     threads: int | None,
+) -> Solution | None:
+    """Build and solve one model for its single best strategy (no ranking)."""
+    coefficients = compute_coefficients(instance)
+    model = build_model(instance, coefficients, objective=objective)
+    evaluator = Evaluator(instance, coefficients, "expected")
+    ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads)
+    solution = ranker.solve()
+    if solution is None and ranker.timed_out:
+        raise _StoppedError("time_limit")
+    return solution
+
+
+def scenario_optima(
+    instance: Instance, mip_gap: float, deadline: float | None, threads: int | None
 ) -> dict[str, float]:
     """V*_ω: the best value attainable in each scenario alone, under the same rules."""
     optima = {}
-    for w in coefficients.scenarios:
-        model = build_model(instance, coefficients, objective=f"scenario:{w}")
-        evaluator = Evaluator(instance, coefficients, "expected")
-        ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads)
-        solution = ranker.solve()
+    coefficients = compute_coefficients(instance)
+    for w in instance.scenarios:
+        solution = _best_once(instance, f"scenario:{w.name}", mip_gap, deadline, threads)
         if solution is None:
-            raise _StoppedError("time_limit" if ranker.timed_out else "infeasible")
-        optima[w] = _scenario_value(evaluator, solution.chosen, w)
+            raise _StoppedError("infeasible")
+        optima[w.name] = scenario_values(coefficients, instance, solution.chosen)[w.name]
     return optima
 
 
-def _scenario_value(evaluator: Evaluator, chosen: frozenset[str], scenario: str) -> float:
-    coef, inst = evaluator.coefficients, evaluator.instance
-    cost = sum(o.domestic_cost for o in inst.offers if o.offer in chosen)
-    protected = sum(
-        coef.expected_value[r.request, scenario] for r in inst.requests if r.request in chosen
+def _measures(
+    instance: Instance,
+    evaluator: Evaluator,
+    best: Solution,
+    optima: dict[str, float] | None,
+    mip_gap: float,
+    deadline: float | None,
+    threads: int | None,
+) -> tuple[ScenarioMeasures, dict[str, float]]:
+    """VSS and EVPI for an expected-value ranking (see :mod:`advisor.scenarios`)."""
+    if optima is None:
+        optima = scenario_optima(instance, mip_gap, deadline, threads)
+    mean = _best_once(mean_value_instance(instance), "expected", mip_gap, deadline, threads)
+    measures = scenario_measures(
+        instance,
+        evaluator.objective_of(best.chosen),
+        optima,
+        None if mean is None else mean.chosen,
+        evaluator.objective_of,
     )
-    return protected - inst.offer_cost_weight * cost
+    return measures, optima
 
 
 class _StoppedError(Exception):
@@ -316,12 +350,15 @@ def solve(
     objective: str | None = None,
     threads: int | None = None,
     progress: ProgressFn | None = None,
+    with_measures: bool = True,
 ) -> Result:
     """Rank the best strategies of ``instance``.
 
     Arguments left as None take the instance's defaults (``[ranking]`` and
     ``[model]`` in ``instance.toml``). ``progress`` receives short messages while
-    the search runs. Returns a :class:`~advisor.strategy.Result`; an infeasible
+    the search runs. With several scenarios and the expected objective, the result
+    also carries VSS and EVPI (``with_measures=False`` skips those extra solves).
+    Returns a :class:`~advisor.strategy.Result`; an infeasible
     instance gives ``status == "infeasible"`` and no strategies.
     """
     ranking = instance.ranking
@@ -337,6 +374,7 @@ def solve(
 
     coefficients = compute_coefficients(instance)
     optima: dict[str, float] | None = None
+    measures: ScenarioMeasures | None = None
     solutions: list[Solution] = []
     warnings: list[str] = []
     status = "optimal"
@@ -345,17 +383,20 @@ def solve(
     try:
         if objective == "regret":
             report("computing each scenario's own optimum")
-            optima = scenario_optima(instance, coefficients, mip_gap, deadline, threads)
+            optima = scenario_optima(instance, mip_gap, deadline, threads)
             solves += len(optima)
         evaluator = Evaluator(instance, coefficients, objective, optima)
         model = build_model(instance, coefficients, objective, optima)
         ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads)
         version = ranker.version()
         loop = Ranking(ranker, instance, report)
-        solutions = (
-            loop.strict(top) if min_difference <= 1 else loop.diverse(top, min_difference)
-        )
+        solutions = loop.strict(top) if min_difference <= 1 else loop.diverse(top, min_difference)
         solves += ranker.solves
+        if with_measures and objective == "expected" and len(instance.scenarios) > 1 and solutions:
+            report("computing the value of the stochastic solution")
+            measures, optima = _measures(
+                instance, evaluator, solutions[0], optima, mip_gap, deadline, threads
+            )
         warnings.extend(loop.warnings)
         if ranker.timed_out:
             status = "time_limit"
@@ -394,7 +435,8 @@ def solve(
         top=top,
         min_difference=min_difference,
         mip_gap=mip_gap,
-        scenario_optimum=optima,
+        scenario_optimum=optima if objective == "regret" else None,
+        scenario_measures=measures,
         warnings=tuple(warnings),
     )
 

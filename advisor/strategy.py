@@ -23,6 +23,7 @@ import pandas as pd
 from advisor.checker import rule_violations
 from advisor.economics import Coefficients
 from advisor.instance import Instance
+from advisor.scenarios import ScenarioMeasures
 
 OBJECTIVE_TOLERANCE = 1e-6
 
@@ -106,7 +107,9 @@ class Strategy:
         return data
 
 
-def _values(coef: Coefficients, instance: Instance, chosen: frozenset[str]) -> dict[str, float]:
+def scenario_values(
+    coef: Coefficients, instance: Instance, chosen: frozenset[str]
+) -> dict[str, float]:
     """V_ω for every scenario, from the model's coefficients."""
     cost = sum(o.domestic_cost for o in instance.offers if o.offer in chosen)
     return {
@@ -124,7 +127,7 @@ def objective_value(
     scenario_optimum: Mapping[str, float] | None = None,
 ) -> float:
     """The ranking objective of a decision set (expected, worst_case or regret)."""
-    values = _values(coef, instance, chosen)
+    values = scenario_values(coef, instance, chosen)
     if objective == "expected":
         return sum(coef.probability[w] * v for w, v in values.items())
     if objective == "worst_case":
@@ -149,13 +152,16 @@ class Evaluator:
             self.coefficients, self.instance, chosen, self.objective, self.scenario_optimum
         )
 
+    def scenario_values(self, chosen: frozenset[str]) -> dict[str, float]:
+        return scenario_values(self.coefficients, self.instance, chosen)
+
     def strategy(
         self, rank: int, chosen: frozenset[str], best: float, proven: bool = True, gap: float = 0.0
     ) -> Strategy:
         inst, coef = self.instance, self.coefficients
         order = inst.decision_ids()
         decisions = tuple(d for d in order if d in chosen)
-        values = _values(coef, inst, chosen)
+        values = scenario_values(coef, inst, chosen)
         expected = sum(coef.probability[w] * v for w, v in values.items())
         regret = None
         if self.scenario_optimum is not None:
@@ -332,6 +338,7 @@ class Result:
     min_difference: int
     mip_gap: float
     scenario_optimum: Mapping[str, float] | None = None
+    scenario_measures: ScenarioMeasures | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     def __len__(self) -> int:
@@ -398,6 +405,9 @@ class Result:
                 }
                 for w in self.instance.scenarios
             ],
+            "scenario_measures": None
+            if self.scenario_measures is None
+            else asdict(self.scenario_measures),
             "warnings": list(self.warnings),
             "strategies": [s.to_dict() for s in self.strategies],
         }
