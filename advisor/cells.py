@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(?=\.?\d)(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
 
 
 class CellError(ValueError):
@@ -24,7 +24,12 @@ def parse_number(text: str | float | int) -> float:
     if isinstance(text, bool):
         raise CellError(f"expected a number, found {text!r}")
     if isinstance(text, int | float):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:
+            raise CellError("expected a finite number, found one too large") from None
+    elif not isinstance(text, str):
+        raise CellError(f"expected a number, found {text!r}")
     else:
         raw = text.strip()
         percent = raw.endswith("%")
@@ -86,6 +91,8 @@ _ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 def parse_id(text: str) -> str:
     """An identifier: letters, digits, ``_``, ``-`` and ``.``; no spaces or ``;``."""
+    if not isinstance(text, str):
+        raise CellError(f"expected an id in quotes, found {text!r}")
     raw = text.strip()
     if not raw:
         raise CellError("expected an id, found an empty cell")

@@ -133,11 +133,14 @@ def load_instance(path: str | Path) -> Instance:
         what = "is a file, expected a folder" if folder.exists() else "no such folder"
         raise InstanceError(Problem(str(folder), None, None, what))
     problems: list[Problem] = []
-    settings = _read_toml(folder, problems)
+    data = _read_toml(folder, problems)
     tables = {spec.file: read_table(folder, spec, problems) for spec in TABLES}
-    if any(rows is None for rows in tables.values()) or settings is None:
+    # instance.toml's own checks need no table: run them even if a table is unreadable
+    settings = _parse_settings(data, problems) if data is not None else None
+    scenarios = _scenarios(settings, problems) if settings is not None else None
+    if any(rows is None for rows in tables.values()) or settings is None or scenarios is None:
         raise InstanceError(problems)
-    instance = _assemble(folder, settings, tables, problems)  # type: ignore[arg-type]
+    instance = _assemble(folder, settings, scenarios, tables, problems)  # type: ignore[arg-type]
     if problems:
         raise InstanceError(problems)
     return instance
@@ -233,7 +236,7 @@ def _read_toml(folder: Path, problems: list[Problem]) -> dict[str, Any] | None:
     except UnicodeDecodeError:
         problems.append(Problem(TOML_FILE, None, None, "not UTF-8 text"))
         return None
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, an over-long integer
         match = re.search(r"line (\d+)", str(exc))
         problems.append(
             Problem(
@@ -381,11 +384,11 @@ def _build(rows: list[Row], factory: Callable[..., Any]) -> tuple[Any, ...]:
 
 def _assemble(
     folder: Path,
-    settings_raw: dict[str, Any],
+    settings: dict[str, Any],
+    scenarios: tuple[Scenario, ...],
     tables: dict[str, list[Row]],
     problems: list[Problem],
 ) -> Instance | None:
-    settings = _parse_settings(settings_raw, problems)
     markets = _build(tables[MARKETS.file], Market)
     sectors = _build(tables[SECTORS.file], Sector)
     requests = _build(tables[REQUESTS.file], RequestTier)
@@ -401,8 +404,7 @@ def _assemble(
     _check_references(tables, ids, problems)
     _check_conditions(tables[CONDITIONS.file], ids, problems)
     _check_settings(settings, ids[MARKETS.file], ids[SECTORS.file], problems)
-    _check_counterpart_exports(settings, markets, sectors, problems)
-    scenarios = _scenarios(settings, problems)
+    _check_counterpart_exports(settings, markets, sectors, tables[MARKETS.file], problems)
     return Instance(
         name=settings["name"],
         description=settings["description"],
@@ -579,15 +581,17 @@ def _check_counterpart_exports(
     settings: dict[str, Any],
     markets: tuple[Market, ...],
     sectors: tuple[Sector, ...],
+    rows: list[Row],
     problems: list[Problem],
 ) -> None:
     counterpart = next((m for m in markets if m.market == settings["counterpart"]), None)
     total = sum(s.exports for s in sectors)
     if counterpart is not None and total > counterpart.exports * (1 + 1e-9):
+        number = next(r.number for r in rows if r.values.get("market") == counterpart.market)
         problems.append(
             Problem(
                 MARKETS.file,
-                None,
+                number,
                 "exports",
                 f"exports to {counterpart.market} ({counterpart.exports:,.1f}) are less than "
                 f"the sum of sectors.csv's exports ({total:,.1f}); the counterpart's row "

@@ -31,9 +31,10 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import highspy
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
@@ -57,9 +58,9 @@ ProgressFn = Callable[[str], None]
 
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
-    """Send file descriptor 1 to stderr while HiGHS runs.
+    """Silence file descriptor 1 while HiGHS runs.
 
-    highspy prints a banner on standard output when a solver object is created;
+    highspy prints a banner, and HiGHS warnings, on standard output from C++;
     the advisor's standard output carries only its report.
     """
     try:
@@ -68,13 +69,15 @@ def quiet_stdout() -> Iterator[None]:
     except (OSError, ValueError):  # no real fd 1 (some notebooks): nothing to protect
         yield
         return
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(devnull, 1)
         yield
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(devnull)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class PersistentRanker:
             "update_constraints",
             "update_vars",
             "update_named_expressions",
+            "update_parameters",
         ):
             setattr(updates, option, False)
         self.opt.config.raise_exception_on_nonoptimal_result = False
@@ -132,7 +136,8 @@ class PersistentRanker:
 
     def update_parameters(self) -> None:
         """Pass changed mutable parameters (budget, caps, ratio) to HiGHS."""
-        self.opt.update_parameters()
+        with quiet_stdout():
+            self.opt.update_parameters()
 
     def solve(self) -> Solution | None:
         """Solve once; None when infeasible or stopped with nothing found."""
@@ -185,6 +190,68 @@ class PersistentRanker:
     def exclude(self, chosen: frozenset[str], distance: int = 1) -> pyo.ConstraintData:
         """Add the no-good (Hamming) cut keeping later solutions ≥ distance away."""
         return self.add_cut(self._distance_expr(chosen) >= distance)
+
+    @contextlib.contextmanager
+    def without(self, constraints: Iterable[pyo.ConstraintData]) -> Iterator[None]:
+        """Solve as if ``constraints`` were not there (a rule dropped), then restore."""
+        rows = list(constraints)
+        self.drop(rows)
+        try:
+            yield
+        finally:
+            self.restore(rows)
+
+    def drop(self, rows: list[pyo.ConstraintData]) -> None:
+        """Take constraint rows out of the model and the solver."""
+        self.opt.remove_constraints(rows)
+        for con in rows:
+            con.deactivate()
+
+    def restore(self, rows: list[pyo.ConstraintData]) -> None:
+        """Put rows taken out by :meth:`drop` back."""
+        for con in rows:
+            con.activate()
+        self.opt.add_constraints(rows)
+
+    def feasible(self) -> bool:
+        """Whether any strategy satisfies the rules now in the solver."""
+        return self.solve() is not None
+
+    @contextlib.contextmanager
+    def fixed(self, decision: str, value: int) -> Iterator[None]:
+        """Solve with one decision forced to ``value`` (0 or 1), then free it."""
+        cut = self.add_cut(self.binaries[self.names.index(decision)] == value)
+        try:
+            yield
+        finally:
+            self.remove_cut(cut)
+
+    @contextlib.contextmanager
+    def parameter(self, param: pyo.Param, value: float) -> Iterator[None]:
+        """Solve with a mutable parameter (budget, ratio, cap) at ``value``, then restore."""
+        old = pyo.value(param)
+        param.set_value(value)
+        self.update_parameters()
+        try:
+            yield
+        finally:
+            param.set_value(old)
+            self.update_parameters()
+
+    def warm_start(self, chosen: frozenset[str]) -> None:
+        """Offer HiGHS a known feasible strategy as its starting incumbent.
+
+        Pyomo's persistent interface has no warm-start call for HiGHS, so the
+        solution goes to the highspy object directly (``pyomo`` is pinned for this).
+        """
+        highs = self.opt._solver_model
+        columns = self.opt._pyomo_var_to_solver_var_map
+        values = [0.0] * highs.getNumCol()
+        for name, var in zip(self.names, self.binaries, strict=True):
+            values[columns[id(var)]] = 1.0 if name in chosen else 0.0
+        solution = highspy.HighsSolution()
+        solution.col_value = values
+        highs.setSolution(solution)
 
     def objective_floor(self, value: float) -> pyo.ConstraintData:
         """Keep only solutions tied with ``value`` (the enumeration of a tie group)."""

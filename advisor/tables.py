@@ -2,7 +2,8 @@
 
 A :class:`TableSpec` declares a table's columns: which must be present, how each
 cell is parsed, and the default for an optional blank cell. :func:`read_table`
-reads the file with pandas (every cell as text, so nothing is guessed), checks the
+reads the file with the csv module into a pandas frame of text (so nothing is guessed
+and no row can shift columns), checks the
 header against the spec (a missing column and an unknown column are both errors),
 parses every cell, and records each problem with its spreadsheet row (header = 1).
 It never raises for a user's mistake: problems go into the list it is given.
@@ -11,6 +12,7 @@ It never raises for a user's mistake: problems go into the list it is given.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,21 +70,12 @@ class Row:
 
 
 def _read_frame(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.DataFrame | None:
+    """Read the file's cells as text (the csv module, so no row can shift columns)."""
     if not path.is_file():
         problems.append(Problem(spec.file, None, None, f"file not found in {path.parent}"))
         return None
     try:
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except pd.errors.EmptyDataError:
-        problems.append(Problem(spec.file, None, None, "the file is empty: expected a header row"))
-        return None
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         problems.append(
             Problem(
@@ -90,22 +83,43 @@ def _read_frame(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.Data
             )
         )
         return None
-    except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        row = int(match.group(1)) if match else None
-        problems.append(
-            Problem(spec.file, row, None, f"cannot read the row: {_short_parser_message(exc)}")
-        )
+    records: list[list[str]] = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            records.append(record)
+    except csv.Error as exc:
+        problems.append(Problem(spec.file, len(records) + 1, None, f"cannot read the row: {exc}"))
         return None
-    return frame.fillna("")
-
-
-def _short_parser_message(exc: Exception) -> str:
-    text = str(exc).strip()
-    match = re.search(r"Expected (\d+) fields in line \d+, saw (\d+)", text)
-    if match:
-        return f"expected {match.group(1)} cells as in the header, found {match.group(2)}"
-    return text.splitlines()[-1]
+    if not records or not any(cell.strip() for cell in records[0]):
+        problems.append(Problem(spec.file, None, None, "the file is empty: expected a header row"))
+        return None
+    names: list[str] = []
+    for index, cell in enumerate(records[0]):
+        base = cell.strip() or f"Unnamed: {index}"
+        name, copy = base, 0
+        while name in names:  # a repeated header, named like pandas does: exports.1
+            copy += 1
+            name = f"{base}.{copy}"
+        names.append(name)
+    width = len(names)
+    body: list[list[str]] = []
+    readable = True
+    for number, record in enumerate(records[1:], start=2):
+        filled = [i for i, cell in enumerate(record) if cell.strip()]
+        if filled and filled[-1] >= width:
+            problems.append(
+                Problem(
+                    spec.file,
+                    number,
+                    None,
+                    f"expected {width} cells as in the header, found {filled[-1] + 1}",
+                )
+            )
+            readable = False
+        body.append((record + [""] * width)[:width])
+    if not readable:
+        return None
+    return pd.DataFrame(body, columns=names, dtype=str)
 
 
 def _check_header(

@@ -1,0 +1,393 @@
+"""The command line: ``python solve.py [INSTANCE_DIR] [options]`` or ``advisor ...``.
+
+This module only parses arguments, calls :func:`advisor.load_instance`,
+:func:`advisor.solve` and :func:`advisor.report.render`, writes the report and turns
+the outcome into an exit code. Standard output carries the report and nothing else
+(the solver's own output goes to standard error), so ``--format json > out.json``
+is always valid JSON.
+
+Each mode of the command is one function ``(args, instance) -> exit code``, chosen
+by :func:`select_mode`; today there is one, :func:`rank_mode`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from advisor.errors import InstanceError
+from advisor.instance import OBJECTIVES, Instance
+from advisor.loader import load_instance
+from advisor.report import FORMATS, STATUS_WORDS, render
+from advisor.solver import solve
+from advisor.strategy import Result
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_STRATEGY = 4
+EXIT_INTERRUPTED = 130
+
+DEFAULT_INSTANCE = Path("instances") / "malaysia_us_2025"
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+PROG = "solve.py"
+
+DESCRIPTION = """\
+Rank the best negotiation strategies (which tariff concessions to request, which
+offers to make) for the instance in INSTANCE_DIR, and print a report.
+
+Options left out take the instance's defaults ([ranking] and [model] in
+instance.toml)."""
+
+EPILOG = """\
+examples:
+  python solve.py                                   the default instance, a table
+  python solve.py instances/tiny --top 3
+  python solve.py --top 10 --min-difference 2       10 strategies, each 2+ decisions apart
+  python solve.py --objective worst_case --time-limit 30 --gap 0.01
+  python solve.py --format json > ranking.json      stdout carries only the JSON
+  python solve.py --format markdown --output brief.md
+
+exit codes:
+  0  success (also when the time limit stopped the search after some strategies:
+     the report states the status)
+  2  bad input: a wrong option, an invalid instance folder (every problem is listed
+     as "file, row R, column 'C': message"), or an output file that cannot be written
+  3  infeasible: no strategy satisfies the rules (reciprocity, domestic budget,
+     conditions, market-share caps and floors)
+  4  stopped by the time limit before any strategy was found
+"""
+
+
+class CliError(Exception):
+    """A user's mistake the command reports in words (no traceback) with an exit code."""
+
+    def __init__(self, lines: str | Sequence[str], code: int = EXIT_USAGE) -> None:
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        self.code = code
+        super().__init__("\n".join(self.lines))
+
+
+# ------------------------------------------------------------------------ arguments
+
+
+def _bounded(kind: Callable[[str], float], low: float, high: float | None, low_open: bool):
+    """An argparse type: a number of ``kind`` in [low, high] (or (low, high])."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            name = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}") from None
+        too_low = value <= low if low_open else value < low
+        if too_low or (high is not None and value > high):
+            if high is None:
+                bound = f"> {low:g}" if low_open else f">= {low:g}"
+            else:
+                bound = f"between {low:g} and {high:g}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "instance",
+        nargs="?",
+        metavar="INSTANCE_DIR",
+        help=f"instance folder (default: {DEFAULT_INSTANCE} in the repository, "
+        "whatever the current directory); format: instances/README.md",
+    )
+    parser.add_argument(
+        "--top",
+        "-k",
+        type=_bounded(int, 1, None, False),
+        metavar="K",
+        help="how many strategies to list (>= 1; default: the instance's ranking.top)",
+    )
+    parser.add_argument(
+        "--min-difference",
+        "-d",
+        type=_bounded(int, 1, None, False),
+        metavar="D",
+        help="listed strategies differ in at least D decisions (>= 1; 1 = strict K-best; "
+        "default: ranking.min_difference), e.g. --min-difference 2",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=_bounded(float, 0, None, True),
+        metavar="S",
+        help="seconds for the whole ranking (> 0; default: ranking.time_limit, or none); "
+        "a stop returns what was found, with its gap, e.g. --time-limit 30",
+    )
+    parser.add_argument(
+        "--gap",
+        type=_bounded(float, 0, 1, False),
+        metavar="G",
+        help="relative MIP gap of each solve, 0 to 1 (default: ranking.mip_gap, 0 = "
+        "proven optimal), e.g. --gap 0.01 for 1%%",
+    )
+    parser.add_argument(
+        "--objective",
+        choices=OBJECTIVES,
+        help="what to maximise over the scenarios: expected value, worst-case value, or "
+        "minus the largest regret (default: the instance's model.objective)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_bounded(int, 1, None, False),
+        metavar="N",
+        help="threads HiGHS may use (>= 1; default: HiGHS decides)",
+    )
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=FORMATS,
+        default="table",
+        help="report format: table (for a terminal, the default), json (schema: "
+        "advisor/report.py), csv (one row per strategy) or markdown (a briefing note)",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write the report to FILE (atomically: complete or not at all) instead of "
+        "standard output, e.g. --output brief.md",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress messages on standard error (they appear only on a terminal)",
+    )
+    return parser
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def default_instance() -> Path:
+    """The default instance: in the repository holding this package, else the cwd."""
+    for base in (REPOSITORY_ROOT, Path.cwd()):
+        candidate = base / DEFAULT_INSTANCE
+        if candidate.is_dir():
+            return candidate
+    raise CliError(
+        [
+            f"the default instance folder {REPOSITORY_ROOT / DEFAULT_INSTANCE} is missing;",
+            "give an instance folder: python solve.py INSTANCE_DIR (see --help)",
+        ]
+    )
+
+
+def load(folder: str | None) -> Instance:
+    """Load the instance, turning every located problem into one stderr line."""
+    path = default_instance() if folder is None else Path(folder)
+    try:
+        return load_instance(path)
+    except InstanceError as error:
+        n = len(error.problems)
+        head = f"{path}: {error.title} ({n} problem{'s' if n != 1 else ''}):"
+        raise CliError([head, *(str(p) for p in error.problems)]) from None
+
+
+def check_output(output: str | None) -> Path | None:
+    """Fail early, before a long solve, if FILE obviously cannot be written."""
+    if output is None:
+        return None
+    path = Path(output)
+    parent = path.parent
+    if path.is_dir():
+        raise CliError(f"cannot write {output}: it is a folder")
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise CliError(f"cannot write {output}: the folder {parent} {what}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write {output}: the folder {parent} is not writable")
+    return path
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace.
+
+    Either the whole report lands at ``path`` or nothing changes; the temporary
+    file never outlives an error.
+    """
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
+        )
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o666 & ~_umask())
+        os.replace(handle.name, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def emit(text: str, output: Path | None) -> None:
+    """The report to ``output`` (atomically) or to standard output."""
+    if output is not None:
+        write_atomically(output, text)
+        return
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+class Progress:
+    """Short progress messages on a terminal's standard error, on one updated line."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.started
+        sys.stderr.write(f"\r\x1b[K{PROG}: {message} ({elapsed:.0f} s)...")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def say(line: str) -> None:
+    print(f"{PROG}: {line}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------ modes
+
+Mode = Callable[[argparse.Namespace, Instance], int]
+
+
+def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
+    """``solve`` with the command line's settings and progress reporting."""
+    progress = Progress(enabled=not args.quiet and _stderr_is_terminal())
+    try:
+        return solve(
+            instance,
+            top=args.top,
+            min_difference=args.min_difference,
+            time_limit=args.time_limit,
+            mip_gap=args.gap,
+            objective=args.objective,
+            threads=args.threads,
+            progress=progress,
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    except InstanceError as error:
+        raise CliError([error.title, *(str(p) for p in error.problems)]) from None
+    finally:
+        progress.done()
+
+
+def exit_code(result: Result) -> int:
+    """0, or 3 (infeasible) / 4 (time limit, nothing found), with a note on stderr."""
+    if result.status == "infeasible":
+        say(f"infeasible: {STATUS_WORDS['infeasible']} in {result.instance.name!r}.")
+        say(
+            "look at reciprocity (reciprocity_ratio), the domestic budget (domestic_budget), "
+            "the conditions (conditions.csv) and the market-share caps and floors "
+            "(instance.toml); the report says more."
+        )
+        return EXIT_INFEASIBLE
+    if not result.strategies:
+        say(f"no strategy found before the solver stopped (status {result.status}).")
+        say("allow more time (--time-limit) or a larger gap (--gap).")
+        return EXIT_NO_STRATEGY
+    return EXIT_OK
+
+
+def rank_mode(args: argparse.Namespace, instance: Instance) -> int:
+    """The ranked strategy list, in the chosen format."""
+    result = run_solve(args, instance)
+    emit(render(result, args.format), args.output_path)
+    if result.status == "time_limit" and not args.quiet:
+        say(f"stopped by the time limit after {len(result.strategies)} strategies (exit 0).")
+    return exit_code(result)
+
+
+def select_mode(args: argparse.Namespace) -> Mode:
+    """The mode the arguments ask for (more modes: add options and a branch here)."""
+    return rank_mode
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see ``--help``)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.output_path = check_output(args.output)
+        mode = select_mode(args)
+        instance = load(args.instance)
+        return mode(args, instance)
+    except CliError as error:
+        for i, line in enumerate(error.lines):
+            print(f"{PROG}: error: {line}" if i == 0 else line, file=sys.stderr)
+        return error.code
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, like other tools.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,265 @@
+"""Trade-off frontiers: sweep one limit and watch the best strategy change.
+
+"How much more could we protect with a bigger budget?" :func:`frontier` sweeps one
+limit over N points, the domestic budget, the reciprocity ratio, or one market's
+share cap, and solves the model at each point on one persistent HiGHS instance,
+warm-started from the previous point's strategy when it is still feasible (a
+larger budget or a looser cap keeps it feasible). Each point records the best
+strategy and its scores; the Pareto-efficient points are marked: protected value
+against offer cost (no other point protects more for less), or, for a cap sweep,
+against the capped market's share. :meth:`Frontier.plot` draws it with matplotlib,
+each point labelled with what changes in the strategy there.
+
+Theory to check against: relaxing a limit never lowers the optimum, so the
+objective is non-decreasing in the budget and the cap, non-increasing in the ratio.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from advisor.checker import rule_violations
+from advisor.economics import compute_coefficients
+from advisor.instance import Instance, frozen_mapping
+from advisor.model import build_model
+from advisor.solver import PersistentRanker
+from advisor.strategy import Evaluator, Strategy
+
+VARY = ("budget", "reciprocity", "cap")
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """The best strategy at one value of the swept limit (None: infeasible there)."""
+
+    value: float
+    strategy: Strategy | None
+    added: tuple[str, ...]
+    dropped: tuple[str, ...]
+    pareto: bool
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """A sweep of one limit: its points, in increasing order of the limit."""
+
+    instance: Instance
+    vary: str
+    market: str | None
+    points: tuple[FrontierPoint, ...]
+
+    @property
+    def axis_label(self) -> str:
+        money = self.instance.money
+        return {
+            "budget": f"domestic budget ({money})",
+            "reciprocity": "reciprocity ratio (counterpart value / counterpart cost)",
+            "cap": f"cap on {self.market}'s share of exports",
+        }[self.vary]
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = []
+        for p in self.points:
+            s = p.strategy
+            row: dict[str, Any] = {self.vary: p.value, "feasible": s is not None}
+            if s is not None:
+                row |= {
+                    "objective": s.objective,
+                    "protected_value": s.protected_value,
+                    "offer_cost": s.offer_cost,
+                    "largest_market": s.largest_market.market,
+                    "largest_market_share": s.largest_market.share,
+                    "requests": "; ".join(r.request for r in s.requests),
+                    "offers": "; ".join(o.offer for o in s.offers),
+                }
+                if self.market is not None:
+                    row[f"share_{self.market}"] = _share(s, self.market)
+            row |= {
+                "added": "; ".join(p.added),
+                "dropped": "; ".join(p.dropped),
+                "pareto": p.pareto,
+            }
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        frame = self.to_frame()
+        return {
+            "instance": self.instance.name,
+            "vary": self.vary,
+            "market": self.market,
+            "points": frame.astype(object).where(frame.notna(), None).to_dict("records"),
+        }
+
+    def plot(self, path: str | Path) -> Path:
+        """Draw the frontier to ``path`` (PNG or SVG by its suffix); return the path."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        money = self.instance.money
+        feasible = [p for p in self.points if p.strategy is not None]
+        if self.vary == "cap":
+            xs = [_share(p.strategy, self.market) * 100 for p in feasible]  # type: ignore[arg-type]
+            xlabel = f"{self.market}'s share of exports after the deal (%)"
+        else:
+            xs = [p.strategy.offer_cost for p in feasible]  # type: ignore[union-attr]
+            xlabel = f"domestic cost of offers ({money})"
+        ys = [p.strategy.protected_value for p in feasible]  # type: ignore[union-attr]
+        fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
+        ax.plot(xs, ys, color="0.7", zorder=1)
+        pareto = [(x, y) for x, y, p in zip(xs, ys, feasible, strict=True) if p.pareto]
+        ax.scatter(xs, ys, color="0.5", s=18, zorder=2, label="best strategy at a sweep point")
+        if pareto:
+            ax.scatter(
+                *zip(*pareto, strict=True),
+                color="tab:blue",
+                s=36,
+                zorder=3,
+                label="Pareto-efficient",
+            )
+        for x, y, p in zip(xs, ys, feasible, strict=True):
+            change = [f"+{d}" for d in p.added] + [f"-{d}" for d in p.dropped]
+            if change:
+                ax.annotate(
+                    " ".join(change), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7
+                )
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(f"expected protected export value ({money})")
+        ax.set_title(f"{self.instance.name}\nfrontier as the {self.axis_label} varies", fontsize=10)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
+        fig.tight_layout()
+        out = Path(path)
+        fig.savefig(out)
+        plt.close(fig)
+        return out
+
+
+def _share(strategy: Strategy, market: str | None) -> float:
+    return next(m.share for m in strategy.markets if m.market == market)
+
+
+def _default_range(instance: Instance, vary: str, market: str | None) -> tuple[float, float]:
+    if vary == "budget":
+        return 0.0, sum(o.domestic_cost for o in instance.offers)
+    if vary == "reciprocity":
+        return 0.0, max(2.0, 2 * instance.reciprocity_ratio)
+    if market in instance.market_share_caps:
+        cap = instance.market_share_caps[market]
+        return max(0.0, cap - 0.05), min(1.0, cap + 0.05)
+    total = sum(m.exports for m in instance.markets)
+    share = instance.market_by_id[market].exports / total if total else 0.0
+    return max(0.0, share - 0.05), min(1.0, share + 0.10)
+
+
+def _pareto(points: list[FrontierPoint], vary: str, market: str | None) -> list[bool]:
+    """Efficient points: none other gets at least as much value for at most as much cost."""
+
+    def cost(p: FrontierPoint) -> float:
+        s = p.strategy
+        assert s is not None
+        return _share(s, market) if vary == "cap" else s.offer_cost
+
+    flags = []
+    for p in points:
+        if p.strategy is None:
+            flags.append(False)
+            continue
+        dominated = any(
+            q.strategy is not None
+            and cost(q) <= cost(p)
+            and q.strategy.protected_value >= p.strategy.protected_value
+            and (cost(q) < cost(p) or q.strategy.protected_value > p.strategy.protected_value)
+            for q in points
+        )
+        flags.append(not dominated)
+    return flags
+
+
+def frontier(
+    instance: Instance,
+    vary: str = "budget",
+    points: int = 20,
+    market: str | None = None,
+    lower: float | None = None,
+    upper: float | None = None,
+    objective: str | None = None,
+) -> Frontier:
+    """Sweep ``vary`` (budget, reciprocity or cap) over ``points`` values.
+
+    For ``cap``, ``market`` names the capped market (default: the counterpart).
+    The range defaults to [0, total offer cost] for the budget, [0, 2ρ] for the
+    ratio, and the cap ± 5 points for a cap (the market's baseline share −5/+10
+    points when it has no cap).
+    """
+    if vary not in VARY:
+        raise ValueError(f"vary must be one of {', '.join(VARY)}, got {vary!r}")
+    if points < 2:
+        raise ValueError(f"points must be at least 2, got {points}")
+    objective = objective or instance.objective
+    if objective == "regret":
+        raise ValueError("frontiers are drawn for the expected or worst_case objective")
+    if vary == "cap":
+        market = market or instance.counterpart
+        if market not in instance.market_by_id:
+            raise ValueError(f"unknown market {market!r}")
+    low, high = _default_range(instance, vary, market)
+    low = low if lower is None else lower
+    high = high if upper is None else upper
+    values = [low + (high - low) * i / (points - 1) for i in range(points)]
+    swept = _with_limit(instance, vary, market, high)
+    coefficients = compute_coefficients(swept)
+    model = build_model(swept, coefficients, objective)
+    evaluator = Evaluator(swept, coefficients, objective)
+    ranker = PersistentRanker(model, evaluator, 0.0, None, None)
+    param = {
+        "budget": lambda: model.domestic_budget,
+        "reciprocity": lambda: model.reciprocity_ratio,
+        "cap": lambda: model.market_share_cap[market],
+    }[vary]()
+    raw: list[FrontierPoint] = []
+    previous: frozenset[str] | None = None
+    for value in values:
+        param.set_value(value)
+        ranker.update_parameters()
+        point_instance = _with_limit(instance, vary, market, value)
+        if previous is not None and not rule_violations(point_instance, previous):
+            ranker.warm_start(previous)
+        solution = ranker.solve()
+        chosen = None if solution is None else solution.chosen
+        strategy = None
+        if solution is not None:
+            point = Evaluator(point_instance, coefficients, objective)
+            strategy = point.strategy(1, solution.chosen, solution.objective)
+        before, after = previous or frozenset(), chosen or frozenset()
+        order = instance.decision_ids()
+        raw.append(
+            FrontierPoint(
+                value,
+                strategy,
+                tuple(d for d in order if d in after - before) if chosen else (),
+                tuple(d for d in order if d in before - after) if chosen else (),
+                False,
+            )
+        )
+        previous = chosen if chosen is not None else previous
+    flags = _pareto(raw, vary, market)
+    final = tuple(dataclasses.replace(p, pareto=f) for p, f in zip(raw, flags, strict=True))
+    return Frontier(instance, vary, market, final)
+
+
+def _with_limit(instance: Instance, vary: str, market: str | None, value: float) -> Instance:
+    """The instance with the swept limit set to ``value`` (adding it if absent)."""
+    if vary == "budget":
+        return dataclasses.replace(instance, domestic_budget=value)
+    if vary == "reciprocity":
+        return dataclasses.replace(instance, reciprocity_ratio=value)
+    caps = dict(instance.market_share_caps) | {market: value}
+    return dataclasses.replace(instance, market_share_caps=frozen_mapping(caps))

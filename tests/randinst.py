@@ -1,0 +1,526 @@
+"""Random small instances and an exhaustive, independent oracle for them.
+
+The generator builds :class:`advisor.instance.Instance` objects directly (no files),
+small enough to enumerate every 0/1 vector of decisions (at most 14 binaries). The
+oracle shares no code with ``advisor``: it has its own constant-elasticity formula,
+its own rules (one tier per sector, reciprocity, budget, every condition kind,
+market-share caps and floors in every scenario) and its own objectives, all
+vectorised with numpy over the whole enumeration.
+
+Two kinds of instance are drawn, half each:
+
+- *round*: sigma = 1, current tariff 0, threat 1.0 (or 3.0 in a scenario), exports a
+  multiple of 40, tiers at 0%, 25% or 150% (above the threat: protects 0), integer
+  stated costs and offers with equal costs, so that many strategies tie exactly and
+  the tie-break decides the order;
+- *generic*: every number drawn at random, computed counterpart costs, scenario
+  overrides of the threat, the current tariff and the elasticity.
+
+Market-share caps and floors are set inside the range the enumeration shows, so they
+cut some strategies off. An instance on a knife edge (a rule's slack, or the gap
+between two objectives, within numerical noise of the solver's tolerances but not
+exactly zero) is redrawn, so the comparison with the solver is exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from advisor.instance import (
+    Condition,
+    Instance,
+    Market,
+    Offer,
+    OfferEffect,
+    Ranking,
+    RequestTier,
+    Scenario,
+    Sector,
+    frozen_mapping,
+)
+
+CP = "USA"
+MAX_BINARIES = 14
+TIE = 1e-6  # the solver's tie tolerance, relative: 1e-6 * max(1, |z|)
+EXACT = 1e-9  # below this (relative) two numbers are equal up to rounding
+EDGE = 1e-5  # between EXACT and this (relative) a comparison is a knife edge
+
+
+# ------------------------------------------------------------------------ the oracle
+
+
+def exports(x0: float, t0: float, t: float, sigma: float) -> float:
+    """X(t) = X0 ((1 + t) / (1 + t0)) ** -sigma."""
+    return x0 * ((1.0 + t) / (1.0 + t0)) ** (-sigma)
+
+
+def sector_params(inst: Instance, sector: Sector, w: Scenario) -> tuple[float, ...]:
+    return (
+        sector.exports,
+        w.current_tariff.get(sector.sector, sector.current_tariff),
+        w.threat_tariff.get(sector.sector, sector.threat_tariff),
+        w.elasticity.get(sector.sector, sector.elasticity),
+    )
+
+
+def protected(inst: Instance, r: RequestTier, w: Scenario) -> float:
+    x0, t0, threat, sigma = sector_params(inst, inst.sector_by_id[r.sector], w)
+    return exports(x0, t0, min(r.tariff, threat), sigma) - exports(x0, t0, threat, sigma)
+
+
+def cost(inst: Instance, r: RequestTier) -> float:
+    if r.counterpart_cost is not None:
+        return r.counterpart_cost
+    sector = inst.sector_by_id[r.sector]
+    total = 0.0
+    for w in inst.scenarios:
+        x0, t0, threat, sigma = sector_params(inst, sector, w)
+        t = min(r.tariff, threat)
+        lost = threat * exports(x0, t0, threat, sigma) - t * exports(x0, t0, t, sigma)
+        total += w.probability * inst.counterpart_cost_weight * sector.sensitivity * lost
+    return total
+
+
+def value_at_risk(inst: Instance, sector: Sector, w: Scenario) -> float:
+    x0, t0, threat, sigma = sector_params(inst, sector, w)
+    return exports(x0, t0, t0, sigma) - exports(x0, t0, threat, sigma)
+
+
+def tolerance(z: float) -> float:
+    return TIE * max(1.0, abs(z))
+
+
+@dataclass
+class Enumeration:
+    """Every 0/1 decision vector of an instance, its feasibility and its values."""
+
+    inst: Instance
+    ids: tuple[str, ...]
+    vectors: np.ndarray  # (N, n) 0/1, columns in ids order
+    feasible: np.ndarray  # (N,) bool
+    values: np.ndarray  # (N, W) V_omega
+    probabilities: np.ndarray  # (W,)
+    shares: dict[str, np.ndarray]  # market -> (N, W) share after the deal
+    edges: list[str] = field(default_factory=list)  # knife-edge comparisons found
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def chosen(self, index: int) -> frozenset[str]:
+        return frozenset(d for d, x in zip(self.ids, self.vectors[index], strict=True) if x)
+
+    def tie_key(self, index: int) -> tuple[int, tuple[int, ...]]:
+        positions = tuple(int(i) for i in np.flatnonzero(self.vectors[index]))
+        return len(positions), positions
+
+    def scenario_optimum(self) -> np.ndarray:
+        return self.values[self.feasible].max(axis=0)
+
+    def objectives(self, kind: str) -> np.ndarray:
+        """The objective of every vector (meaningful where feasible)."""
+        if kind == "expected":
+            return self.values @ self.probabilities
+        if kind == "worst_case":
+            return self.values.min(axis=1)
+        if kind == "regret":
+            if not self.feasible.any():
+                return np.zeros(len(self.values))
+            return -(self.scenario_optimum() - self.values).max(axis=1)
+        raise ValueError(kind)
+
+    def ranking(self, kind: str, top: int, distance: int = 1) -> list[tuple[frozenset, float]]:
+        """The expected ranked list: best objective first, ties by the tie key.
+
+        Ties are the objectives within the tolerance of the best remaining one
+        (its "anchor"); with ``distance`` > 1 the list is greedy: each next entry
+        is the best remaining strategy at Hamming distance ≥ distance from all
+        those already listed.
+        """
+        z = self.objectives(kind)
+        remaining = [int(i) for i in np.flatnonzero(self.feasible)]
+        listed: list[int] = []
+        while remaining and len(listed) < top:
+            anchor = max(z[i] for i in remaining)
+            group = [i for i in remaining if z[i] >= anchor - tolerance(anchor)]
+            if distance <= 1:
+                group.sort(key=self.tie_key)
+                take = group[: top - len(listed)]
+                listed.extend(take)
+                remaining = [i for i in remaining if i not in set(group)]
+            else:
+                best = min(group, key=self.tie_key)
+                listed.append(best)
+                remaining = [
+                    i
+                    for i in remaining
+                    if int(np.abs(self.vectors[i] - self.vectors[best]).sum()) >= distance
+                ]
+        return [(self.chosen(i), float(z[i])) for i in listed]
+
+    def objective_edges(self, kind: str) -> list[str]:
+        """Near-ties that are not ties: two objectives closer than EDGE, farther than EXACT."""
+        if not self.feasible.any():
+            return []
+        z = np.unique(np.sort(self.objectives(kind)[self.feasible]))
+        out = []
+        for a, b in itertools.pairwise(z):
+            scale = max(1.0, abs(a), abs(b))
+            gap = abs(b - a) / scale
+            # TIE-sized gaps are the ones the grouping depends on
+            if EXACT < gap < EDGE:
+                out.append(f"{kind}: objectives {a!r} and {b!r}")
+        return out
+
+
+def _edge(slack: np.ndarray, scale: np.ndarray | float, what: str, edges: list[str]) -> None:
+    rel = np.abs(slack) / np.maximum(1.0, scale)
+    bad = (rel > EXACT) & (rel < EDGE)
+    if bad.any():
+        edges.append(f"{what}: slack {float(slack[bad][0])!r}")
+
+
+def enumerate_instance(inst: Instance, check_caps: bool = True) -> Enumeration:
+    """Evaluate every 0/1 vector of ``inst`` with the oracle's own rules."""
+    requests, offers = inst.requests, inst.offers
+    ids = tuple(r.request for r in requests) + tuple(o.offer for o in offers)
+    n = len(ids)
+    column = {d: i for i, d in enumerate(ids)}
+    vectors = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64).reshape(-1, n)
+    xr, xo = vectors[:, : len(requests)], vectors[:, len(requests) :]
+    edges: list[str] = []
+    feasible = np.ones(len(vectors), dtype=bool)
+
+    def member(identifier: str) -> np.ndarray:
+        if identifier in column:
+            return vectors[:, column[identifier]]
+        tiers = [column[r.request] for r in requests if r.sector == identifier]
+        return vectors[:, tiers].sum(axis=1)
+
+    # one tier per sector
+    for s in inst.sectors:
+        feasible &= member(s.sector) <= 1
+
+    # reciprocity: sum g_j y_j >= rho * sum c_r x_r
+    g = np.array([o.counterpart_value for o in offers], dtype=float)
+    c = np.array([cost(inst, r) for r in requests], dtype=float)
+    given, asked = xo @ g, inst.reciprocity_ratio * (xr @ c)
+    slack = given - asked
+    scale = np.maximum(np.abs(given), np.abs(asked))
+    _edge(slack, scale, "reciprocity", edges)
+    feasible &= slack >= -EXACT * np.maximum(1.0, scale)
+
+    # budget
+    d = np.array([o.domestic_cost for o in offers], dtype=float)
+    spent = xo @ d
+    if inst.domestic_budget is not None:
+        slack = inst.domestic_budget - spent
+        _edge(slack, max(1.0, inst.domestic_budget), "budget", edges)
+        feasible &= slack >= -EXACT * max(1.0, inst.domestic_budget)
+
+    # conditions
+    for cond in inst.conditions:
+        values = [member(m) for m in cond.members]
+        subject, objects = values[0], values[1:]
+        if cond.kind == "requires":
+            ok = np.all([subject <= v for v in objects], axis=0)
+        elif cond.kind == "requires_one_of":
+            ok = subject <= np.sum(objects, axis=0)
+        elif cond.kind == "excludes":
+            ok = np.all([subject + v <= 1 for v in objects], axis=0)
+        elif cond.kind == "at_most":
+            ok = np.sum(values, axis=0) <= cond.count
+        elif cond.kind == "at_least":
+            ok = np.sum(values, axis=0) >= cond.count
+        else:
+            raise ValueError(cond.kind)
+        feasible &= ok
+
+    # scenario values and exports after the deal
+    probabilities = np.array([w.probability for w in inst.scenarios])
+    acceptance = np.array([r.acceptance for r in requests])
+    values = np.zeros((len(vectors), len(inst.scenarios)))
+    market_exports: dict[str, np.ndarray] = {
+        m.market: np.zeros((len(vectors), len(inst.scenarios))) for m in inst.markets
+    }
+    for k, w in enumerate(inst.scenarios):
+        p = np.array([protected(inst, r, w) for r in requests], dtype=float)
+        values[:, k] = xr @ (acceptance * p) - inst.offer_cost_weight * spent
+        for m in inst.markets:
+            e = m.exports
+            if m.market == inst.counterpart:
+                e -= sum(value_at_risk(inst, s, w) for s in inst.sectors)
+            effect = np.zeros(len(offers))
+            for eff in inst.offer_effects:
+                if eff.market == m.market:
+                    effect[[o.offer for o in offers].index(eff.offer)] += eff.export_change
+            col = e + xo @ effect
+            if m.market == inst.counterpart:
+                col = col + xr @ p
+            market_exports[m.market][:, k] = col
+    total = sum(market_exports.values())
+    shares = {m: v / total for m, v in market_exports.items()}
+    if check_caps:
+        for limits, sign in ((inst.market_share_caps, 1.0), (inst.market_share_floors, -1.0)):
+            for m, share in limits.items():
+                slack = sign * (share * total - market_exports[m])
+                _edge(slack.ravel(), np.abs(total).ravel(), f"share {m}", edges)
+                feasible &= np.all(slack >= -EXACT * np.maximum(1.0, np.abs(total)), axis=1)
+    return Enumeration(inst, ids, vectors, feasible, values, probabilities, shares, edges)
+
+
+# --------------------------------------------------------------------- the generator
+
+
+def _round_instance(rng: random.Random, seed: int) -> dict:
+    n_sectors = rng.randint(2, 4)
+    while True:
+        tiers = [rng.randint(1, 3) for _ in range(n_sectors)]
+        n_offers = rng.randint(2, 5)
+        if sum(tiers) + n_offers <= MAX_BINARIES:
+            break
+    sectors, requests = [], []
+    for i, k in enumerate(tiers):
+        sid = f"S{i + 1}"
+        sectors.append(
+            Sector(sid, f"sector {i + 1}", "", 40.0 * rng.randint(1, 6), 0.0, 1.0, 1.0)
+        )
+        for j, tariff in enumerate(sorted(rng.sample([0.0, 0.25, 0.25, 1.5], k))):
+            stated = float(rng.randint(0, 6) * 5) if rng.random() < 0.7 else None
+            requests.append(
+                RequestTier(
+                    f"{sid}_t{j + 1}",
+                    sid,
+                    f"{tariff:.0%}",
+                    tariff,
+                    acceptance=rng.choice([1.0, 1.0, 0.5]),
+                    counterpart_cost=stated,
+                )
+            )
+    unit_cost = rng.choice([5.0, 10.0])
+    offers = [
+        Offer(
+            f"O{j + 1}",
+            f"offer {j + 1}",
+            "",
+            float(rng.randint(0, 8) * 5),
+            unit_cost * rng.choice([1, 1, 2]),
+        )
+        for j in range(n_offers)
+    ]
+    scenarios = [Scenario("base", 1.0)]
+    if rng.random() < 0.35:
+        n = rng.choice([2, 3])
+        probs = [0.5, 0.5] if n == 2 else [0.25, 0.25, 0.5]
+        scenarios = []
+        for k in range(n):
+            over = {s.sector: rng.choice([1.0, 3.0]) for s in sectors if rng.random() < 0.6}
+            scenarios.append(Scenario(f"w{k + 1}", probs[k], threat_tariff=frozen_mapping(over)))
+    return {
+        "sectors": sectors,
+        "requests": requests,
+        "offers": offers,
+        "scenarios": scenarios,
+        "offer_cost_weight": rng.choice([1.0, 1.0, 0.5]),
+        "reciprocity_ratio": rng.choice([0.0, 0.5, 1.0, 1.0]),
+        "counterpart_cost_weight": rng.choice([1.0, 0.5]),
+        "round": True,
+    }
+
+
+def _generic_instance(rng: random.Random, seed: int) -> dict:
+    n_sectors = rng.randint(2, 4)
+    while True:
+        tiers = [rng.randint(1, 3) for _ in range(n_sectors)]
+        n_offers = rng.randint(2, 5)
+        if sum(tiers) + n_offers <= MAX_BINARIES:
+            break
+    sectors, requests = [], []
+    for i, k in enumerate(tiers):
+        sid = f"S{i + 1}"
+        t0 = rng.choice([0.0, rng.uniform(0.0, 0.2)])
+        threat = rng.uniform(t0 + 0.05, 1.5)
+        sectors.append(
+            Sector(
+                sid,
+                f"sector {i + 1}",
+                "",
+                rng.uniform(5.0, 200.0),
+                t0,
+                threat,
+                rng.uniform(0.5, 3.0),
+                sensitivity=rng.choice([1.0, rng.uniform(0.3, 1.5)]),
+            )
+        )
+        for j in range(k):
+            requests.append(
+                RequestTier(
+                    f"{sid}_t{j + 1}",
+                    sid,
+                    f"tier {j + 1}",
+                    rng.uniform(0.0, 1.2 * threat),
+                    acceptance=rng.choice([1.0, rng.uniform(0.3, 1.0)]),
+                    counterpart_cost=rng.uniform(0, 40) if rng.random() < 0.3 else None,
+                )
+            )
+    offers = [
+        Offer(f"O{j + 1}", f"offer {j + 1}", "", rng.uniform(0, 60), rng.uniform(0.5, 25))
+        for j in range(n_offers)
+    ]
+    scenarios = [Scenario("base", 1.0)]
+    if rng.random() < 0.35:
+        n = rng.choice([2, 3])
+        raw = [rng.uniform(0.2, 1.0) for _ in range(n)]
+        probs = [x / sum(raw) for x in raw]
+        scenarios = []
+        for k in range(n):
+            threat, current, sigma = {}, {}, {}
+            for s in sectors:
+                if rng.random() < 0.5:
+                    threat[s.sector] = rng.uniform(0.0, 2.0)
+                if rng.random() < 0.2:
+                    current[s.sector] = rng.uniform(0.0, 0.1)
+                if rng.random() < 0.3:
+                    sigma[s.sector] = rng.uniform(0.5, 3.0)
+            scenarios.append(
+                Scenario(
+                    f"w{k + 1}",
+                    probs[k],
+                    threat_tariff=frozen_mapping(threat),
+                    current_tariff=frozen_mapping(current),
+                    elasticity=frozen_mapping(sigma),
+                )
+            )
+    return {
+        "sectors": sectors,
+        "requests": requests,
+        "offers": offers,
+        "scenarios": scenarios,
+        "offer_cost_weight": rng.uniform(0.2, 1.5),
+        "reciprocity_ratio": rng.choice([0.0, rng.uniform(0.2, 1.2)]),
+        "counterpart_cost_weight": rng.uniform(0.3, 1.5),
+        "round": False,
+    }
+
+
+def _conditions(rng: random.Random, parts: dict, kinds: list[str]) -> list[Condition]:
+    requests = [r.request for r in parts["requests"]]
+    offers = [o.offer for o in parts["offers"]]
+    sectors = [s.sector for s in parts["sectors"]]
+    pool = requests + offers + sectors
+    out = []
+    for i, kind in enumerate(kinds):
+        # a subject and its objects never overlap (a sector and its own tier may)
+        if kind in ("requires", "requires_one_of", "excludes"):
+            size = rng.randint(2, 3) if kind != "requires_one_of" else rng.randint(2, 4)
+            subject = rng.choice(requests + sectors + offers)
+            others = [m for m in pool if m != subject]
+            members = (subject, *rng.sample(others, size - 1))
+            out.append(Condition(f"c{i + 1}", kind, members))
+        else:
+            members = tuple(rng.sample(pool, rng.randint(2, 4)))
+            if kind == "at_most":
+                count = rng.randint(1, len(members) - 1)
+            else:
+                count = rng.randint(1, 2)
+            out.append(Condition(f"c{i + 1}", kind, members, count))
+    return out
+
+
+def _assemble(rng: random.Random, parts: dict, seed: int, kinds: list[str]) -> Instance:
+    rounded = parts["round"]
+    cp_extra = rng.choice([0.0, 40.0, 200.0]) if rounded else rng.uniform(0, 300)
+    cp = sum(s.exports for s in parts["sectors"]) + cp_extra
+    markets = [
+        Market(CP, "counterpart", cp),
+        Market("CHN", "China", float(rng.randint(1, 8) * 40) if rounded else rng.uniform(30, 300)),
+        Market("SGP", "Singapore", float(rng.randint(1, 5) * 40) if rounded else rng.uniform(30, 200)),
+    ]
+    effects = []
+    for o in parts["offers"]:
+        if rng.random() < 0.45:
+            market = rng.choice(["CHN", "CHN", CP, "SGP"])
+            change = -rng.randint(1, 8) * 5.0 if rounded else rng.uniform(-40, 20)
+            effects.append(OfferEffect(o.offer, market, change))
+    offers = parts["offers"]
+    budget = None
+    if rng.random() < 0.5:
+        subset = [o.domestic_cost for o in offers if rng.random() < 0.5]
+        budget = float(sum(subset)) if rounded else sum(subset) + rng.uniform(0.1, 3)
+    return Instance(
+        name=f"random {seed}",
+        description="",
+        home="MYS",
+        counterpart=CP,
+        currency="USD",
+        unit="million",
+        offer_cost_weight=parts["offer_cost_weight"],
+        reciprocity_ratio=parts["reciprocity_ratio"],
+        domestic_budget=budget,
+        counterpart_cost_weight=parts["counterpart_cost_weight"],
+        objective="expected",
+        market_share_caps=frozen_mapping({}),
+        market_share_floors=frozen_mapping({}),
+        ranking=Ranking(),
+        markets=tuple(markets),
+        sectors=tuple(parts["sectors"]),
+        requests=tuple(parts["requests"]),
+        offers=tuple(offers),
+        offer_effects=tuple(effects),
+        conditions=tuple(_conditions(rng, parts, kinds)),
+        scenarios=tuple(parts["scenarios"]),
+    )
+
+
+def _share_limits(rng: random.Random, inst: Instance, infeasible: bool) -> Instance:
+    """Caps and floors drawn inside the range the strategies reach, so they bind.
+
+    With ``infeasible``, the counterpart's cap is set below every strategy's share.
+    """
+    enum = enumerate_instance(inst, check_caps=False)
+    candidates = enum.feasible
+    if not candidates.any():
+        return inst
+    caps, floors = {}, {}
+    if infeasible:
+        share = enum.shares[CP][candidates].max(axis=1)
+        caps[CP] = 0.9 * float(share.min())
+    elif rng.random() < 0.6:
+        market = CP if rng.random() < 0.8 else "CHN"
+        share = enum.shares[market][candidates].max(axis=1)  # the binding scenario
+        caps[market] = float(np.quantile(share, rng.uniform(0.3, 0.9)))
+    if rng.random() < 0.3:
+        market = rng.choice(["CHN", "SGP"])
+        share = enum.shares[market][candidates].min(axis=1)
+        floors[market] = float(np.quantile(share, rng.uniform(0.05, 0.5)))
+    return replace(
+        inst, market_share_caps=frozen_mapping(caps), market_share_floors=frozen_mapping(floors)
+    )
+
+
+def random_instance(seed: int, objectives: tuple[str, ...] = ("expected",)) -> Instance:
+    """A random instance, reproducible from ``seed``, that is on no knife edge.
+
+    Condition kinds cycle with the seed so that every kind appears across any run
+    of consecutive seeds; ``objectives`` are those whose near-ties are avoided.
+    """
+    for attempt in range(50):
+        rng = random.Random(seed * 7919 + attempt)
+        parts = _round_instance(rng, seed) if seed % 2 == 0 else _generic_instance(rng, seed)
+        kinds = ["requires", "requires_one_of", "excludes", "at_most", "at_least"]
+        first = kinds[(seed // 2) % len(kinds)]
+        n_cond = rng.choice([1, 1, 2, 3]) if seed % 7 else 0
+        chosen = [first, *rng.choices(kinds, k=n_cond - 1)] if n_cond else []
+        inst = _assemble(rng, parts, seed, chosen)
+        inst = _share_limits(rng, inst, infeasible=seed % 20 == 9)
+        enum = enumerate_instance(inst)
+        edges = list(enum.edges)
+        for kind in objectives:
+            edges += enum.objective_edges(kind)
+        if not edges:
+            return inst
+    raise RuntimeError(f"seed {seed}: no instance off the knife edge in 50 attempts")
