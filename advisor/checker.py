@@ -75,7 +75,7 @@ class Scores:
 
 def _member_value(instance: Instance, chosen: frozenset[str], member: str) -> int:
     if member in instance.sector_by_id:
-        return sum(1 for r in instance.requests if r.sector == member and r.request in chosen)
+        return sum(1 for r in instance.tiers_by_sector[member] if r in chosen)
     return int(member in chosen)
 
 

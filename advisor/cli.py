@@ -36,7 +36,7 @@ EXIT_INTERRUPTED = 130
 
 DEFAULT_INSTANCE = Path("instances") / "malaysia_us_2025"
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-PROG = "solve.py"
+PROG = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "advisor"
 
 DESCRIPTION = """\
 Rank the best negotiation strategies (which tariff concessions to request, which
@@ -356,7 +356,8 @@ def rank_mode(args: argparse.Namespace, instance: Instance) -> int:
     result = run_solve(args, instance)
     emit(render(result, args.format), args.output_path)
     if result.status == "time_limit" and not args.quiet:
-        say(f"stopped by the time limit after {len(result.strategies)} strategies (exit 0).")
+        n = len(result.strategies)
+        say(f"stopped by the time limit after {n} strateg{'y' if n == 1 else 'ies'}.")
     return exit_code(result)
 
 

@@ -205,6 +205,14 @@ class Instance:
     def market_by_id(self) -> Mapping[str, Market]:
         return MappingProxyType({m.market: m for m in self.markets})
 
+    @cached_property
+    def tiers_by_sector(self) -> Mapping[str, tuple[str, ...]]:
+        """Request ids of each sector, in file order."""
+        tiers: dict[str, list[str]] = {s.sector: [] for s in self.sectors}
+        for r in self.requests:
+            tiers.setdefault(r.sector, []).append(r.request)
+        return MappingProxyType({s: tuple(ids) for s, ids in tiers.items()})
+
     @property
     def money(self) -> str:
         """The money label used in reports, e.g. ``USD million``."""

@@ -76,7 +76,7 @@ def decision_term(model: pyo.ConcreteModel, identifier: str) -> pyo.Expression:
         return model.request[identifier]
     if identifier in model.offer:
         return model.offer[identifier]
-    tiers = [r.request for r in model.instance_data.requests if r.sector == identifier]
+    tiers = model.instance_data.tiers_by_sector[identifier]
     return pyo.quicksum(model.request[r] for r in tiers)
 
 
@@ -135,7 +135,7 @@ def _one_tier_per_sector(model: pyo.ConcreteModel, instance: Instance) -> None:
 
     .. math:: Σ_{r ∈ R_s} x_r ≤ 1 \\quad ∀ s
     """
-    tiers = {s: [r.request for r in instance.requests if r.sector == s] for s in model.SECTORS}
+    tiers = instance.tiers_by_sector
 
     def rule(m: pyo.ConcreteModel, s: str) -> pyo.Expression:
         if len(tiers[s]) <= 1:

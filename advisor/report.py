@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -189,13 +190,54 @@ def _condition_text(result: Result) -> dict[str, str]:
     return {c.condition: c.description for c in result.instance.conditions}
 
 
-def _rule_text(rule: str, descriptions: dict[str, str]) -> str:
-    """A binding rule in words: a condition gets its description."""
+def rule_text(result: Result, rule: str, described: Sequence[str] = ()) -> str:
+    """A binding rule in words: the limit it sets, or the condition's description.
+
+    Conditions in ``described`` (already shown with their description) are only
+    referred to.
+    """
+    inst = result.instance
     if rule.startswith("condition "):
         cid = rule.removeprefix("condition ")
-        if descriptions.get(cid):
-            return f"{rule}: {descriptions[cid]}"
+        if cid in described:
+            return f"{rule} (above)"
+        text = _condition_text(result).get(cid)
+        return f"{rule}: {text}" if text else rule
+    if rule == "reciprocity":
+        return (
+            f"reciprocity: value to {inst.counterpart} >= {inst.reciprocity_ratio:g} x its "
+            "cost of the requests"
+        )
+    if rule == "domestic budget" and inst.domestic_budget is not None:
+        return f"domestic budget: offer cost <= {money(inst.domestic_budget)} {inst.money}"
+    match = re.fullmatch(r"market share (cap|floor) (\S+) \[(.+)\]", rule)
+    if match:
+        kind, market, scenario = match.groups()
+        limits = inst.market_share_caps if kind == "cap" else inst.market_share_floors
+        if market in limits:
+            bound = "at most" if kind == "cap" else "at least"
+            where = f" in scenario {scenario}" if len(inst.scenarios) > 1 else ""
+            return (
+                f"{rule}: {market} takes {bound} {percent(limits[market])} of "
+                f"{inst.home}'s exports{where}"
+            )
     return rule
+
+
+def differences(first: Strategy, other: Strategy) -> tuple[list[str], list[str]]:
+    """Decisions ``other`` adds to and drops from ``first`` (file order)."""
+    a, b = set(first.decisions), set(other.decisions)
+    return [d for d in other.decisions if d not in a], [d for d in first.decisions if d not in b]
+
+
+def _difference_text(first: Strategy, other: Strategy) -> str:
+    added, dropped = differences(first, other)
+    parts = []
+    if added:
+        parts.append("adds " + ", ".join(added))
+    if dropped:
+        parts.append("drops " + ", ".join(dropped))
+    return "; ".join(parts) or "same decisions"
 
 
 def _empty_package_violations(result: Result) -> list[str]:
@@ -242,7 +284,7 @@ def _measure_lines(result: Result) -> list[str]:
     unit = result.instance.money
     lines = []
     if m.value_of_stochastic_solution is None:
-        lines.append(f"VSS: undefined: {m.note}." if m.note else "VSS: undefined.")
+        lines.append(f"VSS (value of the stochastic solution): {m.note or 'undefined'}.")
     else:
         lines.append(
             f"VSS (value of the stochastic solution) = {money(m.value_of_stochastic_solution)}"
@@ -322,39 +364,43 @@ def _no_strategy_lines(result: Result) -> list[str]:
 
 
 def _ranking_table(result: Result) -> list[str]:
-    unit = result.instance.money
+    inst = result.instance
+    cp = inst.counterpart
     headers = [
         "rank",
         "objective",
         "protected",
         "offer cost",
         "balance",
-        "largest market",
-        "gap to best",
-        "decisions",
+        f"{cp} share",
+        "largest mkt",
+        "vs best",
+        "req+off",
     ]
     rows = []
     for s in result.strategies:
         largest = s.largest_market
-        mark = "" if s.proven_optimal else " *"
+        share = {m.market: m.share for m in s.markets}.get(cp)
         rows.append(
             [
-                f"{s.rank}{mark}",
+                f"{s.rank}{'' if s.proven_optimal else ' *'}",
                 money(s.objective),
                 money(s.protected_value),
                 money(s.offer_cost),
                 signed_money(s.reciprocity_balance),
+                percent(share),
                 f"{largest.market} {percent(largest.share)}",
-                money(s.gap_to_best),
-                f"{len(s.requests)} req, {len(s.offers)} off",
+                money(-s.gap_to_best),
+                f"{len(s.requests)}+{len(s.offers)}",
             ]
         )
-    lines = [f"Ranked strategies ({unit})"]
-    lines += text_table(headers, rows, "rrrrrlrl", "  ")
+    lines = [f"Ranked strategies ({inst.money})"]
+    lines += text_table(headers, rows, "rrrrrrlrr", "  ")
     lines += _wrap(
         "protected: expected export value protected; offer cost: domestic cost of the "
-        "offers; balance: value to the counterpart minus the reciprocity ratio times its "
-        "cost of the requests (>= 0); largest market: its share of exports after the deal.",
+        f"offers; balance: value to {cp} minus the reciprocity ratio times its cost of the "
+        f"requests (>= 0); {cp} share, largest mkt: shares of {inst.home}'s exports after "
+        "the deal (expected); vs best: objective minus rank 1's; req+off: requests + offers.",
         "  ",
         "  ",
     )
@@ -394,33 +440,40 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
     if not s.proven_optimal:
         head += f", not proven optimal (MIP gap {percent(s.mip_gap)})"
     lines = [head, "-" * min(WIDTH, len(head))]
+    if s.rank > 1:
+        first = result.strategies[0]
+        lines += _wrap(f"Differs from strategy 1: {_difference_text(first, s)}.", "  ", "    ")
 
     if s.requests:
         rows = [
-            [f"{r.sector_name} [{r.sector}]", r.tier, percent(r.tariff), money(r.protected_value)]
+            [r.sector, r.sector_name, r.tier, percent(r.tariff), money(r.protected_value)]
             for r in s.requests
         ]
-        lines.append(f"  Ask {inst.counterpart} for:")
+        lines.append(f"  Requests to {inst.counterpart} (protected value in {unit}):")
         lines += text_table(
-            ["sector", "tier", "tariff", f"protected ({unit})"], rows, "llrr", "    ", shrink=0
+            ["id", "sector", "tier", "tariff", "protected"],
+            rows,
+            "lllrr",
+            "    ",
+            shrink=1,
         )
     else:
-        lines.append(f"  Ask {inst.counterpart} for: nothing")
+        lines.append(f"  Requests to {inst.counterpart}: none")
     if s.offers:
         rows = [
-            [f"{o.name} [{o.offer}]", money(o.counterpart_value), money(o.domestic_cost)]
+            [o.offer, o.name, money(o.counterpart_value), money(o.domestic_cost)]
             for o in s.offers
         ]
-        lines.append("  Offer in return:")
+        lines.append(f"  Offers in return ({unit}):")
         lines += text_table(
-            ["offer", f"value to {inst.counterpart}", "domestic cost"],
+            ["id", "offer", f"value to {inst.counterpart}", "domestic cost"],
             rows,
-            "lrr",
+            "llrr",
             "    ",
-            shrink=0,
+            shrink=1,
         )
     else:
-        lines.append("  Offer in return: nothing")
+        lines.append("  Offers in return: none")
     lines += _wrap(
         f"Counterpart: receives {money(s.counterpart_value)}, concedes "
         f"{money(s.counterpart_cost)}; balance {signed_money(s.reciprocity_balance)} {unit}.",
@@ -442,8 +495,14 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
             lines += _wrap(text, "    - ", "      ")
     if s.binding_constraints:
         lines.append("  Binding rules (each blocks a move that would raise the objective):")
+        shown = [f"condition {c}" for c in s.conditions_triggered]
         for rule in s.binding_constraints:
-            lines += _wrap(_rule_text(rule, descriptions), "    - ", "      ")
+            if rule not in shown:
+                lines += _wrap(rule_text(result, rule), "    - ", "      ")
+        above = [r.removeprefix("condition ") for r in s.binding_constraints if r in shown]
+        if above:
+            text = f"condition{'s' if len(above) > 1 else ''} {', '.join(above)} (see above)"
+            lines += _wrap(text, "    - ", "      ")
     return lines
 
 
@@ -535,15 +594,14 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str)
 def _summary(result: Result, s: Strategy) -> str:
     inst = result.instance
     unit = inst.money
-    asks = [f"{r.tier} on {r.sector_name} (tariff {percent(r.tariff)})" for r in s.requests]
+    by_tier: dict[str, list[str]] = {}
+    for r in s.requests:
+        by_tier.setdefault(r.tier, []).append(r.sector_name)
+    asks = [f"{tier} on {_listing(names)}" for tier, names in by_tier.items()]
     gives = [o.name for o in s.offers]
-    text = "The recommended strategy "
-    text += (
-        f"asks {inst.counterpart} for {_listing(asks)}"
-        if asks
-        else f"asks {inst.counterpart} for nothing"
-    )
-    text += f" and offers {_listing(gives)} in return. " if gives else " and offers nothing. "
+    text = f"The recommended strategy asks {inst.counterpart} for "
+    text += "; ".join(asks) if asks else "nothing"
+    text += f"; and offers {_listing(gives)} in return. " if gives else "; and offers nothing. "
     text += (
         f"It protects an expected {money(s.protected_value)} {unit} of exports at a domestic "
         f"cost of {money(s.offer_cost)} {unit}, an objective of {money(s.objective)} "
@@ -599,7 +657,7 @@ def render_markdown(result: Result) -> str:
                 money(s.offer_cost),
                 signed_money(s.reciprocity_balance),
                 f"{s.largest_market.market} {percent(s.largest_market.share)}",
-                _md(", ".join(s.decisions)) or "nothing",
+                "recommended" if s.rank == 1 else _md(_difference_text(result.strategies[0], s)),
             ]
             for s in result.strategies
         ]
@@ -611,7 +669,7 @@ def render_markdown(result: Result) -> str:
                 "Offer cost",
                 "Counterpart balance",
                 "Largest market",
-                "Decisions",
+                "Compared with rank 1",
             ],
             rows,
             "rrrrrll",
@@ -689,7 +747,7 @@ def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> l
     if s.binding_constraints:
         out.append(
             "Binding rules: "
-            + "; ".join(_md(_rule_text(b, descriptions)) for b in s.binding_constraints)
+            + "; ".join(rule_text(result, b, s.conditions_triggered) for b in s.binding_constraints)
             + "."
         )
         out.append("")

@@ -13,6 +13,14 @@ d = 1 it excludes x* alone; with d > 1 (``min_difference``) it keeps every later
 strategy at Hamming distance ≥ d from every listed one, so the list is not ten
 copies of one package.
 
+**What makes two strategies different** (``distinct_on``): ``all`` compares every
+binary (strict K-best); ``offers`` only the offer binaries, so the list ranks
+distinct offer packages, each with its best requests; ``sectors`` only the request
+binaries, so it ranks distinct sector positions (which tier each sector gets),
+each with its best offers. At tariff-line scale strict K-best lists near-copies
+that differ by one small line; these modes list alternatives a negotiator can
+tell apart.
+
 **Ties.** Strategies whose objectives differ by less than 1e-6 (relative) are tied.
 Ties are broken by a fixed rule, so the list is the same run to run: fewer
 decisions first (the simpler package), then the decision ids in file order
@@ -40,10 +48,12 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from advisor.economics import compute_coefficients
-from advisor.instance import OBJECTIVES, Instance
+from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.model import build_model
 from advisor.scenarios import ScenarioMeasures, mean_value_instance, scenario_measures
 from advisor.strategy import (
+    BINDING_ANALYSIS_LIMIT,
+    OBJECTIVE_TOLERANCE,
     Evaluator,
     Result,
     SolverInfo,
@@ -100,6 +110,7 @@ class PersistentRanker:
         mip_gap: float,
         deadline: float | None,
         threads: int | None,
+        distinct_on: str = "all",
     ) -> None:
         self.model = model
         self.evaluator = evaluator
@@ -113,6 +124,14 @@ class PersistentRanker:
             model.offer[j] for j in model.OFFERS
         ]
         self.names = list(model.REQUESTS) + list(model.OFFERS)
+        compared = {
+            "all": set(self.names),
+            "offers": set(model.OFFERS),
+            "sectors": set(model.REQUESTS),
+        }[distinct_on]
+        self.compared = [
+            (n, x) for n, x in zip(self.names, self.binaries, strict=True) if n in compared
+        ]
         model.ranking_cuts = pyo.ConstraintList()
         self.opt = Highs()
         updates = self.opt.config.auto_updates
@@ -166,16 +185,16 @@ class PersistentRanker:
         gap = 0.0
         if results.objective_bound is not None and results.incumbent_objective is not None:
             bound, incumbent = results.objective_bound, results.incumbent_objective
-            gap = abs(bound - incumbent) / max(1e-9, abs(incumbent))
-        return Solution(
-            chosen, self.evaluator.objective_of(chosen), proven and gap <= self.mip_gap + 1e-12, gap
-        )
+            # scaled like the tie tolerance: an incumbent of 0 (a regret of 0, say)
+            # must not turn rounding noise in the bound into a huge gap
+            gap = abs(bound - incumbent) / max(1.0, abs(incumbent))
+        # HiGHS also stops at its absolute gap (1e-6 by default): within a tie, so proven
+        proven = proven and gap <= self.mip_gap + OBJECTIVE_TOLERANCE
+        return Solution(chosen, self.evaluator.objective_of(chosen), proven, gap)
 
     def _distance_expr(self, chosen: frozenset[str]) -> pyo.Expression:
-        return pyo.quicksum(
-            (1 - x) if name in chosen else x
-            for name, x in zip(self.names, self.binaries, strict=True)
-        )
+        """Hamming distance from ``chosen`` over the decisions that ``distinct_on`` compares."""
+        return pyo.quicksum((1 - x) if name in chosen else x for name, x in self.compared)
 
     def add_cut(self, expr: object) -> pyo.ConstraintData:
         con = self.model.ranking_cuts.add(expr)
@@ -418,6 +437,7 @@ def solve(
     threads: int | None = None,
     progress: ProgressFn | None = None,
     with_measures: bool = True,
+    distinct_on: str | None = None,
 ) -> Result:
     """Rank the best strategies of ``instance``.
 
@@ -434,7 +454,8 @@ def solve(
     mip_gap = ranking.mip_gap if mip_gap is None else mip_gap
     time_limit = ranking.time_limit if time_limit is None else time_limit
     objective = instance.objective if objective is None else objective
-    _check_arguments(top, min_difference, mip_gap, time_limit, objective)
+    distinct_on = ranking.distinct_on if distinct_on is None else distinct_on
+    _check_arguments(top, min_difference, mip_gap, time_limit, objective, distinct_on)
     report = progress or (lambda message: None)
     started = time.monotonic()
     deadline = None if time_limit is None else started + time_limit
@@ -454,7 +475,7 @@ def solve(
             solves += len(optima)
         evaluator = Evaluator(instance, coefficients, objective, optima)
         model = build_model(instance, coefficients, objective, optima)
-        ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads)
+        ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads, distinct_on)
         version = ranker.version()
         loop = Ranking(ranker, instance, report)
         solutions = loop.strict(top) if min_difference <= 1 else loop.diverse(top, min_difference)
@@ -481,6 +502,11 @@ def solve(
             f"stopped by the time limit of {time_limit:g} s after {len(solutions)} strateg"
             f"{'y' if len(solutions) == 1 else 'ies'}; the last may not be proven optimal"
         )
+    if len(instance.decision_ids()) > BINDING_ANALYSIS_LIMIT:
+        warnings.append(
+            f"binding rules are not analysed above {BINDING_ANALYSIS_LIMIT} decisions "
+            "(use advisor.explain for rule prices)"
+        )
     best = solutions[0].objective if solutions else 0.0
     strategies = tuple(
         evaluator.strategy(rank, s.chosen, best, s.proven, s.gap)
@@ -502,6 +528,7 @@ def solve(
         top=top,
         min_difference=min_difference,
         mip_gap=mip_gap,
+        distinct_on=distinct_on,
         scenario_optimum=optima if objective == "regret" else None,
         scenario_measures=measures,
         warnings=tuple(warnings),
@@ -513,7 +540,12 @@ def _highs_version() -> str:
 
 
 def _check_arguments(
-    top: int, min_difference: int, mip_gap: float, time_limit: float | None, objective: str
+    top: int,
+    min_difference: int,
+    mip_gap: float,
+    time_limit: float | None,
+    objective: str,
+    distinct_on: str,
 ) -> None:
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
@@ -523,6 +555,10 @@ def _check_arguments(
         raise ValueError(f"mip_gap must be between 0 and 1, got {mip_gap}")
     if time_limit is not None and time_limit <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
+    if distinct_on not in DISTINCT_ON:
+        raise ValueError(
+            f"distinct_on must be one of {', '.join(DISTINCT_ON)}, got {distinct_on!r}"
+        )
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
 

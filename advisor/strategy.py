@@ -26,6 +26,9 @@ from advisor.instance import Instance
 from advisor.scenarios import ScenarioMeasures
 
 OBJECTIVE_TOLERANCE = 1e-6
+# The binding-rule analysis tries every single move (n moves, each an O(n) check):
+# above this many decisions it is skipped and the result says so.
+BINDING_ANALYSIS_LIMIT = 400
 
 
 def tolerance(value: float) -> float:
@@ -272,6 +275,8 @@ class Evaluator:
 
     def binding(self, chosen: frozenset[str], objective: float) -> tuple[str, ...]:
         """Rules that block a single move which would raise the objective."""
+        if len(self.instance.decision_ids()) > BINDING_ANALYSIS_LIMIT:
+            return ()
         blocking: set[str] = set()
         for moved in self.moves(chosen):
             if self.objective_of(moved) > objective + tolerance(objective):
@@ -295,7 +300,7 @@ def triggered_conditions(instance: Instance, chosen: frozenset[str]) -> tuple[st
 
     def chosen_count(member: str) -> int:
         if member in instance.sector_by_id:
-            return sum(1 for r in instance.requests if r.sector == member and r.request in chosen)
+            return sum(1 for r in instance.tiers_by_sector[member] if r in chosen)
         return int(member in chosen)
 
     out = []
@@ -337,6 +342,7 @@ class Result:
     top: int
     min_difference: int
     mip_gap: float
+    distinct_on: str = "all"
     scenario_optimum: Mapping[str, float] | None = None
     scenario_measures: ScenarioMeasures | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
@@ -393,6 +399,7 @@ class Result:
                 "top": self.top,
                 "min_difference": self.min_difference,
                 "mip_gap": self.mip_gap,
+                "distinct_on": self.distinct_on,
             },
             "scenarios": [
                 {
