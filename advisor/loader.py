@@ -519,7 +519,9 @@ def _check_conditions(rows: list[Row], ids: dict[str, set[str]], problems: list[
             )
         if kind in ("at_most", "at_least"):
             if count is None:
-                problems.append(Problem(*where, "count", f"'{kind}' needs a count k"))
+                # a count cell that is not a whole number was reported when it was parsed
+                if not any((p.file, p.row, p.column) == (*where, "count") for p in problems):
+                    problems.append(Problem(*where, "count", f"'{kind}' needs a count k"))
             elif kind == "at_least" and count > len(members):
                 problems.append(
                     Problem(

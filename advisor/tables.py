@@ -90,8 +90,11 @@ def _read_frame(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.Data
     except csv.Error as exc:
         problems.append(Problem(spec.file, len(records) + 1, None, f"cannot read the row: {exc}"))
         return None
-    if not records or not any(cell.strip() for cell in records[0]):
+    if not any(cell.strip() for record in records for cell in record):
         problems.append(Problem(spec.file, None, None, "the file is empty: expected a header row"))
+        return None
+    if not any(cell.strip() for cell in records[0]):
+        problems.append(Problem(spec.file, 1, None, "the first row is blank: expected the header"))
         return None
     names: list[str] = []
     for index, cell in enumerate(records[0]):
