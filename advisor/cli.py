@@ -62,6 +62,7 @@ exit codes:
   3  infeasible: no strategy satisfies the rules (reciprocity, domestic budget,
      conditions, market-share caps and floors)
   4  stopped by the time limit before any strategy was found
+  130  interrupted (Ctrl-C)
 """
 
 
@@ -228,31 +229,23 @@ def write_atomically(path: Path, text: str) -> None:
     file never outlives an error.
     """
     try:
-        handle = tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            newline="",
-            dir=path.parent,
-            prefix=f".{path.name}.",
-            suffix=".tmp",
-            delete=False,
+        fd, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", text=False
         )
     except OSError as error:
         raise CliError(f"cannot write {path}: {error.strerror or error}") from None
     try:
-        with handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o666 & ~_umask())
-        os.replace(handle.name, path)
-    except OSError as error:
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException as error:
         with contextlib.suppress(OSError):
-            os.unlink(handle.name)
-        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(handle.name)
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise CliError(f"cannot write {path}: {error.strerror or error}") from None
         raise
 
 
@@ -355,6 +348,8 @@ def rank_mode(args: argparse.Namespace, instance: Instance) -> int:
     """The ranked strategy list, in the chosen format."""
     result = run_solve(args, instance)
     emit(render(result, args.format), args.output_path)
+    if args.output_path is not None and not args.quiet:
+        say(f"wrote {args.output_path}")
     if result.status == "time_limit" and not args.quiet:
         n = len(result.strategies)
         say(f"stopped by the time limit after {n} strateg{'y' if n == 1 else 'ies'}.")

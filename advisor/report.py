@@ -302,6 +302,12 @@ def _measure_lines(result: Result) -> list[str]:
 # ------------------------------------------------------------------------ table
 
 
+def _objective_words(result: Result) -> str:
+    if len(result.instance.scenarios) == 1 and result.objective in ("expected", "worst_case"):
+        return "protected export value minus the weighted cost of the offers"
+    return OBJECTIVE_WORDS.get(result.objective, result.objective)
+
+
 def render_table(result: Result) -> str:
     """A ranked report a person reads in a terminal, within 100 columns."""
     inst = result.instance
@@ -310,7 +316,7 @@ def render_table(result: Result) -> str:
     out = [inst.name, "=" * min(WIDTH, len(inst.name))]
     out += _wrap(
         f"{inst.home} negotiating with {inst.counterpart}. Money in {unit}. "
-        f"Objective: {OBJECTIVE_WORDS.get(result.objective, result.objective)}."
+        f"Objective: {_objective_words(result)}."
     )
     if _several_scenarios(result):
         out.append("Scenarios:")
@@ -445,24 +451,25 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
         lines += _wrap(f"Differs from strategy 1: {_difference_text(first, s)}.", "  ", "    ")
 
     if s.requests:
+        uncertain = any(r.acceptance < 1 for r in inst.requests)
+        headers = ["id", "sector", "tier", "tariff", "protected"]
         rows = [
             [r.sector, r.sector_name, r.tier, percent(r.tariff), money(r.protected_value)]
+            + ([percent(r.acceptance)] if uncertain else [])
             for r in s.requests
         ]
-        lines.append(f"  Requests to {inst.counterpart} (protected value in {unit}):")
-        lines += text_table(
-            ["id", "sector", "tier", "tariff", "protected"],
-            rows,
-            "lllrr",
-            "    ",
-            shrink=1,
-        )
+        if uncertain:
+            headers.append("granted")
+            title = f"value protected if granted, in {unit}; probability it is granted"
+        else:
+            title = f"value protected, in {unit}"
+        lines.append(f"  Requests to {inst.counterpart} ({title}):")
+        lines += text_table(headers, rows, "lllrr" + "r" * uncertain, "    ", shrink=1)
     else:
         lines.append(f"  Requests to {inst.counterpart}: none")
     if s.offers:
         rows = [
-            [o.offer, o.name, money(o.counterpart_value), money(o.domestic_cost)]
-            for o in s.offers
+            [o.offer, o.name, money(o.counterpart_value), money(o.domestic_cost)] for o in s.offers
         ]
         lines.append(f"  Offers in return ({unit}):")
         lines += text_table(
@@ -605,7 +612,7 @@ def _summary(result: Result, s: Strategy) -> str:
     text += (
         f"It protects an expected {money(s.protected_value)} {unit} of exports at a domestic "
         f"cost of {money(s.offer_cost)} {unit}, an objective of {money(s.objective)} "
-        f"({OBJECTIVE_WORDS.get(result.objective, result.objective)}). "
+        f"({_objective_words(result)}). "
     )
     text += (
         f"{inst.counterpart} receives {money(s.counterpart_value)} {unit} of value against "
@@ -636,7 +643,7 @@ def render_markdown(result: Result) -> str:
     out = [f"# Negotiation brief: {inst.name}", ""]
     out.append(
         f"*{inst.home} negotiating with {inst.counterpart}. Money in {unit}. Objective: "
-        f"{OBJECTIVE_WORDS.get(result.objective, result.objective)}. Status: "
+        f"{_objective_words(result)}. Status: "
         f"{_status_line(result)}.*"
     )
     out.append("")

@@ -1,0 +1,272 @@
+"""The report formats, on a small instance written in a temporary folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from advisor import load_instance, solve
+from advisor.report import FORMATS, money, percent, render, render_csv, render_json, render_table
+from advisor.strategy import Result
+
+LONG_NAME = (
+    "Integrated circuits, processors, memories and every other electronic circuit of HS 8542"
+)
+
+FILES = {
+    "instance.toml": """\
+name = "Report test negotiation"
+description = "Two sectors, three offers, one condition, two markets"
+home = "MYS"
+counterpart = "USA"
+currency = "USD"
+unit = "million"
+
+[model]
+domestic_budget = 30
+{model_extra}
+
+[market_share_caps]
+USA = "60%"
+
+[ranking]
+top = 3
+
+[[scenarios]]
+name = "base"
+probability = 0.6
+description = "threats as in sectors.csv"
+
+[[scenarios]]
+name = "chips_50"
+probability = 0.4
+description = "Section 232 duty of 50% on chips"
+threat_tariff = {{ IC = "50%" }}
+""",
+    "markets.csv": "market,name,exports\nUSA,United States,1000\nCHN,China,800\n",
+    "sectors.csv": (
+        "sector,name,exports,current_tariff,threat_tariff,elasticity\n"
+        f'IC,"{LONG_NAME}",300,0%,25%,1.2\n'
+        "FURN,Furniture,100,10%,19%,1.6\n"
+    ),
+    "requests.csv": (
+        "request,sector,tier,tariff,acceptance\n"
+        "IC_perm0,IC,permanent 0%,0%,0.9\n"
+        "IC_cap10,IC,cap 10%,10%,1\n"
+        "FURN_cap10,FURN,cap 10%,10%,1\n"
+    ),
+    "offers.csv": (
+        "offer,name,category,counterpart_value,domestic_cost\n"
+        "BOEING,Aircraft purchases,purchase,40,10\n"
+        "IP,IP enforcement,regulatory,20,5\n"
+        "EXPCTRL,Export-control alignment,security,60,15\n"
+    ),
+    "offer_effects.csv": "offer,market,export_change\nEXPCTRL,CHN,-50\n",
+    "conditions.csv": (
+        "condition,kind,members,description\n"
+        "c1,requires,IC_perm0;EXPCTRL,A permanent chip exemption needs export-control alignment\n"
+    ),
+}
+
+
+def write_instance(folder: Path, model_extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in FILES.items():
+        if name == "instance.toml":
+            text = text.format(model_extra=model_extra)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    folder = write_instance(tmp_path_factory.mktemp("report") / "small")
+    return solve(load_instance(folder))
+
+
+@pytest.fixture(scope="module")
+def infeasible(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    # a 95% floor on China cannot be met: nothing is feasible
+    folder = write_instance(tmp_path_factory.mktemp("report") / "infeasible")
+    toml = folder / "instance.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + '\n[market_share_floors]\nCHN = "95%"\n',
+        encoding="utf-8",
+    )
+    return solve(load_instance(folder))
+
+
+def test_the_fixture_ranks_three_strategies(result: Result) -> None:
+    assert result.status == "optimal"
+    assert len(result) == 3
+    assert result.scenario_measures is not None
+
+
+def test_table_names_the_instance_unit_and_every_strategy(result: Result) -> None:
+    text = render(result, "table")
+    assert text.startswith("Report test negotiation\n")
+    assert "USD million" in text
+    for s in result.strategies:
+        assert f"Strategy {s.rank}: objective {money(s.objective)}" in text
+        for o in s.offers:
+            assert o.name in text
+    # the ranked table: its header and rank 1's numbers
+    header = next(line for line in text.splitlines() if "objective" in line and "rank" in line)
+    for column in ("protected", "offer cost", "balance", "USA share", "largest mkt"):
+        assert column in header
+    best = result.strategies[0]
+    row = next(line for line in text.splitlines() if line.strip().startswith("1 "))
+    assert money(best.objective) in row
+    assert money(best.protected_value) in row
+    assert percent(best.largest_market.share) in row
+
+
+def test_table_explains_conditions_scenarios_and_solver(result: Result) -> None:
+    text = render_table(result)
+    assert "c1: A permanent chip exemption needs export-control alignment" in text
+    assert "base" in text and "chips_50" in text and "worst case" in text
+    assert "EVPI" in text and "VSS" in text
+    assert "Furniture" in text and "10.0%" in text
+    assert "granted" in text  # an acceptance below 1 shows the probability column
+    last = text.rstrip().splitlines()[-1]
+    assert last.startswith("Solver: highs") and "status optimal" in last
+
+
+def test_table_keeps_within_100_columns(result: Result) -> None:
+    text = render_table(result)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert LONG_NAME not in text  # clipped to fit
+    assert LONG_NAME[:30] in text
+
+
+def test_json_has_the_documented_keys(result: Result) -> None:
+    doc = json.loads(render_json(result), parse_constant=pytest.fail)
+    for key in (
+        "schema_version",
+        "instance",
+        "money",
+        "objective",
+        "status",
+        "solver",
+        "scenarios",
+        "scenario_measures",
+        "conditions",
+        "warnings",
+        "strategies",
+    ):
+        assert key in doc, key
+    assert doc["instance"] == "Report test negotiation"
+    assert doc["money"] == "USD million"
+    assert set(doc["solver"]) == {"name", "version", "time_s", "gap", "solves"}
+    assert len(doc["strategies"]) == 3
+    first = doc["strategies"][0]
+    for key in (
+        "rank",
+        "objective",
+        "protected_value",
+        "offer_cost",
+        "counterpart_value",
+        "counterpart_cost",
+        "reciprocity_balance",
+        "market_shares",
+        "scenario_values",
+        "expected_value",
+        "worst_case_value",
+        "regret",
+        "requests",
+        "offers",
+        "conditions_triggered",
+        "binding_constraints",
+        "gap_to_best",
+    ):
+        assert key in first, key
+    assert [s["rank"] for s in doc["strategies"]] == [1, 2, 3]
+    assert set(first["scenario_values"]) == {"base", "chips_50"}
+    assert {"request", "sector", "tier", "tariff", "protected_value"} <= set(first["requests"][0])
+    assert {"offer", "counterpart_value", "domestic_cost"} <= set(first["offers"][0])
+    assert first["objective"] == pytest.approx(result.strategies[0].objective)
+
+
+def test_csv_reads_back_one_row_per_strategy(result: Result) -> None:
+    frame = pd.read_csv(io.StringIO(render(result, "csv")), index_col="rank")
+    assert list(frame.index) == [1, 2, 3]
+    assert frame.loc[1, "objective"] == pytest.approx(result.strategies[0].objective)
+    assert frame.loc[2, "offer_cost"] == pytest.approx(result.strategies[1].offer_cost)
+    assert "value_chips_50" in frame.columns
+
+
+def test_markdown_is_a_briefing_note(result: Result) -> None:
+    text = render(result, "markdown")
+    assert text.startswith("# Negotiation brief: Report test negotiation\n")
+    assert "## Recommendation" in text
+    assert "The recommended strategy asks USA for" in text
+    assert "| Rank | Objective | Protected value |" in text
+    assert text.count("\n| ") >= 1 + len(result)  # header and one row per strategy
+    assert "### Strategy 2" in text
+    assert "- Export-control alignment (EXPCTRL): worth 60.0 to USA" in text
+    assert "## Caveats" in text
+
+
+def test_an_infeasible_result_renders_in_every_format(infeasible: Result) -> None:
+    assert infeasible.status == "infeasible"
+    table = render(infeasible, "table")
+    assert "No strategy satisfies the rules" in table
+    assert "market share floor CHN" in table  # even the empty package breaks it
+    assert "reciprocity" in table
+    assert json.loads(render(infeasible, "json"))["strategies"] == []
+    assert pd.read_csv(io.StringIO(render(infeasible, "csv"))).empty
+    assert "## No strategy" in render(infeasible, "markdown")
+
+
+def test_a_time_limited_result_says_so(result: Result) -> None:
+    last = dataclasses.replace(result.strategies[-1], proven_optimal=False, mip_gap=0.05)
+    stopped = dataclasses.replace(
+        result,
+        status="time_limit",
+        strategies=(*result.strategies[:-1], last),
+        warnings=("stopped by the time limit of 1 s after 3 strategies",),
+    )
+    text = render(stopped, "table")
+    assert "Status: time_limit" in text
+    assert "not proven optimal (MIP gap 5.0%)" in text
+    assert "stopped by the time limit of 1 s" in text
+    assert "Solver status: time_limit" in render(stopped, "markdown")
+
+
+def test_every_format_is_deterministic_but_for_timing(result: Result) -> None:
+    frozen = dataclasses.replace(result, solver=dataclasses.replace(result.solver, time_s=1.0))
+    for fmt in FORMATS:
+        assert render(frozen, fmt) == render(frozen, fmt)
+
+
+def test_unknown_format_is_a_value_error(result: Result) -> None:
+    with pytest.raises(ValueError, match="format must be one of"):
+        render(result, "xml")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1234.56, "1,234.6"), (-0.04, "0.0"), (-1500.0, "-1,500.0"), (None, "-")],
+)
+def test_money(value: float | None, text: str) -> None:
+    assert money(value) == text
+
+
+def test_percent() -> None:
+    assert percent(0.19) == "19.0%"
+    assert percent(0.1234) == "12.3%"
+
+
+def test_regret_shows_each_scenarios_optimum_and_regrets(result: Result) -> None:
+    regret = solve(result.instance, objective="regret", top=2)
+    text = render_table(regret)
+    assert "own optimum" in text
+    header = next(line for line in text.splitlines() if "worst case" in line)
+    assert header.split()[-1] == "regret"
+    frame = pd.read_csv(io.StringIO(render_csv(regret)), index_col="rank")
+    assert frame["regret"].notna().all()
