@@ -160,7 +160,9 @@ class PersistentRanker:
 
     def solve(self) -> Solution | None:
         """Solve once; None when infeasible or stopped with nothing found."""
-        options: dict[str, object] = {"rel_gap": self.mip_gap}
+        # A gap of 0 means "proven within the tie tolerance": strategies closer than
+        # that are ties anyway, and closing the last 1e-6 can take HiGHS 10x longer.
+        options: dict[str, object] = {"rel_gap": max(self.mip_gap, OBJECTIVE_TOLERANCE)}
         if self.threads is not None:
             options["threads"] = self.threads
         if self.deadline is not None:
@@ -192,9 +194,11 @@ class PersistentRanker:
         proven = proven and gap <= self.mip_gap + OBJECTIVE_TOLERANCE
         return Solution(chosen, self.evaluator.objective_of(chosen), proven, gap)
 
-    def _distance_expr(self, chosen: frozenset[str]) -> pyo.Expression:
-        """Hamming distance from ``chosen`` over the decisions that ``distinct_on`` compares."""
-        return pyo.quicksum((1 - x) if name in chosen else x for name, x in self.compared)
+    def _distance_expr(self, chosen: frozenset[str], every: bool = False) -> pyo.Expression:
+        """Hamming distance from ``chosen`` over the decisions that ``distinct_on`` compares
+        (over every decision with ``every``)."""
+        pairs = zip(self.names, self.binaries, strict=True) if every else self.compared
+        return pyo.quicksum((1 - x) if name in chosen else x for name, x in pairs)
 
     def add_cut(self, expr: object) -> pyo.ConstraintData:
         con = self.model.ranking_cuts.add(expr)
@@ -206,9 +210,11 @@ class PersistentRanker:
         index = con.index()
         del self.model.ranking_cuts[index]
 
-    def exclude(self, chosen: frozenset[str], distance: int = 1) -> pyo.ConstraintData:
+    def exclude(
+        self, chosen: frozenset[str], distance: int = 1, every: bool = False
+    ) -> pyo.ConstraintData:
         """Add the no-good (Hamming) cut keeping later solutions ≥ distance away."""
-        return self.add_cut(self._distance_expr(chosen) >= distance)
+        return self.add_cut(self._distance_expr(chosen, every) >= distance)
 
     @contextlib.contextmanager
     def without(self, constraints: Iterable[pyo.ConstraintData]) -> Iterator[None]:
@@ -288,7 +294,8 @@ def _in_group(anchor: float, value: float) -> bool:
 
 
 class Ranking:
-    """The ranking loop: strict K-best (d = 1) or diverse K-best (d > 1)."""
+    """The ranking loop: strict K-best (d = 1 over all decisions) or greedy diverse
+    K-best (d > 1, or ``distinct_on`` offers or sectors)."""
 
     def __init__(self, ranker: PersistentRanker, instance: Instance, progress: ProgressFn) -> None:
         self.ranker = ranker
@@ -354,7 +361,9 @@ class Ranking:
         group = [first]
         temporary = [self.ranker.objective_floor(first.objective)]
         while len(group) <= TIE_GROUP_LIMIT:
-            temporary.append(self.ranker.exclude(group[-1].chosen))
+            # exclude this strategy alone, not all it is not distinct from
+            # (distinct_on), so the tie-break sees every tied strategy
+            temporary.append(self.ranker.exclude(group[-1].chosen, every=True))
             other = self.ranker.solve()
             if other is None or not other.proven:
                 break
@@ -372,8 +381,13 @@ def _best_once(
     mip_gap: float,
     deadline: float | None,
     threads: int | None,
+    tie_break: bool = False,
 ) -> Solution | None:
-    """Build and solve one model for its single best strategy (no ranking)."""
+    """Build and solve one model for its single best strategy (no ranking).
+
+    With ``tie_break``, the strategy is the tie-break's pick among all those tied
+    at the optimum (needed when the strategy itself is reported, not just its value).
+    """
     coefficients = compute_coefficients(instance)
     model = build_model(instance, coefficients, objective=objective)
     evaluator = Evaluator(instance, coefficients, "expected")
@@ -381,6 +395,8 @@ def _best_once(
     solution = ranker.solve()
     if solution is None and ranker.timed_out:
         raise _StoppedError("time_limit")
+    if tie_break and solution is not None and solution.proven:
+        solution = Ranking(ranker, instance, lambda message: None)._tie_group(solution)[0]
     return solution
 
 
@@ -410,7 +426,9 @@ def _measures(
     """VSS and EVPI for an expected-value ranking (see :mod:`advisor.scenarios`)."""
     if optima is None:
         optima = scenario_optima(instance, mip_gap, deadline, threads)
-    mean = _best_once(mean_value_instance(instance), "expected", mip_gap, deadline, threads)
+    mean = _best_once(
+        mean_value_instance(instance), "expected", mip_gap, deadline, threads, tie_break=True
+    )
     measures = scenario_measures(
         instance,
         evaluator.objective_of(best.chosen),
@@ -478,7 +496,12 @@ def solve(
         ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads, distinct_on)
         version = ranker.version()
         loop = Ranking(ranker, instance, report)
-        solutions = loop.strict(top) if min_difference <= 1 else loop.diverse(top, min_difference)
+        # strict K-best lists every tie; with distinct_on offers or sectors a cut
+        # removes a whole class, so the greedy loop picks each class's tie-break winner
+        if min_difference <= 1 and distinct_on == "all":
+            solutions = loop.strict(top)
+        else:
+            solutions = loop.diverse(top, min_difference)
         solves += ranker.solves
         if with_measures and objective == "expected" and len(instance.scenarios) > 1 and solutions:
             report("computing the value of the stochastic solution")

@@ -7,7 +7,7 @@ its own rules (one tier per sector, reciprocity, budget, every condition kind,
 market-share caps and floors in every scenario) and its own objectives, all
 vectorised with numpy over the whole enumeration.
 
-Two kinds of instance are drawn, half each:
+Two kinds of instance are drawn, round ones for even seeds, generic ones for odd:
 
 - *round*: sigma = 1, current tariff 0, threat 1.0 (or 3.0 in a scenario), exports a
   multiple of 40, tiers at 0%, 25% or 150% (above the threat: protects 0), integer
@@ -19,7 +19,12 @@ Two kinds of instance are drawn, half each:
 Market-share caps and floors are set inside the range the enumeration shows, so they
 cut some strategies off. An instance on a knife edge (a rule's slack, or the gap
 between two objectives, within numerical noise of the solver's tolerances but not
-exactly zero) is redrawn, so the comparison with the solver is exact.
+exactly zero) is redrawn, so the comparison with the solver is exact. Seeds 11 mod 25
+get a counterpart cap below every strategy's share: infeasible on purpose.
+
+Also here: :func:`milp_optimum`, the same rules as matrix rows for scipy's MILP
+solver (for instances too large to enumerate), :func:`expected_measures` (VSS and
+EVPI by enumeration) and :func:`make_instance` for hand-built cases.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from advisor.instance import (
 )
 
 CP = "USA"
+OBJECTIVES = ("expected", "worst_case", "regret")
 MAX_BINARIES = 14
 TIE = 1e-6  # the solver's tie tolerance, relative: 1e-6 * max(1, |z|)
 EXACT = 1e-9  # below this (relative) two numbers are equal up to rounding
@@ -133,32 +139,43 @@ class Enumeration:
             return -(self.scenario_optimum() - self.values).max(axis=1)
         raise ValueError(kind)
 
-    def ranking(self, kind: str, top: int, distance: int = 1) -> list[tuple[frozenset, float]]:
+    def ranking(
+        self, kind: str, top: int, distance: int = 1, distinct_on: str = "all"
+    ) -> list[tuple[frozenset, float]]:
         """The expected ranked list: best objective first, ties by the tie key.
 
         Ties are the objectives within the tolerance of the best remaining one
-        (its "anchor"); with ``distance`` > 1 the list is greedy: each next entry
-        is the best remaining strategy at Hamming distance ≥ distance from all
-        those already listed.
+        (its "anchor"). With ``distance`` 1 over all binaries this is the sorted
+        list of every feasible strategy. Otherwise it is greedy: each next entry is
+        the best remaining strategy (ties by the tie key) at Hamming distance ≥
+        ``distance`` from all those already listed, the distance counted over the
+        binaries ``distinct_on`` names (all, offers or sectors, i.e. requests).
         """
         z = self.objectives(kind)
+        n_requests = len(self.inst.requests)
+        columns = {
+            "all": slice(None),
+            "offers": slice(n_requests, None),
+            "sectors": slice(0, n_requests),
+        }[distinct_on]
+        compared = self.vectors[:, columns]
         remaining = [int(i) for i in np.flatnonzero(self.feasible)]
         listed: list[int] = []
         while remaining and len(listed) < top:
             anchor = max(z[i] for i in remaining)
             group = [i for i in remaining if z[i] >= anchor - tolerance(anchor)]
-            if distance <= 1:
+            if distance <= 1 and distinct_on == "all":
                 group.sort(key=self.tie_key)
-                take = group[: top - len(listed)]
-                listed.extend(take)
-                remaining = [i for i in remaining if i not in set(group)]
+                listed.extend(group[: top - len(listed)])
+                taken = set(group)
+                remaining = [i for i in remaining if i not in taken]
             else:
                 best = min(group, key=self.tie_key)
                 listed.append(best)
                 remaining = [
                     i
                     for i in remaining
-                    if int(np.abs(self.vectors[i] - self.vectors[best]).sum()) >= distance
+                    if int(np.abs(compared[i] - compared[best]).sum()) >= distance
                 ]
         return [(self.chosen(i), float(z[i])) for i in listed]
 
@@ -184,84 +201,124 @@ def _edge(slack: np.ndarray, scale: np.ndarray | float, what: str, edges: list[s
         edges.append(f"{what}: slack {float(slack[bad][0])!r}")
 
 
-def enumerate_instance(inst: Instance, check_caps: bool = True) -> Enumeration:
-    """Evaluate every 0/1 vector of ``inst`` with the oracle's own rules."""
+@dataclass
+class LinearForm:
+    """Every rule and value of an instance as vectors over its decisions.
+
+    Columns are the decisions in file order: requests, then offers. ``exports[m]``
+    is, per scenario, the constant and the coefficient vector of the exports to
+    market m after the deal.
+    """
+
+    ids: tuple[str, ...]
+    sectors: list[np.ndarray]  # one 0/1 row per sector: its tiers
+    given: np.ndarray  # counterpart value g of each decision (0 for requests)
+    asked: np.ndarray  # rho * counterpart cost c of each decision (0 for offers)
+    spent: np.ndarray  # domestic cost d (0 for requests)
+    conditions: list[tuple[str, list[np.ndarray], int | None]]
+    probabilities: np.ndarray
+    values: list[np.ndarray]  # per scenario: a_r p_rw for requests, -lambda d_j for offers
+    exports: dict[str, list[tuple[float, np.ndarray]]]
+
+
+def linear_form(inst: Instance) -> LinearForm:
     requests, offers = inst.requests, inst.offers
     ids = tuple(r.request for r in requests) + tuple(o.offer for o in offers)
-    n = len(ids)
+    n, nr = len(ids), len(requests)
     column = {d: i for i, d in enumerate(ids)}
+
+    def member(identifier: str) -> np.ndarray:
+        row = np.zeros(n)
+        if identifier in column:
+            row[column[identifier]] = 1.0
+        else:  # a sector id: any of its tiers
+            for r in requests:
+                if r.sector == identifier:
+                    row[column[r.request]] = 1.0
+        return row
+
+    given, asked, spent = np.zeros(n), np.zeros(n), np.zeros(n)
+    for i, o in enumerate(offers):
+        given[nr + i] = o.counterpart_value
+        spent[nr + i] = o.domestic_cost
+    for i, r in enumerate(requests):
+        asked[i] = inst.reciprocity_ratio * cost(inst, r)
+    values, exports_ = [], {m.market: [] for m in inst.markets}
+    for w in inst.scenarios:
+        p = np.zeros(n)
+        value = -inst.offer_cost_weight * spent
+        for i, r in enumerate(requests):
+            p[i] = protected(inst, r, w)
+            value[i] = r.acceptance * p[i]
+        values.append(value)
+        for m in inst.markets:
+            constant = m.exports
+            vector = np.zeros(n)
+            if m.market == inst.counterpart:
+                constant -= sum(value_at_risk(inst, s, w) for s in inst.sectors)
+                vector += p
+            for e in inst.offer_effects:
+                if e.market == m.market:
+                    vector[column[e.offer]] += e.export_change
+            exports_[m.market].append((constant, vector))
+    return LinearForm(
+        ids=ids,
+        sectors=[member(s.sector) for s in inst.sectors],
+        given=given,
+        asked=asked,
+        spent=spent,
+        conditions=[(c.kind, [member(m) for m in c.members], c.count) for c in inst.conditions],
+        probabilities=np.array([w.probability for w in inst.scenarios]),
+        values=values,
+        exports=exports_,
+    )
+
+
+def enumerate_instance(inst: Instance, check_caps: bool = True) -> Enumeration:
+    """Evaluate every 0/1 vector of ``inst`` with the oracle's own rules."""
+    form = linear_form(inst)
+    n = len(form.ids)
     vectors = np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64).reshape(-1, n)
-    xr, xo = vectors[:, : len(requests)], vectors[:, len(requests) :]
+    x = vectors.astype(float)
     edges: list[str] = []
     feasible = np.ones(len(vectors), dtype=bool)
 
-    def member(identifier: str) -> np.ndarray:
-        if identifier in column:
-            return vectors[:, column[identifier]]
-        tiers = [column[r.request] for r in requests if r.sector == identifier]
-        return vectors[:, tiers].sum(axis=1)
+    for row in form.sectors:  # one tier per sector
+        feasible &= x @ row <= 1
 
-    # one tier per sector
-    for s in inst.sectors:
-        feasible &= member(s.sector) <= 1
-
-    # reciprocity: sum g_j y_j >= rho * sum c_r x_r
-    g = np.array([o.counterpart_value for o in offers], dtype=float)
-    c = np.array([cost(inst, r) for r in requests], dtype=float)
-    given, asked = xo @ g, inst.reciprocity_ratio * (xr @ c)
-    slack = given - asked
+    given, asked = x @ form.given, x @ form.asked  # reciprocity: g.y >= rho c.x
     scale = np.maximum(np.abs(given), np.abs(asked))
-    _edge(slack, scale, "reciprocity", edges)
-    feasible &= slack >= -EXACT * np.maximum(1.0, scale)
+    _edge(given - asked, scale, "reciprocity", edges)
+    feasible &= given - asked >= -EXACT * np.maximum(1.0, scale)
 
-    # budget
-    d = np.array([o.domestic_cost for o in offers], dtype=float)
-    spent = xo @ d
+    spent = x @ form.spent
     if inst.domestic_budget is not None:
         slack = inst.domestic_budget - spent
         _edge(slack, max(1.0, inst.domestic_budget), "budget", edges)
         feasible &= slack >= -EXACT * max(1.0, inst.domestic_budget)
 
-    # conditions
-    for cond in inst.conditions:
-        values = [member(m) for m in cond.members]
+    for kind, rows, count in form.conditions:
+        values = [x @ row for row in rows]
         subject, objects = values[0], values[1:]
-        if cond.kind == "requires":
+        if kind == "requires":
             ok = np.all([subject <= v for v in objects], axis=0)
-        elif cond.kind == "requires_one_of":
+        elif kind == "requires_one_of":
             ok = subject <= np.sum(objects, axis=0)
-        elif cond.kind == "excludes":
+        elif kind == "excludes":
             ok = np.all([subject + v <= 1 for v in objects], axis=0)
-        elif cond.kind == "at_most":
-            ok = np.sum(values, axis=0) <= cond.count
-        elif cond.kind == "at_least":
-            ok = np.sum(values, axis=0) >= cond.count
+        elif kind == "at_most":
+            ok = np.sum(values, axis=0) <= count
+        elif kind == "at_least":
+            ok = np.sum(values, axis=0) >= count
         else:
-            raise ValueError(cond.kind)
+            raise ValueError(kind)
         feasible &= ok
 
-    # scenario values and exports after the deal
-    probabilities = np.array([w.probability for w in inst.scenarios])
-    acceptance = np.array([r.acceptance for r in requests])
-    values = np.zeros((len(vectors), len(inst.scenarios)))
-    market_exports: dict[str, np.ndarray] = {
-        m.market: np.zeros((len(vectors), len(inst.scenarios))) for m in inst.markets
+    values = np.stack([x @ v for v in form.values], axis=1)
+    market_exports = {
+        m: np.stack([const + x @ vec for const, vec in per], axis=1)
+        for m, per in form.exports.items()
     }
-    for k, w in enumerate(inst.scenarios):
-        p = np.array([protected(inst, r, w) for r in requests], dtype=float)
-        values[:, k] = xr @ (acceptance * p) - inst.offer_cost_weight * spent
-        for m in inst.markets:
-            e = m.exports
-            if m.market == inst.counterpart:
-                e -= sum(value_at_risk(inst, s, w) for s in inst.sectors)
-            effect = np.zeros(len(offers))
-            for eff in inst.offer_effects:
-                if eff.market == m.market:
-                    effect[[o.offer for o in offers].index(eff.offer)] += eff.export_change
-            col = e + xo @ effect
-            if m.market == inst.counterpart:
-                col = col + xr @ p
-            market_exports[m.market][:, k] = col
     total = sum(market_exports.values())
     shares = {m: v / total for m, v in market_exports.items()}
     if check_caps:
@@ -270,7 +327,179 @@ def enumerate_instance(inst: Instance, check_caps: bool = True) -> Enumeration:
                 slack = sign * (share * total - market_exports[m])
                 _edge(slack.ravel(), np.abs(total).ravel(), f"share {m}", edges)
                 feasible &= np.all(slack >= -EXACT * np.maximum(1.0, np.abs(total)), axis=1)
-    return Enumeration(inst, ids, vectors, feasible, values, probabilities, shares, edges)
+    return Enumeration(inst, form.ids, vectors, feasible, values, form.probabilities, shares, edges)
+
+
+def expected_measures(inst: Instance) -> dict[str, object] | None:
+    """RP, WS, the mean-value strategy, EEV, VSS and EVPI, by enumeration.
+
+    The mean-value instance is this module's own: one scenario with every sector's
+    threat, current tariff and elasticity at its probability-weighted mean. Its
+    strategy is the tie-break's pick among its optima; EEV is that strategy's
+    expected value in the real scenarios, undefined (None) if it breaks a rule
+    there. None when the instance has no feasible strategy.
+    """
+    enum = enumerate_instance(inst)
+    if not enum.feasible.any():
+        return None
+    z = enum.objectives("expected")
+    recourse = float(z[enum.feasible].max())
+    wait_and_see = float(enum.probabilities @ enum.scenario_optimum())
+    means = {
+        key: {
+            s.sector: sum(
+                w.probability * getattr(w, key).get(s.sector, getattr(s, key))
+                for w in inst.scenarios
+            )
+            for s in inst.sectors
+        }
+        for key in ("threat_tariff", "current_tariff", "elasticity")
+    }
+    mean = replace(
+        inst,
+        scenarios=(
+            Scenario(
+                "mean",
+                1.0,
+                threat_tariff=frozen_mapping(means["threat_tariff"]),
+                current_tariff=frozen_mapping(means["current_tariff"]),
+                elasticity=frozen_mapping(means["elasticity"]),
+            ),
+        ),
+    )
+    mean_list = enumerate_instance(mean).ranking("expected", 1)
+    out: dict[str, object] = {
+        "recourse_value": recourse,
+        "wait_and_see_value": wait_and_see,
+        "expected_value_of_perfect_information": wait_and_see - recourse,
+        "mean_value_strategy": None,
+        "mean_value_expected": None,
+        "value_of_stochastic_solution": None,
+    }
+    if mean_list:
+        chosen = mean_list[0][0]
+        out["mean_value_strategy"] = tuple(d for d in enum.ids if d in chosen)
+        index = next(i for i in range(len(enum.vectors)) if enum.chosen(i) == chosen)
+        if enum.feasible[index]:
+            out["mean_value_expected"] = float(z[index])
+            out["value_of_stochastic_solution"] = recourse - float(z[index])
+    return out
+
+
+def milp_optimum(
+    inst: Instance, exclude: tuple[frozenset[str], ...] = ()
+) -> tuple[frozenset, float]:
+    """The expected-value optimum by an independent MILP (scipy's own HiGHS call).
+
+    For instances too large to enumerate: the rules are this module's, written as
+    rows of a matrix, none of :mod:`advisor.model`. ``exclude`` adds no-good cuts.
+    Returns the chosen decisions and the objective; raises if infeasible.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    form = linear_form(inst)
+    n = len(form.ids)
+    rows, lower, upper = [], [], []
+
+    def add(row: np.ndarray, lo: float, hi: float) -> None:
+        rows.append(row)
+        lower.append(lo)
+        upper.append(hi)
+
+    for row in form.sectors:
+        add(row, -np.inf, 1.0)
+    add(form.given - form.asked, 0.0, np.inf)
+    if inst.domestic_budget is not None:
+        add(form.spent, -np.inf, inst.domestic_budget)
+    for kind, members, count in form.conditions:
+        subject, objects = members[0], members[1:]
+        if kind == "requires":
+            for obj in objects:
+                add(subject - obj, -np.inf, 0.0)
+        elif kind == "requires_one_of":
+            add(subject - sum(objects), -np.inf, 0.0)
+        elif kind == "excludes":
+            for obj in objects:
+                add(subject + obj, -np.inf, 1.0)
+        elif kind == "at_most":
+            add(sum(members), -np.inf, count)
+        else:
+            add(sum(members), count, np.inf)
+    for k in range(len(form.probabilities)):
+        const_total = sum(per[k][0] for per in form.exports.values())
+        vec_total = sum(per[k][1] for per in form.exports.values())
+        for m, share in inst.market_share_caps.items():
+            const, vec = form.exports[m][k]
+            add(vec - share * vec_total, -np.inf, share * const_total - const)
+        for m, share in inst.market_share_floors.items():
+            const, vec = form.exports[m][k]
+            add(vec - share * vec_total, share * const_total - const, np.inf)
+    for chosen in exclude:
+        ones = np.array([1.0 if d in chosen else 0.0 for d in form.ids])
+        add(1.0 - 2.0 * ones, 1.0 - len(chosen), np.inf)  # Hamming distance >= 1
+    objective = sum(p * v for p, v in zip(form.probabilities, form.values, strict=True))
+    result = milp(
+        -objective,
+        constraints=LinearConstraint(np.array(rows), lower, upper),
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+        options={"mip_rel_gap": 0.0},
+    )
+    if result.x is None:
+        raise RuntimeError(f"no solution: {result.message}")
+    chosen = frozenset(d for d, v in zip(form.ids, result.x, strict=True) if v > 0.5)
+    return chosen, float(objective @ np.round(result.x))
+
+
+def make_instance(
+    sectors: list[Sector],
+    requests: list[RequestTier],
+    offers: list[Offer],
+    markets: list[Market] | None = None,
+    offer_effects: list[OfferEffect] = (),
+    conditions: list[Condition] = (),
+    scenarios: list[Scenario] | None = None,
+    **settings: object,
+) -> Instance:
+    """An instance built by hand; settings default to the format's defaults.
+
+    Without ``markets``, the counterpart's market holds exactly the sectors' exports
+    and there is one other market (ROW) of 1000.
+    """
+    if markets is None:
+        markets = [
+            Market(CP, "counterpart", sum(s.exports for s in sectors)),
+            Market("ROW", "rest", 1000.0),
+        ]
+    fields = {
+        "name": "hand",
+        "description": "",
+        "home": "MYS",
+        "counterpart": CP,
+        "currency": "USD",
+        "unit": "million",
+        "offer_cost_weight": 1.0,
+        "reciprocity_ratio": 1.0,
+        "domestic_budget": None,
+        "counterpart_cost_weight": 1.0,
+        "objective": "expected",
+        "market_share_caps": {},
+        "market_share_floors": {},
+        "ranking": Ranking(),
+    }
+    fields.update(settings)
+    fields["market_share_caps"] = frozen_mapping(fields["market_share_caps"])
+    fields["market_share_floors"] = frozen_mapping(fields["market_share_floors"])
+    return Instance(
+        markets=tuple(markets),
+        sectors=tuple(sectors),
+        requests=tuple(requests),
+        offers=tuple(offers),
+        offer_effects=tuple(offer_effects),
+        conditions=tuple(conditions),
+        scenarios=tuple(scenarios or [Scenario("base", 1.0)]),
+        **fields,
+    )
 
 
 # --------------------------------------------------------------------- the generator
@@ -286,9 +515,7 @@ def _round_instance(rng: random.Random, seed: int) -> dict:
     sectors, requests = [], []
     for i, k in enumerate(tiers):
         sid = f"S{i + 1}"
-        sectors.append(
-            Sector(sid, f"sector {i + 1}", "", 40.0 * rng.randint(1, 6), 0.0, 1.0, 1.0)
-        )
+        sectors.append(Sector(sid, f"sector {i + 1}", "", 40.0 * rng.randint(1, 6), 0.0, 1.0, 1.0))
         for j, tariff in enumerate(sorted(rng.sample([0.0, 0.25, 0.25, 1.5], k))):
             stated = float(rng.randint(0, 6) * 5) if rng.random() < 0.7 else None
             requests.append(
@@ -423,10 +650,7 @@ def _conditions(rng: random.Random, parts: dict, kinds: list[str]) -> list[Condi
             out.append(Condition(f"c{i + 1}", kind, members))
         else:
             members = tuple(rng.sample(pool, rng.randint(2, 4)))
-            if kind == "at_most":
-                count = rng.randint(1, len(members) - 1)
-            else:
-                count = rng.randint(1, 2)
+            count = rng.randint(1, len(members) - 1) if kind == "at_most" else rng.randint(1, 2)
             out.append(Condition(f"c{i + 1}", kind, members, count))
     return out
 
@@ -438,7 +662,9 @@ def _assemble(rng: random.Random, parts: dict, seed: int, kinds: list[str]) -> I
     markets = [
         Market(CP, "counterpart", cp),
         Market("CHN", "China", float(rng.randint(1, 8) * 40) if rounded else rng.uniform(30, 300)),
-        Market("SGP", "Singapore", float(rng.randint(1, 5) * 40) if rounded else rng.uniform(30, 200)),
+        Market(
+            "SGP", "Singapore", float(rng.randint(1, 5) * 40) if rounded else rng.uniform(30, 200)
+        ),
     ]
     effects = []
     for o in parts["offers"]:
@@ -502,7 +728,7 @@ def _share_limits(rng: random.Random, inst: Instance, infeasible: bool) -> Insta
     )
 
 
-def random_instance(seed: int, objectives: tuple[str, ...] = ("expected",)) -> Instance:
+def random_instance(seed: int, objectives: tuple[str, ...] = OBJECTIVES) -> Instance:
     """A random instance, reproducible from ``seed``, that is on no knife edge.
 
     Condition kinds cycle with the seed so that every kind appears across any run
@@ -516,7 +742,7 @@ def random_instance(seed: int, objectives: tuple[str, ...] = ("expected",)) -> I
         n_cond = rng.choice([1, 1, 2, 3]) if seed % 7 else 0
         chosen = [first, *rng.choices(kinds, k=n_cond - 1)] if n_cond else []
         inst = _assemble(rng, parts, seed, chosen)
-        inst = _share_limits(rng, inst, infeasible=seed % 20 == 9)
+        inst = _share_limits(rng, inst, infeasible=seed % 25 == 11)
         enum = enumerate_instance(inst)
         edges = list(enum.edges)
         for kind in objectives:
