@@ -3,15 +3,39 @@
 The public API::
 
     import advisor
+
     instance = advisor.load_instance("instances/malaysia_us_2025")
-    result = advisor.solve(instance, top=5)
-    result.to_frame()
+    result = advisor.solve(instance, top=5)       # the ranked strategies
+    result.to_frame()                             # one row per strategy (pandas)
+    print(advisor.render(result, "table"))        # the CLI's report: table/json/csv/markdown
+    advisor.explain(result, rank=1).to_frame()    # what each decision is worth
+    advisor.frontier(instance, vary="budget", points=20).plot("frontier.png")
+    advisor.diagnose(instance)                    # why an instance is infeasible
 """
 
+from advisor.diagnose import Diagnosis, diagnose
 from advisor.errors import InstanceError, Problem
+from advisor.explain import Explanation, explain
+from advisor.frontier import Frontier, frontier
 from advisor.instance import Instance
 from advisor.loader import load_instance
+from advisor.report import render
 from advisor.solver import solve
 from advisor.strategy import Result, Strategy
 
-__all__ = ["Instance", "InstanceError", "Problem", "Result", "Strategy", "load_instance", "solve"]
+__all__ = [
+    "Diagnosis",
+    "Explanation",
+    "Frontier",
+    "Instance",
+    "InstanceError",
+    "Problem",
+    "Result",
+    "Strategy",
+    "diagnose",
+    "explain",
+    "frontier",
+    "load_instance",
+    "render",
+    "solve",
+]

@@ -36,6 +36,7 @@ stopped by it returns its incumbent, listed with its gap and the status
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import time
@@ -63,6 +64,10 @@ from advisor.strategy import (
 )
 
 TIE_GROUP_LIMIT = 200
+# Above this many decisions (tariff-line instances) ties are not enumerated: lines
+# whose values differ by less than the tolerance make tie groups of thousands. The
+# solver's order is still deterministic; the result says that ties were not broken.
+TIE_BREAK_MAX_DECISIONS = 200
 ProgressFn = Callable[[str], None]
 
 
@@ -302,6 +307,7 @@ class Ranking:
         self.instance = instance
         self.progress = progress
         self.warnings: list[str] = []
+        self.break_ties = len(instance.decision_ids()) <= TIE_BREAK_MAX_DECISIONS
 
     def _sorted(self, group: list[Solution]) -> list[Solution]:
         return sorted(group, key=lambda s: tie_key(self.instance, s.chosen))
@@ -310,8 +316,11 @@ class Ranking:
         """K-best with d = 1: each solve's cut is permanent; ties sorted per group.
 
         A tie group is complete once a solve returns a strictly worse strategy (or
-        none): so K strategies take K + 1 solves when nothing ties.
+        none): so K strategies take K + 1 solves when nothing ties. Without the
+        tie-break (large instances) K strategies take K solves, in the solver's order.
         """
+        if not self.break_ties:
+            return self._unbroken(top, 1, every=True)
         listed: list[Solution] = []
         group: list[Solution] = []
         while True:
@@ -340,8 +349,32 @@ class Ranking:
             "the order among them is the solver's"
         )
 
+    def _unbroken(self, top: int, distance: int, every: bool = False) -> list[Solution]:
+        """K-best in the solver's order, ties not enumerated (large instances)."""
+        listed: list[Solution] = []
+        while len(listed) < top:
+            self.progress(f"searching for strategy {len(listed) + 1}")
+            solution = self.ranker.solve()
+            if solution is None:
+                break
+            listed.append(solution)
+            self.ranker.exclude(solution.chosen, distance, every)
+            if not solution.proven:
+                break
+        # a gap of 1e-6 may return near-ties out of order: list them best first
+        listed.sort(key=lambda s: -s.objective)
+        if any(_in_group(a.objective, b.objective) for a, b in itertools.pairwise(listed)):
+            self.warnings.append(
+                "some listed strategies tie within 1e-6 of each other; above "
+                f"{TIE_BREAK_MAX_DECISIONS} decisions ties are listed in the solver's "
+                "(deterministic) order, not by the tie-break rule"
+            )
+        return listed
+
     def diverse(self, top: int, distance: int) -> list[Solution]:
         """K-best with Hamming distance ≥ d between listed strategies."""
+        if not self.break_ties:
+            return self._unbroken(top, distance)
         listed: list[Solution] = []
         while len(listed) < top:
             self.progress(f"searching for strategy {len(listed) + 1}")
@@ -395,8 +428,9 @@ def _best_once(
     solution = ranker.solve()
     if solution is None and ranker.timed_out:
         raise _StoppedError("time_limit")
-    if tie_break and solution is not None and solution.proven:
-        solution = Ranking(ranker, instance, lambda message: None)._tie_group(solution)[0]
+    loop = Ranking(ranker, instance, lambda message: None)
+    if tie_break and loop.break_ties and solution is not None and solution.proven:
+        solution = loop._tie_group(solution)[0]
     return solution
 
 
