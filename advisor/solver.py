@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -64,6 +66,7 @@ from advisor.strategy import (
 )
 
 TIE_GROUP_LIMIT = 200
+GUARD_GRACE_S = 1.0
 # Above this many decisions (tariff-line instances) ties are not enumerated: lines
 # whose values differ by less than the tolerance make tie groups of thousands. The
 # solver's order is still deterministic; the result says that ties were not broken.
@@ -163,6 +166,35 @@ class PersistentRanker:
         with quiet_stdout():
             self.opt.update_parameters()
 
+    @contextlib.contextmanager
+    def _wall_clock_guard(self, seconds: object) -> Iterator[threading.Event]:
+        """Cancel the solve if HiGHS overruns its own time limit.
+
+        HiGHS does not check its time limit inside some root heuristics (upstream
+        issues #885, #2226): a 60 s limit has run for 140-200 s. A timer cancels the
+        solve GUARD_GRACE_S after the limit; HiGHS then returns its incumbent.
+        """
+        cancelled = threading.Event()
+        if not isinstance(seconds, float | int):
+            yield cancelled
+            return
+
+        def cancel() -> None:
+            cancelled.set()
+            self.opt._solver_model.cancelSolve()
+
+        timer = threading.Timer(float(seconds) + GUARD_GRACE_S, cancel)
+        timer.daemon = True
+        highs_logger = logging.getLogger("pyomo.contrib.solver.solvers.highs")
+        level = highs_logger.level
+        highs_logger.setLevel(logging.ERROR)  # an interrupt is "unhandled" to Pyomo
+        timer.start()
+        try:
+            yield cancelled
+        finally:
+            timer.cancel()
+            highs_logger.setLevel(level)
+
     def solve(self) -> Solution | None:
         """Solve once; None when infeasible or stopped with nothing found."""
         # A gap of 0 means "proven within the tie tolerance": strategies closer than
@@ -176,12 +208,12 @@ class PersistentRanker:
                 self.timed_out = True
                 return None
             options["time_limit"] = remaining
-        with quiet_stdout():
+        with quiet_stdout(), self._wall_clock_guard(options.get("time_limit")) as cancelled:
             results = self.opt.solve(self.model, **options)
         self.solves += 1
         self.solver_time += results.timing_info.wall_time or 0.0
         stopped = results.termination_condition == TerminationCondition.maxTimeLimit
-        self.timed_out = self.timed_out or stopped
+        self.timed_out = self.timed_out or stopped or cancelled.is_set()
         if results.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
             return None
         primals = results.solution_loader.get_vars(self.binaries)

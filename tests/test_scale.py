@@ -1,0 +1,100 @@
+"""Tariff-line scale: the generator, distinct_on on generated instances, the time guard."""
+
+from __future__ import annotations
+
+import filecmp
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+
+import advisor
+from advisor import generate as gen
+from advisor import solver as solver_module
+from advisor.checker import rule_violations
+from advisor.economics import compute_coefficients
+from advisor.model import build_model
+from advisor.strategy import Evaluator
+
+MALAYSIA = Path(__file__).resolve().parent.parent / "instances" / "malaysia_us_2025"
+
+
+@pytest.fixture(scope="module")
+def lines300(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("lines300")
+    assert gen.main(["--lines", "300", "--seed", "3", "--output", str(folder)]) == 0
+    return folder
+
+
+def test_generator_output_loads_and_is_calibrated(lines300: Path) -> None:
+    base = advisor.load_instance(MALAYSIA)
+    instance = advisor.load_instance(lines300)
+    assert len(instance.sectors) == 300
+    assert "SYNTHETIC" in instance.description
+    assert all(s.source.startswith("SYNTHETIC") for s in instance.sectors)
+    for sector in base.sectors:
+        lines = [s for s in instance.sectors if s.sector.startswith(sector.sector + ".")]
+        assert lines, sector.sector
+        assert sum(s.exports for s in lines) == pytest.approx(sector.exports, abs=1e-3)
+        assert all(len(s.hs_codes) >= 8 and s.hs_codes.isdigit() for s in lines)
+        # every base tier is offered on every line
+        assert len(instance.requests) >= len(lines)
+    assert [w.name for w in instance.scenarios] == [w.name for w in base.scenarios]
+
+
+def test_generator_is_deterministic_and_seeded(tmp_path: Path) -> None:
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        gen.main(["--lines", "60", "--seed", str(seed), "--output", str(tmp_path / name)])
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", files, shallow=False)
+    assert mismatch == [] and errors == [] and len(match) == 7
+    assert not filecmp.cmp(tmp_path / "a" / "sectors.csv", tmp_path / "c" / "sectors.csv", False)
+
+
+def test_allocation_is_proportional_with_one_line_minimum() -> None:
+    base = advisor.load_instance(MALAYSIA)
+    counts = gen.allocate_lines(base.sectors, 1000)
+    assert sum(counts) == 1000 and min(counts) >= 1
+    biggest = max(range(len(counts)), key=lambda i: base.sectors[i].exports)
+    assert counts[biggest] == max(counts)
+    with pytest.raises(ValueError):
+        gen.allocate_lines(base.sectors, 5)
+
+
+def test_generator_rejects_a_bad_line_count(tmp_path: Path) -> None:
+    assert gen.main(["--lines", "3", "--output", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("distinct_on", ["offers", "sectors"])
+def test_distinct_on_lists_strategies_that_differ_as_promised(
+    lines300: Path, distinct_on: str
+) -> None:
+    instance = advisor.load_instance(lines300)
+    result = advisor.solve(instance, top=4, distinct_on=distinct_on, with_measures=False)
+    assert result.strategies and result.distinct_on == distinct_on
+    kind = "offer" if distinct_on == "offers" else "request"
+    ids = instance.offer_by_id if kind == "offer" else instance.request_by_id
+    keys = [frozenset(d for d in s.decisions if d in ids) for s in result.strategies]
+    assert len(set(keys)) == len(keys), "two listed strategies share the compared decisions"
+    objectives = [s.objective for s in result.strategies]
+    assert all(a >= b - 1e-6 * max(1, abs(a)) for a, b in itertools.pairwise(objectives))
+    for s in result.strategies:
+        assert rule_violations(instance, s.decisions) == []
+
+
+def test_wall_clock_guard_stops_a_solve_that_overruns(lines300: Path, monkeypatch) -> None:
+    """A solve past its limit is cancelled and returns its incumbent, flagged as timed out."""
+    instance = advisor.load_instance(lines300)
+    coefficients = compute_coefficients(instance)
+    model = build_model(instance, coefficients)
+    ranker = solver_module.PersistentRanker(
+        model, Evaluator(instance, coefficients, "expected"), 0.0, time.monotonic() + 30, None
+    )
+    # make the guard fire long before HiGHS's own 30 s limit, as if HiGHS ignored it
+    monkeypatch.setattr(solver_module, "GUARD_GRACE_S", -29.95)
+    started = time.monotonic()
+    ranker.solve()
+    assert ranker.timed_out
+    assert time.monotonic() - started < 20
