@@ -7,7 +7,11 @@ the outcome into an exit code. Standard output carries the report and nothing el
 is always valid JSON.
 
 Each mode of the command is one function ``(args, instance) -> exit code``, chosen
-by :func:`select_mode`; today there is one, :func:`rank_mode`.
+by :func:`select_mode`: :func:`rank_mode` (the ranked list, the default),
+:func:`explain_mode` (``--explain [RANK]``: what each decision is worth and what each
+rule costs) and :func:`frontier_mode` (``--frontier budget|reciprocity|cap``: a sweep of
+one limit, optionally plotted with ``--plot``). When no strategy satisfies the rules,
+every mode that solves runs :func:`advisor.diagnose` and reports the conflicting rules.
 """
 
 from __future__ import annotations
@@ -21,10 +25,19 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from advisor.diagnose import Diagnosis, diagnose
 from advisor.errors import InstanceError
-from advisor.instance import OBJECTIVES, Instance
+from advisor.explain import explain
+from advisor.frontier import VARY, Frontier, frontier
+from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.loader import load_instance
-from advisor.report import FORMATS, STATUS_WORDS, render
+from advisor.report import (
+    FORMATS,
+    STATUS_WORDS,
+    render,
+    render_explanation,
+    render_frontier,
+)
 from advisor.solver import solve
 from advisor.strategy import Result
 
@@ -35,6 +48,17 @@ EXIT_NO_STRATEGY = 4
 EXIT_INTERRUPTED = 130
 
 DEFAULT_INSTANCE = Path("instances") / "malaysia_us_2025"
+DEFAULT_POINTS = 20
+PLOT_SUFFIXES = (".png", ".svg")
+# options of the ranking that a frontier sweep does not use
+RANKING_ONLY = {
+    "top": "--top",
+    "min_difference": "--min-difference",
+    "distinct_on": "--distinct-on",
+    "time_limit": "--time-limit",
+    "gap": "--gap",
+    "threads": "--threads",
+}
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 PROG = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "advisor"
 
@@ -53,6 +77,10 @@ examples:
   python solve.py --objective worst_case --time-limit 30 --gap 0.01
   python solve.py --format json > ranking.json      stdout carries only the JSON
   python solve.py --format markdown --output brief.md
+  python solve.py --explain --format markdown       why strategy 1: a negotiator's briefing
+  python solve.py --explain 2                       what strategy 2's decisions are worth
+  python solve.py --frontier budget --points 20 --plot frontier.png
+  python solve.py --frontier cap --market USA --points 11 --format json
 
 exit codes:
   0  success (also when the time limit stopped the search after some strategies:
@@ -60,7 +88,9 @@ exit codes:
   2  bad input: a wrong option, an invalid instance folder (every problem is listed
      as "file, row R, column 'C': message"), or an output file that cannot be written
   3  infeasible: no strategy satisfies the rules (reciprocity, domestic budget,
-     conditions, market-share caps and floors)
+     conditions, market-share caps and floors); the report and standard error name
+     the conflicting rules and the smallest fix of each. With --frontier: no point of
+     the sweep has a strategy
   4  stopped by the time limit before any strategy was found
   130  interrupted (Ctrl-C)
 """
@@ -155,12 +185,58 @@ def build_parser() -> argparse.ArgumentParser:
         help="threads HiGHS may use (>= 1; default: HiGHS decides)",
     )
     parser.add_argument(
+        "--distinct-on",
+        choices=DISTINCT_ON,
+        help="what makes two listed strategies different: all (any decision: strict "
+        "K-best), offers (the offer package: each listed strategy makes different offers) "
+        "or sectors (which tier each sector gets); default: the instance's "
+        "ranking.distinct_on",
+    )
+    analysis = parser.add_mutually_exclusive_group()
+    analysis.add_argument(
+        "--explain",
+        nargs="?",
+        const=1,
+        type=_bounded(int, 1, None, False),
+        metavar="RANK",
+        help="explain strategy RANK of the ranking (default 1): what each request and offer "
+        "is worth (the best objective with it reversed) and what each rule costs (the gain "
+        "with it removed or relaxed); --format markdown gives a negotiator's briefing",
+    )
+    analysis.add_argument(
+        "--frontier",
+        choices=VARY,
+        help="sweep one limit (the domestic budget, the reciprocity ratio, or a market's "
+        "share cap) and report the best strategy at each point, with the Pareto-efficient "
+        "ones (protected value against offer cost, or against the market's share)",
+    )
+    parser.add_argument(
+        "--market",
+        metavar="M",
+        help="with --frontier cap: the market whose share cap is swept (default: the "
+        "counterpart), e.g. --market USA",
+    )
+    parser.add_argument(
+        "--points",
+        type=_bounded(int, 2, None, False),
+        metavar="N",
+        help=f"with --frontier: how many values of the limit to solve at (>= 2; default "
+        f"{DEFAULT_POINTS})",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="with --frontier: draw the frontier to FILE, a .png (900 x 600 px) or .svg, "
+        "written atomically, e.g. --plot frontier.png",
+    )
+    parser.add_argument(
         "--format",
         "-f",
         choices=FORMATS,
         default="table",
         help="report format: table (for a terminal, the default), json (schema: "
-        "advisor/report.py), csv (one row per strategy) or markdown (a briefing note)",
+        "advisor/report.py), csv (one row per strategy; with --explain one per decision, "
+        "with --frontier one per point) or markdown (a briefing note)",
     )
     parser.add_argument(
         "--output",
@@ -249,6 +325,42 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def check_plot(plot: str | None) -> Path | None:
+    """Fail early if the plot file has a suffix matplotlib is not asked for, or cannot
+    be written."""
+    if plot is None:
+        return None
+    path = check_output(plot)
+    assert path is not None
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise CliError(
+            f"cannot plot to {plot}: the file must end in {' or '.join(PLOT_SUFFIXES)} "
+            "(the format follows the suffix), e.g. --plot frontier.png"
+        )
+    return path
+
+
+def plot_atomically(sweep: Frontier, path: Path) -> None:
+    """Draw ``sweep`` to a temporary file in ``path``'s folder, then os.replace it there."""
+    try:
+        fd, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix.lower()
+        )
+        os.close(fd)
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        sweep.plot(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+        raise
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -305,9 +417,13 @@ def say(line: str) -> None:
 Mode = Callable[[argparse.Namespace, Instance], int]
 
 
+def _progress(args: argparse.Namespace) -> Progress:
+    return Progress(enabled=not args.quiet and _stderr_is_terminal())
+
+
 def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
     """``solve`` with the command line's settings and progress reporting."""
-    progress = Progress(enabled=not args.quiet and _stderr_is_terminal())
+    progress = _progress(args)
     try:
         return solve(
             instance,
@@ -318,6 +434,7 @@ def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
             objective=args.objective,
             threads=args.threads,
             progress=progress,
+            distinct_on=args.distinct_on,
         )
     except ValueError as error:
         raise CliError(str(error)) from None
@@ -327,14 +444,34 @@ def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
         progress.done()
 
 
-def exit_code(result: Result) -> int:
+def run_diagnosis(args: argparse.Namespace, result: Result) -> Diagnosis | None:
+    """For an infeasible result, the conflicting rules (None otherwise, or if it fails)."""
+    if result.status != "infeasible":
+        return None
+    progress = _progress(args)
+    progress("no strategy: finding the conflicting rules")
+    try:
+        return diagnose(result.instance)
+    except Exception as error:  # a diagnosis helps; it must never hide the verdict
+        say(f"could not diagnose the infeasibility: {error}")
+        return None
+    finally:
+        progress.done()
+
+
+def exit_code(result: Result, diagnosis: Diagnosis | None = None) -> int:
     """0, or 3 (infeasible) / 4 (time limit, nothing found), with a note on stderr."""
     if result.status == "infeasible":
         say(f"infeasible: {STATUS_WORDS['infeasible']} in {result.instance.name!r}.")
+        if diagnosis is not None:
+            head, *rest = str(diagnosis).splitlines()
+            say(head)
+            for line in rest:
+                print(line, file=sys.stderr)
         say(
-            "look at reciprocity (reciprocity_ratio), the domestic budget (domestic_budget), "
-            "the conditions (conditions.csv) and the market-share caps and floors "
-            "(instance.toml); the report says more."
+            "the rules that can conflict: reciprocity (reciprocity_ratio), the domestic "
+            "budget (domestic_budget), the conditions (conditions.csv) and the market-share "
+            "caps and floors (instance.toml); the report says more."
         )
         return EXIT_INFEASIBLE
     if not result.strategies:
@@ -344,21 +481,114 @@ def exit_code(result: Result) -> int:
     return EXIT_OK
 
 
-def rank_mode(args: argparse.Namespace, instance: Instance) -> int:
-    """The ranked strategy list, in the chosen format."""
-    result = run_solve(args, instance)
-    emit(render(result, args.format), args.output_path)
-    if args.output_path is not None and not args.quiet:
-        say(f"wrote {args.output_path}")
+def _wrote(args: argparse.Namespace, path: Path | None) -> None:
+    if path is not None and not args.quiet:
+        say(f"wrote {path}")
+
+
+def _time_limit_note(args: argparse.Namespace, result: Result) -> None:
     if result.status == "time_limit" and not args.quiet:
         n = len(result.strategies)
         say(f"stopped by the time limit after {n} strateg{'y' if n == 1 else 'ies'}.")
-    return exit_code(result)
+
+
+def rank_mode(args: argparse.Namespace, instance: Instance) -> int:
+    """The ranked strategy list, in the chosen format (with the diagnosis if infeasible)."""
+    result = run_solve(args, instance)
+    diagnosis = run_diagnosis(args, result)
+    emit(render(result, args.format, diagnosis=diagnosis), args.output_path)
+    _wrote(args, args.output_path)
+    _time_limit_note(args, result)
+    return exit_code(result, diagnosis)
+
+
+def explain_mode(args: argparse.Namespace, instance: Instance) -> int:
+    """``--explain RANK``: rank, then explain strategy RANK of the list.
+
+    A RANK beyond the list is a usage error (exit 2); no strategy at all is reported
+    like the ranking (the diagnosis, exit 3; or exit 4 after a time limit).
+    """
+    rank = args.explain
+    top = instance.ranking.top if args.top is None else args.top
+    if rank > top:
+        raise CliError(
+            f"--explain {rank}: the ranking lists {top} strateg{'y' if top == 1 else 'ies'}; "
+            f"ask for more with --top {rank}"
+        )
+    result = run_solve(args, instance)
+    if not result.strategies:
+        return rank_mode_report(args, result)
+    if rank > len(result.strategies):
+        n = len(result.strategies)
+        raise CliError(
+            f"--explain {rank}: only {n} strateg{'y' if n == 1 else 'ies'} satisfy the rules "
+            f"of {instance.name!r}; choose a rank from 1 to {n}"
+        )
+    progress = _progress(args)
+    progress(f"explaining strategy {rank}: one re-solve per decision and per rule")
+    try:
+        explanation = explain(result, rank)
+    finally:
+        progress.done()
+    emit(render_explanation(explanation, result, args.format), args.output_path)
+    _wrote(args, args.output_path)
+    _time_limit_note(args, result)
+    return EXIT_OK
+
+
+def rank_mode_report(args: argparse.Namespace, result: Result) -> int:
+    """The ranking's report and exit code for a result with no strategy."""
+    diagnosis = run_diagnosis(args, result)
+    emit(render(result, args.format, diagnosis=diagnosis), args.output_path)
+    _wrote(args, args.output_path)
+    return exit_code(result, diagnosis)
+
+
+def frontier_mode(args: argparse.Namespace, instance: Instance) -> int:
+    """``--frontier LIMIT``: sweep one limit, report each point (and plot it with --plot)."""
+    points = DEFAULT_POINTS if args.points is None else args.points
+    progress = _progress(args)
+    progress(f"sweeping the {args.frontier} over {points} points")
+    try:
+        sweep = frontier(
+            instance,
+            vary=args.frontier,
+            points=points,
+            market=args.market,
+            objective=args.objective,
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    finally:
+        progress.done()
+    plot = args.plot_path
+    if plot is not None:
+        plot_atomically(sweep, plot)
+        _wrote(args, plot)
+    emit(
+        render_frontier(sweep, args.format, plot=None if plot is None else str(plot)),
+        args.output_path,
+    )
+    _wrote(args, args.output_path)
+    if all(p.strategy is None for p in sweep.points):
+        say(f"no point of the {args.frontier} sweep has a strategy in {instance.name!r}.")
+        return EXIT_INFEASIBLE
+    return EXIT_OK
 
 
 def select_mode(args: argparse.Namespace) -> Mode:
-    """The mode the arguments ask for (more modes: add options and a branch here)."""
-    return rank_mode
+    """The mode the arguments ask for; options that do not fit it are usage errors."""
+    if args.frontier is None:
+        for option, name in (("market", "--market"), ("points", "--points"), ("plot", "--plot")):
+            if getattr(args, option) is not None:
+                raise CliError(f"{name} goes with --frontier, e.g. --frontier budget {name} ...")
+        return explain_mode if args.explain is not None else rank_mode
+    for option, name in RANKING_ONLY.items():
+        if getattr(args, option) is not None:
+            raise CliError(f"{name} does not apply to --frontier (it ranks no strategies)")
+    if args.market is not None and args.frontier != "cap":
+        raise CliError("--market goes with --frontier cap (the market whose cap is swept)")
+    return frontier_mode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -368,6 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.output_path = check_output(args.output)
         mode = select_mode(args)
+        args.plot_path = check_plot(args.plot)
         instance = load(args.instance)
         return mode(args, instance)
     except CliError as error:

@@ -182,6 +182,8 @@ class _Explainer:
         if rule.kind == "budget":
             budget = pyo.value(m.domestic_budget)
             return m.domestic_budget, budget + 1.0, budget * 1.1
+        if rule.kind not in ("cap", "floor"):
+            return None
         market = rule.key.split(".", 1)[1]
         if rule.kind == "cap":
             cap = pyo.value(m.market_share_cap[market])
@@ -189,15 +191,18 @@ class _Explainer:
         if rule.kind == "floor":
             floor = pyo.value(m.market_share_floor[market])
             return m.market_share_floor[market], max(0.0, floor - 0.01), floor * 0.9
-        return None
 
 
 def lp_marginal_values(result: Result) -> dict[str, float]:
     """Duals of the numeric limits in the LP relaxation, by rule location.
 
-    The dual of a rule with several rows (a cap in every scenario) is their sum.
-    Signs are those of the objective: what one more unit of the limit's
-    right-hand side is worth (money per money unit, per share, per ratio unit).
+    The dual of a rule with several rows (a cap in every scenario) is their sum,
+    taken in absolute value. Each is per unit of the row as the model writes it:
+    the budget row ``Σ d_j y_j ≤ B`` gives money per money unit of budget; the
+    reciprocity row ``Σ g_j y_j − ρ Σ c_r x_r ≥ 0`` money per money unit of
+    counterpart balance; a share row ``E_m − s_m Σ E ≤ 0`` (or ``≥ 0``) money per
+    money unit of the market's exports beyond the share limit. They are not per
+    unit of the ratio or the share (the exact one-step prices are the re-solves).
     """
     instance = result.instance
     coefficients = compute_coefficients(instance)
@@ -226,8 +231,14 @@ def explain(result: Result, rank: int = 1) -> Explanation:
     explainer = _Explainer(result)
     optimum = result.strategies[0].objective
     decisions = [explainer.decision_value(d, strategy) for d in result.instance.decision_ids()]
-    # essential decisions first (no strategy without them), then by what flipping costs
-    decisions.sort(key=lambda d: (d.change is not None, d.change or 0.0))
+    # essential decisions first (no strategy without them), then by |change|, largest
+    # first (for rank 1 every change is <= 0), decisions that cannot be added last
+    decisions.sort(
+        key=lambda d: (
+            0 if d.change is None and d.chosen else 2 if d.change is None else 1,
+            -abs(d.change or 0.0),
+        )
+    )
     marginal = lp_marginal_values(result)
     rules = tuple(
         explainer.rule_price(rule, optimum, marginal.get(rule.location))

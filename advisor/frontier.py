@@ -124,22 +124,43 @@ class Frontier:
                 zorder=3,
                 label="Pareto-efficient",
             )
-        for x, y, p in zip(xs, ys, feasible, strict=True):
-            change = [f"+{d}" for d in p.added] + [f"-{d}" for d in p.dropped]
-            if change:
-                ax.annotate(
-                    " ".join(change), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7
+        middle = (min(xs) + max(xs)) / 2 if xs else 0.0
+        for i, (x, y, p) in enumerate(zip(xs, ys, feasible, strict=True)):
+            label = _change_label(p, first=i == 0)
+            if label:
+                right = x > middle  # labels of the right half point left, inside the axes
+                note = ax.annotate(
+                    label,
+                    (x, y),
+                    textcoords="offset points",
+                    xytext=(-4 if right else 4, 4),
+                    ha="right" if right else "left",
+                    fontsize=7,
                 )
+                note.set_in_layout(False)  # a long label must not shrink the axes
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"expected protected export value ({money})")
         ax.set_title(f"{self.instance.name}\nfrontier as the {self.axis_label} varies", fontsize=10)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="best", fontsize=8)
         fig.tight_layout()
         out = Path(path)
         fig.savefig(out)
         plt.close(fig)
         return out
+
+
+def _change_label(point: FrontierPoint, first: bool, most: int = 3) -> str:
+    """What changes at ``point``: "+A +B -C", at most ``most`` moves then "(N more)";
+    the first feasible point (no previous strategy) says what it holds."""
+    s = point.strategy
+    if first and s is not None:
+        n, m = len(s.requests), len(s.offers)
+        return f"start: {n} request{'s' if n != 1 else ''}, {m} offer{'s' if m != 1 else ''}"
+    moves = [f"+{d}" for d in point.added] + [f"-{d}" for d in point.dropped]
+    if len(moves) > most:
+        moves = [*moves[:most], f"({len(moves) - most} more)"]
+    return " ".join(moves)
 
 
 def _share(strategy: Strategy, market: str | None) -> float:

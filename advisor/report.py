@@ -6,9 +6,18 @@ string, so a notebook gets exactly what the command line prints::
     from advisor.report import render
     print(render(result, "table"))        # or "json", "csv", "markdown"
 
+The same four formats exist for an explanation (:func:`render_explanation`, of
+:func:`advisor.explain`: what each decision is worth, what each rule costs; its
+Markdown is a briefing, "Why strategy 1") and for a trade-off frontier
+(:func:`render_frontier`, of :func:`advisor.frontier`)::
+
+    print(render_explanation(advisor.explain(result, rank=1), result, "markdown"))
+    print(render_frontier(advisor.frontier(instance, vary="budget"), "table"))
+
 Money is printed in the instance's unit (``instance.money``, e.g. ``USD million``)
 with thousands separators and one decimal; tariffs and shares as percentages.
-The text formats (``table``, ``markdown``) keep within 100 columns.
+The table format keeps within 100 columns; the explanation and frontier briefings
+wrap their Markdown prose at 100 columns too (a Markdown table row is one line).
 
 JSON schema (``render(result, "json")``, version 1)
 ----------------------------------------------------
@@ -43,6 +52,11 @@ tariffs, shares and gaps are fractions (0.19 is 19%); no value is NaN or infinit
 - ``conditions`` (list): every treaty condition of the instance: ``condition``,
   ``kind``, ``members`` (ids), ``count`` (int or null), ``description``.
 - ``warnings`` (list of str): what a reader must know.
+- ``diagnosis`` (object or null): for an infeasible result rendered with a
+  diagnosis (the command line always adds one), :meth:`advisor.diagnose.Diagnosis.to_dict`:
+  ``feasible`` (bool), ``conflicts`` (list: ``location``, e.g. ``"conditions.csv: c4"``,
+  ``rule``, ``kind``, ``fix`` in words, ``relaxed_value``: the relaxed limit or count,
+  null when the fix is to drop the rule); else null.
 - ``strategies`` (list, best first), each:
 
   - ``rank`` (int, from 1), ``objective`` (float), ``gap_to_best`` (float: rank 1's
@@ -81,11 +95,17 @@ import json
 import math
 import re
 import textwrap
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from advisor.checker import rule_violations
-from advisor.strategy import Result, Strategy
+from advisor.instance import Instance
+from advisor.strategy import Result, Strategy, tolerance
+
+if TYPE_CHECKING:
+    from advisor.diagnose import Diagnosis
+    from advisor.explain import DecisionValue, Explanation, RulePrice
+    from advisor.frontier import Frontier, FrontierPoint
 
 SCHEMA_VERSION = 1
 WIDTH = 100
@@ -110,6 +130,10 @@ INFEASIBLE_HINT = (
     "the domestic budget (domestic_budget), the treaty conditions (conditions.csv, "
     "especially at_least and requires), and the market-share caps and floors "
     "(instance.toml)."
+)
+DIAGNOSE_HINT = (
+    "advisor.diagnose(instance) names the conflicting rules and the smallest fix of each "
+    "(the command line includes its diagnosis)."
 )
 VSS_WORDS = "what planning over all scenarios gains over planning for the average future"
 EVPI_WORDS = "what knowing in advance which scenario happens would be worth"
@@ -308,8 +332,12 @@ def _objective_words(result: Result) -> str:
     return OBJECTIVE_WORDS.get(result.objective, result.objective)
 
 
-def render_table(result: Result) -> str:
-    """A ranked report a person reads in a terminal, within 100 columns."""
+def render_table(result: Result, diagnosis: Diagnosis | None = None) -> str:
+    """A ranked report a person reads in a terminal, within 100 columns.
+
+    For an infeasible result, ``diagnosis`` (:func:`advisor.diagnose`) names the
+    conflicting rules and their fixes; without it the report gives a general hint.
+    """
     inst = result.instance
     unit = inst.money
     n = len(result.strategies)
@@ -331,7 +359,7 @@ def render_table(result: Result) -> str:
     out.append("")
 
     if not n:
-        out += _no_strategy_lines(result)
+        out += _no_strategy_lines(result, diagnosis)
     else:
         out += _ranking_table(result)
         if _several_scenarios(result):
@@ -354,7 +382,31 @@ def render_table(result: Result) -> str:
     return "\n".join(out) + "\n"
 
 
-def _no_strategy_lines(result: Result) -> list[str]:
+def _diagnosis_lines(diagnosis: Diagnosis, indent: str = "  ") -> list[str]:
+    """The conflicting rules, each with its location and its smallest fix."""
+    if diagnosis.feasible:
+        return _wrap(
+            "The diagnosis finds the rules satisfiable: the solver stopped for another "
+            "reason (numerical trouble or a limit); try again with --gap or --time-limit."
+        )
+    n = len(diagnosis.conflicts)
+    lines = _wrap(
+        f"These {n} rule{'s' if n != 1 else ''} conflict: together they leave no strategy, "
+        "and without any one of them the others can be met. Each fix is the smallest change "
+        "of that rule alone, every other rule kept:"
+    )
+    for c in diagnosis.conflicts:
+        lines += _wrap(f"- {c.location}", indent, indent + "  ")
+        lines += _wrap(c.rule, indent + "    ", indent + "      ")
+        lines += _wrap(f"fix: {c.fix}", indent + "    ", indent + "      ")
+    return lines
+
+
+def _no_strategy_lines(result: Result, diagnosis: Diagnosis | None = None) -> list[str]:
+    if result.status == "infeasible" and diagnosis is not None:
+        return _wrap("No strategy satisfies the rules of this instance.") + _diagnosis_lines(
+            diagnosis
+        )
     if result.status == "infeasible":
         lines = _wrap("No strategy satisfies the rules of this instance.")
         broken = _empty_package_violations(result)
@@ -362,7 +414,7 @@ def _no_strategy_lines(result: Result) -> list[str]:
             lines += _wrap(
                 "Even asking for nothing and offering nothing breaks: " + ", ".join(broken) + "."
             )
-        return lines + _wrap(INFEASIBLE_HINT)
+        return lines + _wrap(INFEASIBLE_HINT + " " + DIAGNOSE_HINT)
     return _wrap(
         "No strategy was found before the solver stopped. Allow more time "
         "(--time-limit) or a larger MIP gap (--gap)."
@@ -527,7 +579,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def json_document(result: Result) -> dict[str, Any]:
+def json_document(result: Result, diagnosis: Diagnosis | None = None) -> dict[str, Any]:
     """The JSON report as a dict (the schema is in this module's docstring)."""
     data = result.to_dict(timing=True)
     doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
@@ -543,12 +595,17 @@ def json_document(result: Result) -> dict[str, Any]:
         }
         for c in result.instance.conditions
     ]
+    doc["diagnosis"] = None if diagnosis is None else diagnosis.to_dict()
     return _finite(doc)
 
 
-def render_json(result: Result) -> str:
+def render_json(result: Result, diagnosis: Diagnosis | None = None) -> str:
     """The JSON report (schema in this module's docstring), indented, newline-ended."""
-    return json.dumps(json_document(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _dumps(json_document(result, diagnosis))
+
+
+def _dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(_finite(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 # ------------------------------------------------------------------------ CSV
@@ -574,8 +631,11 @@ CSV_COLUMNS = (
 )
 
 
-def render_csv(result: Result) -> str:
-    """One row per strategy (:meth:`Result.to_frame`), indexed by rank; header only if none."""
+def render_csv(result: Result, diagnosis: Diagnosis | None = None) -> str:
+    """One row per strategy (:meth:`Result.to_frame`), indexed by rank; header only if none.
+
+    A diagnosis has no place in this table (it is in the other formats).
+    """
     if not result.strategies:
         return ",".join(CSV_COLUMNS) + "\n"
     return result.to_frame().to_csv(lineterminator="\n")
@@ -598,7 +658,7 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str)
     ]
 
 
-def _summary(result: Result, s: Strategy) -> str:
+def _summary(result: Result, s: Strategy, lead: str = "The recommended strategy") -> str:
     inst = result.instance
     unit = inst.money
     by_tier: dict[str, list[str]] = {}
@@ -606,7 +666,7 @@ def _summary(result: Result, s: Strategy) -> str:
         by_tier.setdefault(r.tier, []).append(r.sector_name)
     asks = [f"{tier} on {_listing(names)}" for tier, names in by_tier.items()]
     gives = [o.name for o in s.offers]
-    text = f"The recommended strategy asks {inst.counterpart} for "
+    text = f"{lead} asks {inst.counterpart} for "
     text += "; ".join(asks) if asks else "nothing"
     text += f"; and offers {_listing(gives)} in return. " if gives else "; and offers nothing. "
     text += (
@@ -629,13 +689,13 @@ def _summary(result: Result, s: Strategy) -> str:
             f" Its value ranges from {money(s.worst_case_value)} in the worst scenario to "
             f"{money(max(s.scenario_values.values()))} in the best."
         )
-    if len(result.strategies) > 1:
+    if len(result.strategies) > 1 and s.rank == 1:
         runner = result.strategies[1]
         text += f" The next best strategy scores {money(runner.gap_to_best)} less."
     return text
 
 
-def render_markdown(result: Result) -> str:
+def render_markdown(result: Result, diagnosis: Diagnosis | None = None) -> str:
     """A briefing note an analyst can paste into a memo."""
     inst = result.instance
     unit = inst.money
@@ -652,7 +712,10 @@ def render_markdown(result: Result) -> str:
 
     if not result.strategies:
         out += ["## No strategy", ""]
-        out += [" ".join(_no_strategy_lines(result)), ""]
+        if result.status == "infeasible" and diagnosis is not None:
+            out += _md_diagnosis(diagnosis)
+        else:
+            out += [" ".join(_no_strategy_lines(result)), ""]
     else:
         out += ["## Recommendation", "", _summary(result, result.strategies[0]), ""]
         out += ["## Ranked strategies", ""]
@@ -712,6 +775,22 @@ def render_markdown(result: Result) -> str:
     return "\n".join(out)
 
 
+def _md_diagnosis(diagnosis: Diagnosis) -> list[str]:
+    if diagnosis.feasible:
+        return [" ".join(_diagnosis_lines(diagnosis)), ""]
+    n = len(diagnosis.conflicts)
+    out = [
+        f"No strategy satisfies the rules of this instance. These {n} rule"
+        f"{'s' if n != 1 else ''} conflict: together they leave no strategy, and without any "
+        "one of them the others can be met. Each fix is the smallest change of that rule "
+        "alone, every other rule kept.",
+        "",
+    ]
+    for c in diagnosis.conflicts:
+        out.append(f"- **`{c.location}`**: {_md(c.rule)}. Fix: {_md(c.fix)}.")
+    return [*out, ""]
+
+
 def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> list[str]:
     inst = result.instance
     out = [f"### Strategy {s.rank}: objective {money(s.objective)}", ""]
@@ -761,9 +840,845 @@ def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> l
     return out
 
 
+# ------------------------------------------------------------------------ explanations
+
+BRIEF_DECISIONS = 6  # decisions of the strategy told in words in the briefing
+BRIEF_LEFT_OUT = 4  # decisions it leaves out told in words
+CURRENCY_SIGNS = {"USD": "US$"}
+
+
+def _amount(inst: Instance, value: float) -> str:
+    """``US$ 441.4 million``: a money amount in a sentence."""
+    sign = CURRENCY_SIGNS.get(inst.currency, inst.currency)
+    return f"{sign} {money(value)} {inst.unit}".strip()
+
+
+def _share_text(value: float | None) -> str:
+    """A share limit: ``16.5%``, ``18.15%`` (two decimals at most, no trailing zeros)."""
+    if value is None:
+        return "-"
+    return f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def _ratio_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def _code(items: Sequence[str]) -> str:
+    return _listing([f"`{i}`" for i in items])
+
+
+def _decision_name(inst: Instance, decision: str) -> str:
+    """``Integrated circuits: permanent 0%`` for a request, the offer's name for an offer."""
+    if decision in inst.request_by_id:
+        r = inst.request_by_id[decision]
+        return f"{inst.sector_by_id[r.sector].name}: {r.tier}"
+    return inst.offer_by_id[decision].name
+
+
+def _is_member(inst: Instance, decision: str, member: str) -> bool:
+    """Whether a condition member (a decision, or a sector: any of its tiers) names it."""
+    request = inst.request_by_id.get(decision)
+    return decision == member or (request is not None and request.sector == member)
+
+
+def _stands_for(inst: Instance, member: str, ids: Iterable[str]) -> list[str]:
+    """The decisions among ``ids`` a condition member stands for."""
+    return [d for d in ids if _is_member(inst, d, member)]
+
+
+def _unlocks(inst: Instance, decision: str, dropped: Sequence[str]) -> list[tuple[str, str]]:
+    """(decision, condition) pairs: what ``decision`` unlocks among ``dropped``, i.e. the
+    subjects of the ``requires`` / ``requires_one_of`` conditions that need it."""
+    out = []
+    for c in inst.conditions:
+        if c.kind in ("requires", "requires_one_of") and any(
+            _is_member(inst, decision, o) for o in c.objects
+        ):
+            out += [(d, c.condition) for d in _stands_for(inst, c.subject, dropped)]
+    return out
+
+
+def _obstacles(inst: Instance, decision: str, chosen: Sequence[str]) -> list[str]:
+    """Why adding ``decision`` to ``chosen`` breaks a condition, in words (Markdown)."""
+    out = []
+    for c in inst.conditions:
+        subject = _is_member(inst, decision, c.subject)
+        where = f"(condition `{c.condition}`)"
+        if c.kind == "requires" and subject:
+            missing = [o for o in c.objects if not _stands_for(inst, o, chosen)]
+            if missing:
+                out.append(f"it needs {_code(missing)} {where}")
+        elif c.kind == "requires_one_of" and subject:
+            if not any(_stands_for(inst, o, chosen) for o in c.objects):
+                out.append(f"it needs one of {_code(c.objects)} {where}")
+        elif c.kind == "excludes":
+            hit: list[str] = []
+            if subject:
+                hit = [d for o in c.objects for d in _stands_for(inst, o, chosen)]
+            elif any(_is_member(inst, decision, o) for o in c.objects):
+                hit = _stands_for(inst, c.subject, chosen)
+            if hit:
+                out.append(f"it rules out {_code(hit)} {where}")
+        elif c.kind == "at_most" and any(_is_member(inst, decision, m) for m in c.members):
+            used = sum(len(_stands_for(inst, m, chosen)) for m in c.members)
+            if c.count is not None and used >= c.count:
+                out.append(f"the strategy already has {c.count} of {_code(c.members)} {where}")
+    return out
+
+
+def _holds(inst: Instance, decision: str, s: Strategy) -> list[str]:
+    """What a chosen decision holds up in strategy ``s``: the balance of the deal, an
+    ``at_least`` condition met exactly (Markdown)."""
+    out = []
+    offer = inst.offer_by_id.get(decision)
+    if offer is not None and offer.counterpart_value > s.reciprocity_balance + tolerance(
+        s.counterpart_value
+    ):
+        out.append(
+            f"without its value to {inst.counterpart} the deal would not balance "
+            f"(reciprocity balance {signed_money(s.reciprocity_balance)})"
+        )
+    for c in inst.conditions:
+        if (
+            c.kind == "at_least"
+            and any(_is_member(inst, decision, m) for m in c.members)
+            and sum(len(_stands_for(inst, m, s.decisions)) for m in c.members) == c.count
+        ):
+            out.append(
+                f"it meets condition `{c.condition}` (at least {c.count} of {_code(c.members)})"
+            )
+    return out
+
+
+def _decision_facts(inst: Instance, decision: str, s: Strategy) -> str:
+    """What a decision weighs: an offer's value, cost and market effects; a request's
+    protected value and counterpart cost (Markdown)."""
+    cp = inst.counterpart
+    request = next((r for r in s.requests if r.request == decision), None)
+    if request is not None:
+        value = request.acceptance * request.protected_value
+        return (
+            f"It protects an expected {money(value)} of exports and costs {cp} "
+            f"{money(request.counterpart_cost)}."
+        )
+    if decision in inst.offer_by_id:
+        o = inst.offer_by_id[decision]
+        text = (
+            f"It is worth {money(o.counterpart_value)} to {cp} and costs "
+            f"{money(o.domestic_cost)} at home"
+        )
+        effects = [e for e in inst.offer_effects if e.offer == decision]
+        if effects:
+            text += "; it moves " + _listing(
+                [f"exports to {e.market} by {signed_money(e.export_change)}" for e in effects]
+            )
+        return text + "."
+    return ""
+
+
+def _moves_text(d: DecisionValue) -> str:
+    """``drops `A` and `B` and adds `C``` (Markdown)."""
+    parts = []
+    if d.then_dropped:
+        parts.append(f"drops {_code(d.then_dropped)}")
+    if d.then_added:
+        parts.append(f"adds {_code(d.then_added)}")
+    return " and ".join(parts) if parts else "changes nothing else"
+
+
+def _decision_sentence(inst: Instance, d: DecisionValue, s: Strategy) -> str:
+    """One decision's value as a briefing bullet (Markdown)."""
+    name = f"`{d.decision}` ({_md(_decision_name(inst, d.decision))})"
+    verb = "Dropping" if d.chosen else "Adding"
+    if d.change is None:
+        head = (
+            f"**{name} is essential**: no strategy satisfies the rules without it."
+            if d.chosen
+            else f"**{name} cannot be added**: no strategy with it satisfies the rules."
+        )
+        tail = ""
+    else:
+        if abs(d.change) <= tolerance(d.objective_if_flipped or 0.0):
+            head = f"**{verb} {name} would cost nothing**: an equally good package exists."
+        elif d.change < 0:
+            head = f"**{verb} {name} would cost {_amount(inst, -d.change)}.**"
+        else:
+            head = f"**{verb} {name} would gain {_amount(inst, d.change)}.**"
+        tail = f" The best package {'without' if d.chosen else 'with'} it {_moves_text(d)}."
+    reasons = []
+    if d.chosen:
+        why = []
+        unlocked = _unlocks(inst, d.decision, d.then_dropped)
+        if unlocked:
+            why.append(
+                "it is what unlocks " + _listing([f"`{u}` (condition `{c}`)" for u, c in unlocked])
+            )
+        why += _holds(inst, d.decision, s)
+        if why:
+            text = "; ".join(why)
+            reasons.append(text[0].upper() + text[1:] + ".")
+    else:
+        obstacles = _obstacles(inst, d.decision, s.decisions)
+        if obstacles:
+            text = "; ".join(obstacles)
+            reasons.append(text[0].upper() + text[1:] + ".")
+    facts = _decision_facts(inst, d.decision, s)
+    if facts:
+        reasons.append(facts)
+    return " ".join([head + tail, *reasons])
+
+
+def _rule_limits(inst: Instance, r: RulePrice) -> tuple[str, Any, Any, Any, Callable[[Any], str]]:
+    """(short name, limit, limit one step looser, limit 10% looser, formatter).
+
+    The steps are those of :mod:`advisor.explain`: one money unit of budget, one
+    percentage point of share, 0.1 of the reciprocity ratio.
+    """
+    key = r.location.split(": ", 1)[1]
+    if r.kind == "reciprocity":
+        rho = inst.reciprocity_ratio
+        return "reciprocity", rho, max(0.0, rho - 0.1), rho * 0.9, _ratio_text
+    if r.kind == "budget" and inst.domestic_budget is not None:
+        b = inst.domestic_budget
+        return "domestic budget", b, b + 1.0, b * 1.1, money
+    market = key.rsplit(".", 1)[-1]
+    if r.kind == "cap" and market in inst.market_share_caps:
+        c = inst.market_share_caps[market]
+        return f"{market} cap", c, min(1.0, c + 0.01), min(1.0, c * 1.1), _share_text
+    if r.kind == "floor" and market in inst.market_share_floors:
+        f = inst.market_share_floors[market]
+        return f"{market} floor", f, max(0.0, f - 0.01), f * 0.9, _share_text
+    kinds = {c.condition: c.kind for c in inst.conditions}
+    return f"{key} ({kinds.get(key, r.kind)})", None, None, None, str
+
+
+def _costs(value: float | None, optimum: float) -> bool:
+    return value is not None and value > tolerance(optimum)
+
+
+def _rule_sentence(inst: Instance, r: RulePrice, optimum: float) -> str:
+    """A rule's price as a briefing bullet (Markdown)."""
+    _, limit, one, ten, fmt = _rule_limits(inst, r)
+    cost = _amount(inst, r.removed or 0.0)
+
+    def gain(value: float | None) -> str:
+        return "-" if value is None else money(value)
+
+    if r.kind == "cap":
+        market = r.location.rsplit(".", 1)[-1]
+        head = f"**The {market} market-share cap of {fmt(limit)} costs {cost}.**"
+        step = (
+            f"Relaxing it by one point (to {fmt(one)}) would gain {gain(r.relaxed_one_unit)}; "
+            f"by 10% (to {fmt(ten)}), {gain(r.relaxed_10pct)}."
+        )
+    elif r.kind == "floor":
+        market = r.location.rsplit(".", 1)[-1]
+        head = f"**The {market} market-share floor of {fmt(limit)} costs {cost}.**"
+        step = (
+            f"Lowering it by one point (to {fmt(one)}) would gain {gain(r.relaxed_one_unit)}; "
+            f"by 10% (to {fmt(ten)}), {gain(r.relaxed_10pct)}."
+        )
+    elif r.kind == "reciprocity":
+        times = "as much as" if limit == 1 else f"{fmt(limit)} times what"
+        head = (
+            f"**Reciprocity ({inst.counterpart} must receive at least {times} it "
+            f"concedes) costs {cost}.**"
+        )
+        if math.isclose(one, ten):
+            step = f"Lowering the ratio to {fmt(one)} would gain {gain(r.relaxed_one_unit)}."
+        else:
+            step = (
+                f"Lowering the ratio by 0.1 (to {fmt(one)}) would gain "
+                f"{gain(r.relaxed_one_unit)}; by 10% (to {fmt(ten)}), {gain(r.relaxed_10pct)}."
+            )
+    elif r.kind == "budget":
+        head = f"**The domestic budget of {fmt(limit)} costs {cost}.**"
+        step = (
+            f"One more {inst.unit} of budget would gain {gain(r.relaxed_one_unit)}; 10% more "
+            f"(to {fmt(ten)}), {gain(r.relaxed_10pct)}."
+        )
+    else:
+        key = r.location.split(": ", 1)[1]
+        condition = next((c for c in inst.conditions if c.condition == key), None)
+        text = condition.description if condition and condition.description else r.rule
+        kind = condition.kind if condition else r.kind
+        head = f"**Condition `{key}` ({kind}) costs {cost}**: {_md(text)}"
+        step = ""
+    if r.removed is not None:
+        head += f" Without it the best objective would be {money(optimum + r.removed)}."
+    return f"{head} {step}".strip()
+
+
+def _free_rule_name(inst: Instance, r: RulePrice) -> str:
+    _, limit, _, _, fmt = _rule_limits(inst, r)
+    key = r.location.split(": ", 1)[1]
+    if r.kind == "reciprocity":
+        return f"reciprocity (ratio {fmt(limit)})"
+    if r.kind == "budget":
+        return f"the domestic budget of {fmt(limit)}"
+    if r.kind in ("cap", "floor"):
+        return f"the {key.rsplit('.', 1)[-1]} {r.kind} of {fmt(limit)}"
+    return f"condition {_md(key)}"
+
+
+def _md_paragraph(text: str, bullet: bool = False) -> list[str]:
+    """Markdown prose wrapped at 100 columns (a bullet hangs by two spaces)."""
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent="- " if bullet else "",
+        subsequent_indent="  " if bullet else "",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def _strategy_head(result: Result, s: Strategy) -> str:
+    n = len(result.strategies)
+    where = "the best" if s.rank == 1 else f"{money(s.gap_to_best)} below the best"
+    return f"Strategy {s.rank} of {n} ({where}): objective {money(s.objective)}"
+
+
+def _decision_row(inst: Instance, d: DecisionValue) -> list[str]:
+    moves = [f"+{a}" for a in d.then_added] + [f"-{b}" for b in d.then_dropped]
+    return [
+        d.decision,
+        "yes" if d.chosen else "no",
+        money(d.objective_if_flipped) if d.change is not None else "none",
+        signed_money(d.change) if d.change is not None else "-",
+        " ".join(moves) if d.change is not None else "no feasible strategy",
+    ]
+
+
+def _rule_row(inst: Instance, r: RulePrice) -> list[str]:
+    name, limit, one, ten, fmt = _rule_limits(inst, r)
+
+    def step(to: Any, value: float | None) -> str:
+        return "-" if to is None else f"{fmt(to)}: {'-' if value is None else signed_money(value)}"
+
+    return [
+        name,
+        "-" if limit is None else fmt(limit),
+        "-" if r.removed is None else signed_money(r.removed),
+        step(one, r.relaxed_one_unit),
+        step(ten, r.relaxed_10pct),
+        "-" if r.lp_marginal_value is None else f"{r.lp_marginal_value:.3f}",
+    ]
+
+
+LP_WORDS = (
+    "LP dual: indicative only, from the LP relaxation (every decision a fraction between 0 "
+    "and 1); the model has no continuous variables, so with the decisions fixed at the "
+    "strategy every dual is 0. Per {unit} of the rule's slack: of budget; of counterpart "
+    "balance (value to {cp} minus the ratio times its cost); of a market's exports beyond "
+    "its share limit. The re-solved prices are exact."
+)
+
+
+def render_explanation_table(explanation: Explanation, result: Result) -> str:
+    """Decision values and rule prices for a terminal, within 100 columns."""
+    inst = result.instance
+    unit = inst.money
+    s = explanation.strategy
+    title = f"Why strategy {s.rank}: {inst.name}"
+    out = [title, "=" * min(WIDTH, len(title))]
+    out += _wrap(
+        f"{inst.home} negotiating with {inst.counterpart}. Money in {unit}. Objective: "
+        f"{_objective_words(result)}."
+    )
+    out += _wrap(
+        f"{_strategy_head(result, s)}; protected {money(s.protected_value)}, offer cost "
+        f"{money(s.offer_cost)}."
+    )
+    out += _wrap("Requests: " + (", ".join(r.request for r in s.requests) or "none") + ".", "  ")
+    out += _wrap("Offers: " + (", ".join(o.offer for o in s.offers) or "none") + ".", "  ")
+    out.append("")
+    out += _wrap(
+        f"What each decision is worth ({unit}): the best objective with that decision reversed "
+        f"(in: dropped; out: added), everything else free to change; change: that objective "
+        f"minus strategy {s.rank}'s; then: how the best package rearranges."
+    )
+    rows = [_decision_row(inst, d) for d in explanation.decisions]
+    out += text_table(["decision", "in", "reversed", "change", "then"], rows, "llrrl", "  ", 4)
+    out.append("")
+    out += _wrap(
+        f"What each rule costs ({unit}): the gain in the best objective "
+        f"({money(explanation.optimum)}) with the rule removed, or relaxed by one step (one "
+        f"{inst.unit} of budget, one point of share, 0.1 of the ratio) or by 10%, all other "
+        "rules kept."
+    )
+    rows = [_rule_row(inst, r) for r in explanation.rules]
+    out += text_table(
+        ["rule", "limit", "removed", "one step", "10%", "LP dual"], rows, "lrrrrr", "  ", 0
+    )
+    out += _wrap(LP_WORDS.format(unit=unit, cp=inst.counterpart), "  ", "  ")
+    return "\n".join(out) + "\n"
+
+
+def render_explanation_markdown(explanation: Explanation, result: Result) -> str:
+    """The briefing "Why strategy N": its decisions and rules in words, then the tables."""
+    inst = result.instance
+    unit = inst.money
+    s = explanation.strategy
+    out = [f"# Why strategy {s.rank}: {inst.name}", ""]
+    out += _md_paragraph(
+        f"*{inst.home} negotiating with {inst.counterpart}. Money in {unit}. Objective: "
+        f"{_objective_words(result)}. {_strategy_head(result, s)}.*"
+    )
+    out += ["", "## The strategy", ""]
+    lead = "The recommended strategy" if s.rank == 1 else f"Strategy {s.rank}"
+    out += _md_paragraph(_summary(result, s, lead))
+    out += ["", "## What its decisions are worth", ""]
+    out += _md_paragraph(
+        "Each figure is a re-solve: the best strategy with that one decision reversed, "
+        f"everything else free to change, against this strategy's objective of "
+        f"{money(s.objective)}."
+    )
+    out.append("")
+    mine = [d for d in explanation.decisions if d.chosen]
+    for d in mine[:BRIEF_DECISIONS]:
+        out += _md_paragraph(_decision_sentence(inst, d, s), bullet=True)
+    rest = mine[BRIEF_DECISIONS:]
+    if rest:
+        out += _md_paragraph(
+            "The others, by value: "
+            + "; ".join(
+                f"`{d.decision}` {money(-d.change) if d.change is not None else 'essential'}"
+                for d in rest
+            )
+            + " (what dropping each would cost).",
+            bullet=True,
+        )
+    left_out = [d for d in explanation.decisions if not d.chosen]
+    if left_out:
+        out += ["", "## What it leaves out, and why", ""]
+        out += _md_paragraph(
+            "The additions that would cost most, and the cheapest one: each is the best "
+            "strategy forced to include that decision."
+        )
+        out.append("")
+        shown = left_out[:BRIEF_LEFT_OUT]
+        nearest = min(
+            (d for d in left_out if d.change is not None),
+            key=lambda d: abs(d.change or 0.0),
+            default=None,
+        )
+        if nearest is not None and nearest not in shown:
+            shown.append(nearest)
+        for d in shown:
+            out += _md_paragraph(_decision_sentence(inst, d, s), bullet=True)
+    out += ["", "## What each rule costs", ""]
+    optimum = explanation.optimum
+    out += _md_paragraph(
+        f"Each price is what the best objective ({money(optimum)}) would gain with that one "
+        "rule removed or relaxed, every other rule kept. Prices do not add up: rules interact."
+    )
+    out.append("")
+    costly = sorted(
+        (r for r in explanation.rules if _costs(r.removed, optimum)),
+        key=lambda r: -(r.removed or 0.0),
+    )
+    for r in costly:
+        out += _md_paragraph(_rule_sentence(inst, r, optimum), bullet=True)
+    free = [r for r in explanation.rules if not _costs(r.removed, optimum)]
+    if free:
+        names = [_free_rule_name(inst, r) for r in free if r.kind != "condition"]
+        conditions = [f"`{r.location.split(': ', 1)[1]}`" for r in free if r.kind == "condition"]
+        if conditions:
+            names.append(f"condition{'s' if len(conditions) > 1 else ''} {_listing(conditions)}")
+        out += _md_paragraph(
+            "Rules that cost nothing here (removing any one alone would not raise the best "
+            "objective): " + _listing(names) + ".",
+            bullet=True,
+        )
+    marginal = [r for r in explanation.rules if r.lp_marginal_value is not None]
+    if marginal:
+        out += ["", "### Marginal values (indicative)", ""]
+        out += _md_paragraph(LP_WORDS.format(unit=unit, cp=inst.counterpart))
+        out.append("")
+        out += _md_paragraph(
+            "; ".join(
+                f"{_rule_limits(inst, r)[0]} {r.lp_marginal_value:.3f}"  # type: ignore[str-format]
+                for r in marginal
+            )
+            + "."
+        )
+    out += ["", "## Every decision", ""]
+    out += _md_table(
+        [
+            "Decision",
+            "What",
+            "In strategy",
+            "Objective if reversed",
+            "Change",
+            "Then adds",
+            "Then drops",
+        ],
+        [
+            [
+                f"`{d.decision}`",
+                _md(_decision_name(inst, d.decision)),
+                "yes" if d.chosen else "no",
+                money(d.objective_if_flipped) if d.change is not None else "infeasible",
+                signed_money(d.change) if d.change is not None else "-",
+                ", ".join(f"`{a}`" for a in d.then_added),
+                ", ".join(f"`{b}`" for b in d.then_dropped),
+            ]
+            for d in explanation.decisions
+        ],
+        "lllrrll",
+    )
+    out += ["", "## Every rule", ""]
+    out += _md_table(
+        ["Rule", "Where", "Limit", "Removed", "One step", "10%", "LP dual (indicative)"],
+        [
+            [_md(row[0]), f"`{r.location}`", *row[1:]]
+            for r, row in ((r, _rule_row(inst, r)) for r in explanation.rules)
+        ],
+        "llrrrrr",
+    )
+    out += ["", f"Money in {unit}. Gains are against the best objective, {money(optimum)}.", ""]
+    out += ["## Caveats", ""]
+    caveats = [
+        "Decision values and rule prices are exact re-solves of the model (HiGHS), one change "
+        "at a time; they are not additive.",
+        "Values come from a constant-elasticity model of trade (WITS-SMART, GSIM) and the "
+        "figures in the instance; estimates there carry their own uncertainty.",
+    ]
+    if s.rank > 1:
+        caveats.append(
+            f"Decision values are against strategy {s.rank}; rule prices against the best strategy."
+        )
+    for c in caveats:
+        out += _md_paragraph(c, bullet=True)
+    out.append("")
+    return "\n".join(out)
+
+
+def explanation_document(explanation: Explanation, result: Result) -> dict[str, Any]:
+    """The JSON explanation as a dict (schema: :func:`render_explanation`)."""
+    inst = result.instance
+    data = explanation.to_dict()
+    for rule, price in zip(data["rules"], explanation.rules, strict=True):
+        _, limit, one, ten, _ = _rule_limits(inst, price)
+        rule |= {"limit": limit, "relaxed_one_unit_to": one, "relaxed_10pct_to": ten}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "report": "explanation",
+        "instance": inst.name,
+        "path": inst.path,
+        "currency": inst.currency,
+        "unit": inst.unit,
+        "money": inst.money,
+        "objective": result.objective,
+        "status": result.status,
+        "explanation": data,
+        "strategy": explanation.strategy.to_dict(),
+    }
+
+
+def render_explanation(explanation: Explanation, result: Result, fmt: str = "table") -> str:
+    """The explanation of a strategy of ``result`` in format ``fmt``.
+
+    - ``table``: decision values and rule prices, within 100 columns;
+    - ``markdown``: a briefing, "Why strategy N", with the weightiest decisions and every
+      costly rule in words, then the full tables;
+    - ``csv``: :meth:`Explanation.to_frame` (one row per decision);
+    - ``json`` (version 1): ``schema_version``, ``report`` (``"explanation"``),
+      ``instance``, ``path``, ``currency``, ``unit``, ``money``, ``objective`` (what the
+      ranking maximises), ``status``; ``explanation``: :meth:`Explanation.to_dict`
+      (``rank``, ``objective``, ``optimum``, ``money``, ``decisions``: ``decision``,
+      ``kind``, ``name``, ``chosen``, ``objective_if_flipped`` and ``change`` (null: no
+      strategy with the decision reversed), ``then_added``, ``then_dropped``,
+      ``summary``; ``rules``: ``rule``, ``location``, ``kind``, ``removed``,
+      ``relaxed_one_unit``, ``relaxed_10pct`` (gains over ``optimum``),
+      ``lp_marginal_value`` (indicative LP dual, null for conditions), and ``limit``,
+      ``relaxed_one_unit_to``, ``relaxed_10pct_to``: the limit and its relaxed values,
+      null for conditions); ``strategy``: the strategy, as in the ranking's JSON.
+    """
+    if fmt == "table":
+        return render_explanation_table(explanation, result)
+    if fmt == "markdown":
+        return render_explanation_markdown(explanation, result)
+    if fmt == "csv":
+        return explanation.to_frame().to_csv(lineterminator="\n")
+    if fmt == "json":
+        return _dumps(explanation_document(explanation, result))
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+
+
+# ------------------------------------------------------------------------ frontiers
+
+
+def _swept_text(frontier: Frontier, value: float) -> str:
+    if frontier.vary == "budget":
+        return money(value)
+    if frontier.vary == "cap":
+        return _share_text(value)
+    return _ratio_text(value)
+
+
+def _swept_name(frontier: Frontier) -> str:
+    return {
+        "budget": "budget",
+        "reciprocity": "ratio",
+        "cap": f"{frontier.market} cap",
+    }[frontier.vary]
+
+
+def _watched_market(frontier: Frontier) -> str:
+    return frontier.market or frontier.instance.counterpart
+
+
+def _market_share(s: Strategy, market: str) -> float | None:
+    return next((m.share for m in s.markets if m.market == market), None)
+
+
+def _point_changes(p: FrontierPoint, first: bool) -> str:
+    if p.strategy is None:
+        return "no strategy"
+    if first:
+        n, m = len(p.strategy.requests), len(p.strategy.offers)
+        return f"start: {n} request{'s' if n != 1 else ''}, {m} offer{'s' if m != 1 else ''}"
+    moves = [f"+{d}" for d in p.added] + [f"-{d}" for d in p.dropped]
+    return " ".join(moves) or "same"
+
+
+def _stretches(frontier: Frontier) -> list[tuple[float, float, Strategy]]:
+    """Runs of consecutive points with the same strategy: (first value, last value, it)."""
+    runs: list[tuple[float, float, Strategy]] = []
+    for p in frontier.points:
+        s = p.strategy
+        if s is None:
+            continue
+        if runs and runs[-1][2].decisions == s.decisions and not p.added and not p.dropped:
+            runs[-1] = (runs[-1][0], p.value, runs[-1][2])
+        else:
+            runs.append((p.value, p.value, s))
+    return runs
+
+
+def _frontier_intro(frontier: Frontier) -> str:
+    inst = frontier.instance
+    values = [p.value for p in frontier.points]
+    watched = _watched_market(frontier)
+    against = f"a lower {watched} share" if frontier.vary == "cap" else "a lower offer cost"
+    return (
+        f"The best strategy as the {frontier.axis_label} varies over {len(values)} points, "
+        f"from {_swept_text(frontier, values[0])} to {_swept_text(frontier, values[-1])}. "
+        f"Money in {inst.money}. Pareto-efficient points (*): no other point protects more "
+        f"export value for {against}."
+    )
+
+
+def _frontier_reading(frontier: Frontier) -> str:
+    """What the sweep shows, in a sentence or two."""
+    feasible = [p for p in frontier.points if p.strategy is not None]
+    if not feasible:
+        return "No point of the sweep has a strategy: widen the range."
+    text = []
+    infeasible = [p for p in frontier.points if p.strategy is None]
+    name = _swept_name(frontier)
+    if infeasible:
+        text.append(
+            f"No strategy exists at {len(infeasible)} of the {len(frontier.points)} points "
+            f"({name} {_listing([_swept_text(frontier, p.value) for p in infeasible[:3]])}"
+            f"{', ...' if len(infeasible) > 3 else ''})."
+        )
+    first, last = feasible[0].strategy, feasible[-1].strategy
+    assert first is not None and last is not None
+    text.append(
+        f"The best objective goes from {money(first.objective)} at {name} "
+        f"{_swept_text(frontier, feasible[0].value)} to {money(last.objective)} at "
+        f"{_swept_text(frontier, feasible[-1].value)}."
+    )
+    objectives = [p.strategy.objective for p in feasible]  # type: ignore[union-attr]
+    settled = len(objectives) - 1
+    while settled > 0 and math.isclose(
+        objectives[settled - 1], objectives[-1], rel_tol=1e-9, abs_tol=1e-9
+    ):
+        settled -= 1
+    if 0 < settled < len(objectives) - 1:
+        text.append(
+            f"From {name} {_swept_text(frontier, feasible[settled].value)} on, the best "
+            "strategy no longer improves: the limit stops binding."
+            if frontier.vary != "reciprocity"
+            else f"From ratio {_swept_text(frontier, feasible[settled].value)} on, the best "
+            "objective no longer changes."
+        )
+    text.append(
+        "Theory: relaxing a limit never lowers the optimum, so the objective cannot fall as "
+        "the budget or a cap grows, nor rise as the reciprocity ratio grows."
+    )
+    return " ".join(text)
+
+
+def render_frontier_table(frontier: Frontier, plot: str | None = None) -> str:
+    inst = frontier.instance
+    watched = _watched_market(frontier)
+    title = f"Trade-off frontier: {inst.name}"
+    out = [title, "=" * min(WIDTH, len(title))]
+    out += _wrap(_frontier_intro(frontier))
+    out.append("")
+    headers = [
+        _swept_name(frontier),
+        "objective",
+        "protected",
+        "offer cost",
+        f"{watched} share",
+        "P",
+        "what changes",
+    ]
+    rows = []
+    for i, p in enumerate(frontier.points):
+        s = p.strategy
+        first = s is not None and all(q.strategy is None for q in frontier.points[:i])
+        if s is None:
+            rows.append([_swept_text(frontier, p.value), "-", "-", "-", "-", "", "no strategy"])
+            continue
+        rows.append(
+            [
+                _swept_text(frontier, p.value),
+                money(s.objective),
+                money(s.protected_value),
+                money(s.offer_cost),
+                percent(_market_share(s, watched)),
+                "*" if p.pareto else "",
+                _point_changes(p, first),
+            ]
+        )
+    out += text_table(headers, rows, "rrrrrll", "  ", 6)
+    out.append("")
+    out += _wrap(_frontier_reading(frontier))
+    runs = _stretches(frontier)
+    if runs:
+        out += ["", "Strategies along the frontier:"]
+        name = _swept_name(frontier)
+        for low, high, s in runs:
+            span = _swept_text(frontier, low)
+            if high != low:
+                span += f" to {_swept_text(frontier, high)}"
+            text = (
+                f"{name} {span}: requests "
+                + (", ".join(r.request for r in s.requests) or "none")
+                + "; offers "
+                + (", ".join(o.offer for o in s.offers) or "none")
+                + "."
+            )
+            out += _wrap(text, "  - ", "    ")
+    if plot:
+        out += ["", f"Plot: {plot}"]
+    return "\n".join(out) + "\n"
+
+
+def render_frontier_markdown(frontier: Frontier, plot: str | None = None) -> str:
+    inst = frontier.instance
+    watched = _watched_market(frontier)
+    out = [f"# Trade-off frontier: {inst.name}", ""]
+    out += _md_paragraph(
+        f"*{inst.home} negotiating with {inst.counterpart}.* " + _md(_frontier_intro(frontier))
+    )
+    out.append("")
+    out += _md_paragraph(_md(_frontier_reading(frontier)))
+    out.append("")
+    if plot:
+        out += [f"![frontier]({plot})", ""]
+    rows = []
+    for i, p in enumerate(frontier.points):
+        s = p.strategy
+        first = s is not None and all(q.strategy is None for q in frontier.points[:i])
+        if s is None:
+            rows.append([_swept_text(frontier, p.value), "no strategy", "", "", "", "", ""])
+            continue
+        rows.append(
+            [
+                _swept_text(frontier, p.value),
+                money(s.objective),
+                money(s.protected_value),
+                money(s.offer_cost),
+                percent(_market_share(s, watched)),
+                "yes" if p.pareto else "",
+                ", ".join([f"+`{d}`" for d in p.added] + [f"−`{d}`" for d in p.dropped])
+                if not first
+                else _point_changes(p, True),
+            ]
+        )
+    out += _md_table(
+        [
+            _swept_name(frontier)[0].upper() + _swept_name(frontier)[1:],
+            "Objective",
+            "Protected value",
+            "Offer cost",
+            f"{watched} share",
+            "Pareto",
+            "What changes",
+        ],
+        rows,
+        "rrrrrll",
+    )
+    runs = _stretches(frontier)
+    if runs:
+        out += ["", "## Strategies along the frontier", ""]
+        name = _swept_name(frontier)
+        for low, high, s in runs:
+            span = _swept_text(frontier, low)
+            if high != low:
+                span += f" to {_swept_text(frontier, high)}"
+            text = (
+                f"**{name} {span}**: objective {money(s.objective)}; requests "
+                + (_code([r.request for r in s.requests]) or "none")
+                + "; offers "
+                + (_code([o.offer for o in s.offers]) or "none")
+                + "."
+            )
+            out += _md_paragraph(text, bullet=True)
+    out += ["", f"Money in {inst.money}.", ""]
+    return "\n".join(out)
+
+
+def frontier_document(frontier: Frontier, plot: str | None = None) -> dict[str, Any]:
+    inst = frontier.instance
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "report": "frontier",
+        "currency": inst.currency,
+        "unit": inst.unit,
+        "money": inst.money,
+        "path": inst.path,
+        "axis_label": frontier.axis_label,
+        **frontier.to_dict(),
+        "plot": plot,
+    }
+
+
+def render_frontier(frontier: Frontier, fmt: str = "table", plot: str | None = None) -> str:
+    """A frontier in format ``fmt``; ``plot`` is the path of its drawing, if any.
+
+    - ``table`` and ``markdown``: one row per point (the swept value, the best
+      strategy's objective, protected value, offer cost, the watched market's share,
+      whether it is Pareto-efficient, what changes from the previous point), what the
+      sweep shows, and the strategies along the way;
+    - ``csv``: :meth:`Frontier.to_frame`;
+    - ``json`` (version 1): ``schema_version``, ``report`` (``"frontier"``),
+      ``currency``, ``unit``, ``money``, ``path``, ``axis_label``, ``plot`` (or null),
+      and :meth:`Frontier.to_dict`: ``instance``, ``vary``, ``market``, ``points``
+      (the rows of :meth:`Frontier.to_frame`; null where a point has no strategy).
+    """
+    if fmt == "table":
+        return render_frontier_table(frontier, plot)
+    if fmt == "markdown":
+        return render_frontier_markdown(frontier, plot)
+    if fmt == "csv":
+        return frontier.to_frame().to_csv(index=False, lineterminator="\n")
+    if fmt == "json":
+        return _dumps(frontier_document(frontier, plot))
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+
+
 # ------------------------------------------------------------------------ dispatch
 
-RENDERERS: dict[str, Callable[[Result], str]] = {
+RENDERERS: dict[str, Callable[[Result, Diagnosis | None], str]] = {
     "table": render_table,
     "json": render_json,
     "csv": render_csv,
@@ -771,13 +1686,17 @@ RENDERERS: dict[str, Callable[[Result], str]] = {
 }
 
 
-def render(result: Result, fmt: str = "table") -> str:
-    """The report of ``result`` in format ``fmt`` (one of :data:`FORMATS`)."""
+def render(result: Result, fmt: str = "table", diagnosis: Diagnosis | None = None) -> str:
+    """The report of ``result`` in format ``fmt`` (one of :data:`FORMATS`).
+
+    For an infeasible result, pass ``diagnosis=advisor.diagnose(result.instance)``
+    to name the conflicting rules (table, Markdown, and the JSON key ``diagnosis``).
+    """
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}") from None
-    return renderer(result)
+    return renderer(result, diagnosis)
 
 
 __all__ = [
@@ -786,6 +1705,8 @@ __all__ = [
     "json_document",
     "render",
     "render_csv",
+    "render_explanation",
+    "render_frontier",
     "render_json",
     "render_markdown",
     "render_table",
