@@ -129,6 +129,13 @@ def _bounded(kind: Callable[[str], float], low: float, high: float | None, low_o
     return parse
 
 
+# argparse types of the numeric options
+_AT_LEAST_1 = _bounded(int, 1, None, False)  # a whole number >= 1
+_AT_LEAST_2 = _bounded(int, 2, None, False)  # a whole number >= 2
+_POSITIVE = _bounded(float, 0, None, True)  # a number > 0
+_FRACTION = _bounded(float, 0, 1, False)  # a number from 0 to 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -146,28 +153,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--top",
         "-k",
-        type=_bounded(int, 1, None, False),
+        type=_AT_LEAST_1,
         metavar="K",
         help="how many strategies to list (>= 1; default: the instance's ranking.top)",
     )
     parser.add_argument(
         "--min-difference",
         "-d",
-        type=_bounded(int, 1, None, False),
+        type=_AT_LEAST_1,
         metavar="D",
         help="listed strategies differ in at least D decisions (>= 1; 1 = strict K-best; "
         "default: ranking.min_difference), e.g. --min-difference 2",
     )
     parser.add_argument(
         "--time-limit",
-        type=_bounded(float, 0, None, True),
+        type=_POSITIVE,
         metavar="S",
         help="seconds for the whole ranking (> 0; default: ranking.time_limit, or none); "
         "a stop returns what was found, with its gap, e.g. --time-limit 30",
     )
     parser.add_argument(
         "--gap",
-        type=_bounded(float, 0, 1, False),
+        type=_FRACTION,
         metavar="G",
         help="relative MIP gap of each solve, 0 to 1 (default: ranking.mip_gap, 0 = "
         "proven optimal), e.g. --gap 0.01 for 1%%",
@@ -180,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--threads",
-        type=_bounded(int, 1, None, False),
+        type=_AT_LEAST_1,
         metavar="N",
         help="threads HiGHS may use (>= 1; default: HiGHS decides)",
     )
@@ -197,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain",
         nargs="?",
         const=1,
-        type=_bounded(int, 1, None, False),
+        type=_AT_LEAST_1,
         metavar="RANK",
         help="explain strategy RANK of the ranking (default 1): what each request and offer "
         "is worth (the best objective with it reversed) and what each rule costs (the gain "
@@ -218,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--points",
-        type=_bounded(int, 2, None, False),
+        type=_AT_LEAST_2,
         metavar="N",
         help=f"with --frontier: how many values of the limit to solve at (>= 2; default "
         f"{DEFAULT_POINTS})",
@@ -298,23 +305,21 @@ def check_output(output: str | None) -> Path | None:
     return path
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace.
+def _replace_atomically(
+    path: Path, fill: Callable[[int, str], None], prefix: str, suffix: str
+) -> None:
+    """Make ``path`` via a temporary file in the same folder, then os.replace it there.
 
-    Either the whole report lands at ``path`` or nothing changes; the temporary
-    file never outlives an error.
+    ``fill(fd, name)`` writes the temporary file (open as ``fd``, named ``name``) and
+    closes ``fd``. Either the whole file lands at ``path`` or nothing changes; the
+    temporary file never outlives an error.
     """
     try:
-        fd, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", text=False
-        )
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     except OSError as error:
         raise CliError(f"cannot write {path}: {error.strerror or error}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        fill(fd, temporary)
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException as error:
@@ -323,6 +328,22 @@ def write_atomically(path: Path, text: str) -> None:
         if isinstance(error, OSError):
             raise CliError(f"cannot write {path}: {error.strerror or error}") from None
         raise
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace.
+
+    Either the whole report lands at ``path`` or nothing changes; the temporary
+    file never outlives an error.
+    """
+
+    def fill(fd: int, temporary: str) -> None:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    _replace_atomically(path, fill, f".{path.name}.", ".tmp")
 
 
 def check_plot(plot: str | None) -> Path | None:
@@ -342,23 +363,12 @@ def check_plot(plot: str | None) -> Path | None:
 
 def plot_atomically(sweep: Frontier, path: Path) -> None:
     """Draw ``sweep`` to a temporary file in ``path``'s folder, then os.replace it there."""
-    try:
-        fd, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix.lower()
-        )
+
+    def fill(fd: int, temporary: str) -> None:
         os.close(fd)
-    except OSError as error:
-        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
-    try:
         sweep.plot(temporary)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(error, OSError):
-            raise CliError(f"cannot write {path}: {error.strerror or error}") from None
-        raise
+
+    _replace_atomically(path, fill, f".{path.stem}.", path.suffix.lower())
 
 
 def _umask() -> int:

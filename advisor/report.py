@@ -142,13 +142,19 @@ EVPI_WORDS = "what knowing in advance which scenario happens would be worth"
 # ------------------------------------------------------------------------ numbers
 
 
-def money(value: float | None) -> str:
-    """``1234.56`` -> ``"1,234.6"``; None -> ``"-"``; never ``"-0.0"``."""
+def _number(value: float | None, digits: int, spec: str) -> str:
+    """``value`` in format ``spec``; None or not finite -> ``"-"``; a value that rounds
+    to 0 at ``digits`` decimals is printed as 0 (never ``"-0.0"``)."""
     if value is None or not math.isfinite(value):
         return "-"
-    if round(value, 1) == 0:
+    if round(value, digits) == 0:
         value = 0.0
-    return f"{value:,.1f}"
+    return format(value, spec)
+
+
+def money(value: float | None) -> str:
+    """``1234.56`` -> ``"1,234.6"``; None -> ``"-"``; never ``"-0.0"``."""
+    return _number(value, 1, ",.1f")
 
 
 def signed_money(value: float) -> str:
@@ -158,11 +164,7 @@ def signed_money(value: float) -> str:
 
 def percent(value: float | None) -> str:
     """``0.1905`` -> ``"19.1%"``."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    if round(value, 3) == 0:
-        value = 0.0
-    return f"{value:.1%}"
+    return _number(value, 3, ".1%")
 
 
 def _clip(text: str, width: int) -> str:
@@ -1065,18 +1067,12 @@ def _rule_sentence(inst: Instance, r: RulePrice, optimum: float) -> str:
     def gain(value: float | None) -> str:
         return "-" if value is None else money(value)
 
-    if r.kind == "cap":
+    if r.kind in ("cap", "floor"):
         market = r.location.rsplit(".", 1)[-1]
-        head = f"**The {market} market-share cap of {fmt(limit)} costs {cost}.**"
+        verb = "Relaxing" if r.kind == "cap" else "Lowering"
+        head = f"**The {market} market-share {r.kind} of {fmt(limit)} costs {cost}.**"
         step = (
-            f"Relaxing it by one point (to {fmt(one)}) would gain {gain(r.relaxed_one_unit)}; "
-            f"by 10% (to {fmt(ten)}), {gain(r.relaxed_10pct)}."
-        )
-    elif r.kind == "floor":
-        market = r.location.rsplit(".", 1)[-1]
-        head = f"**The {market} market-share floor of {fmt(limit)} costs {cost}.**"
-        step = (
-            f"Lowering it by one point (to {fmt(one)}) would gain {gain(r.relaxed_one_unit)}; "
+            f"{verb} it by one point (to {fmt(one)}) would gain {gain(r.relaxed_one_unit)}; "
             f"by 10% (to {fmt(ten)}), {gain(r.relaxed_10pct)}."
         )
     elif r.kind == "reciprocity":
@@ -1459,6 +1455,56 @@ def _stretches(frontier: Frontier) -> list[tuple[float, float, Strategy]]:
     return runs
 
 
+def _frontier_spans(frontier: Frontier) -> list[tuple[str, Strategy]]:
+    """Each stretch of the frontier with one strategy: (``budget 10.0 to 20.0``, it)."""
+    name = _swept_name(frontier)
+    spans = []
+    for low, high, s in _stretches(frontier):
+        span = _swept_text(frontier, low)
+        if high != low:
+            span += f" to {_swept_text(frontier, high)}"
+        spans.append((f"{name} {span}", s))
+    return spans
+
+
+def _md_point_changes(p: FrontierPoint, first: bool) -> str:
+    """:func:`_point_changes` for Markdown: ``+`A`, −`B``` after the first strategy."""
+    if first:
+        return _point_changes(p, True)
+    return ", ".join([f"+`{d}`" for d in p.added] + [f"−`{d}`" for d in p.dropped])
+
+
+def _frontier_rows(
+    frontier: Frontier,
+    no_strategy: list[str],
+    pareto_mark: str,
+    changes: Callable[[FrontierPoint, bool], str],
+) -> list[list[str]]:
+    """One row per point: the swept value, objective, protected value, offer cost, the
+    watched market's share, ``pareto_mark`` if Pareto-efficient, ``changes(point, first)``
+    (``first``: the first point with a strategy); ``no_strategy`` fills a row without one."""
+    watched = _watched_market(frontier)
+    rows = []
+    for i, p in enumerate(frontier.points):
+        s = p.strategy
+        if s is None:
+            rows.append([_swept_text(frontier, p.value), *no_strategy])
+            continue
+        first = all(q.strategy is None for q in frontier.points[:i])
+        rows.append(
+            [
+                _swept_text(frontier, p.value),
+                money(s.objective),
+                money(s.protected_value),
+                money(s.offer_cost),
+                percent(_market_share(s, watched)),
+                pareto_mark if p.pareto else "",
+                changes(p, first),
+            ]
+        )
+    return rows
+
+
 def _frontier_intro(frontier: Frontier) -> str:
     inst = frontier.instance
     values = [p.value for p in frontier.points]
@@ -1530,37 +1576,16 @@ def render_frontier_table(frontier: Frontier, plot: str | None = None) -> str:
         "P",
         "what changes",
     ]
-    rows = []
-    for i, p in enumerate(frontier.points):
-        s = p.strategy
-        first = s is not None and all(q.strategy is None for q in frontier.points[:i])
-        if s is None:
-            rows.append([_swept_text(frontier, p.value), "-", "-", "-", "-", "", "no strategy"])
-            continue
-        rows.append(
-            [
-                _swept_text(frontier, p.value),
-                money(s.objective),
-                money(s.protected_value),
-                money(s.offer_cost),
-                percent(_market_share(s, watched)),
-                "*" if p.pareto else "",
-                _point_changes(p, first),
-            ]
-        )
+    rows = _frontier_rows(frontier, ["-", "-", "-", "-", "", "no strategy"], "*", _point_changes)
     out += text_table(headers, rows, "rrrrrll", "  ", 6)
     out.append("")
     out += _wrap(_frontier_reading(frontier))
-    runs = _stretches(frontier)
-    if runs:
+    spans = _frontier_spans(frontier)
+    if spans:
         out += ["", "Strategies along the frontier:"]
-        name = _swept_name(frontier)
-        for low, high, s in runs:
-            span = _swept_text(frontier, low)
-            if high != low:
-                span += f" to {_swept_text(frontier, high)}"
+        for span, s in spans:
             text = (
-                f"{name} {span}: requests "
+                f"{span}: requests "
                 + (", ".join(r.request for r in s.requests) or "none")
                 + "; offers "
                 + (", ".join(o.offer for o in s.offers) or "none")
@@ -1584,26 +1609,7 @@ def render_frontier_markdown(frontier: Frontier, plot: str | None = None) -> str
     out.append("")
     if plot:
         out += [f"![frontier]({plot})", ""]
-    rows = []
-    for i, p in enumerate(frontier.points):
-        s = p.strategy
-        first = s is not None and all(q.strategy is None for q in frontier.points[:i])
-        if s is None:
-            rows.append([_swept_text(frontier, p.value), "no strategy", "", "", "", "", ""])
-            continue
-        rows.append(
-            [
-                _swept_text(frontier, p.value),
-                money(s.objective),
-                money(s.protected_value),
-                money(s.offer_cost),
-                percent(_market_share(s, watched)),
-                "yes" if p.pareto else "",
-                ", ".join([f"+`{d}`" for d in p.added] + [f"−`{d}`" for d in p.dropped])
-                if not first
-                else _point_changes(p, True),
-            ]
-        )
+    rows = _frontier_rows(frontier, ["no strategy", "", "", "", "", ""], "yes", _md_point_changes)
     out += _md_table(
         [
             _swept_name(frontier)[0].upper() + _swept_name(frontier)[1:],
@@ -1617,16 +1623,12 @@ def render_frontier_markdown(frontier: Frontier, plot: str | None = None) -> str
         rows,
         "rrrrrll",
     )
-    runs = _stretches(frontier)
-    if runs:
+    spans = _frontier_spans(frontier)
+    if spans:
         out += ["", "## Strategies along the frontier", ""]
-        name = _swept_name(frontier)
-        for low, high, s in runs:
-            span = _swept_text(frontier, low)
-            if high != low:
-                span += f" to {_swept_text(frontier, high)}"
+        for span, s in spans:
             text = (
-                f"**{name} {span}**: objective {money(s.objective)}; requests "
+                f"**{span}**: objective {money(s.objective)}; requests "
                 + (_code([r.request for r in s.requests]) or "none")
                 + "; offers "
                 + (_code([o.offer for o in s.offers]) or "none")

@@ -8,7 +8,7 @@ import io
 import json
 import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,69 +17,17 @@ import pytest
 from advisor import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLVE = ROOT / "solve.py"
 DEFAULT = ROOT / "instances" / "malaysia_us_2025"
 
-TOML = """\
-name = "CLI test negotiation"
-home = "MYS"
-counterpart = "USA"
-currency = "USD"
-unit = "million"
-
-[model]
-domestic_budget = 30
-{extra}
-"""
-TABLES = {
-    "markets.csv": "market,name,exports\nUSA,United States,1000\nCHN,China,800\n",
-    "sectors.csv": (
-        "sector,name,exports,current_tariff,threat_tariff,elasticity\n"
-        "IC,Integrated circuits,300,0%,25%,1.2\n"
-        "FURN,Furniture,100,10%,19%,1.6\n"
-    ),
-    "requests.csv": (
-        "request,sector,tier,tariff\n"
-        "IC_perm0,IC,permanent 0%,0%\n"
-        "IC_cap10,IC,cap 10%,10%\n"
-        "FURN_cap10,FURN,cap 10%,10%\n"
-    ),
-    "offers.csv": (
-        "offer,name,counterpart_value,domestic_cost\n"
-        "BOEING,Aircraft purchases,40,10\n"
-        "IP,IP enforcement,20,5\n"
-        "EXPCTRL,Export-control alignment,60,15\n"
-    ),
-    "offer_effects.csv": "offer,market,export_change\nEXPCTRL,CHN,-50\n",
-    "conditions.csv": (
-        "condition,kind,members,description\n"
-        "c1,requires,IC_perm0;EXPCTRL,A permanent chip exemption needs export-control alignment\n"
-    ),
-}
-
-
-def write_instance(folder: Path, extra: str = "", **tables: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "instance.toml").write_text(TOML.format(extra=extra), encoding="utf-8")
-    for name, text in {**TABLES, **tables}.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
-def run(*args: str | Path, cwd: Path | None = None, stdout=subprocess.PIPE):
-    return subprocess.run(
-        [sys.executable, str(SOLVE), *map(str, args)],
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+NAME = "CLI test negotiation"  # of the small instance (tests/conftest.py)
+SolvePy = Callable[..., subprocess.CompletedProcess]  # the solve_py fixture (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_instance(tmp_path_factory.mktemp("cli") / "tiny")
+def tiny(
+    tmp_path_factory: pytest.TempPathFactory, write_small_instance: Callable[..., Path]
+) -> Path:
+    return write_small_instance(tmp_path_factory.mktemp("cli") / "tiny", NAME)
 
 
 def assert_clean_failure(proc: subprocess.CompletedProcess, code: int) -> None:
@@ -91,20 +39,22 @@ def assert_clean_failure(proc: subprocess.CompletedProcess, code: int) -> None:
 # ------------------------------------------------------------------ subprocess runs
 
 
-def test_default_instance_runs_from_any_directory(tmp_path: Path) -> None:
+def test_default_instance_runs_from_any_directory(tmp_path: Path, solve_py: SolvePy) -> None:
     if not DEFAULT.is_dir():
         pytest.skip("instances/malaysia_us_2025 is not there")
-    proc = run("--top", "2", cwd=tmp_path)
+    proc = solve_py("--top", "2", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Malaysia" in proc.stdout and "USD million" in proc.stdout
     assert "Strategy 2:" in proc.stdout
     assert "searching" not in proc.stderr  # no progress when stderr is not a terminal
 
 
-def test_json_redirected_to_a_file_is_pure_json(tiny: Path, tmp_path: Path) -> None:
+def test_json_redirected_to_a_file_is_pure_json(
+    tiny: Path, tmp_path: Path, solve_py: SolvePy
+) -> None:
     out = tmp_path / "out.json"
     with out.open("w") as handle:
-        proc = run(tiny, "--format", "json", "--top", "2", stdout=handle)
+        proc = solve_py(tiny, "--format", "json", "--top", "2", stdout=handle)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())  # nothing but the JSON reached stdout
     assert doc["instance"] == "CLI test negotiation"
@@ -112,43 +62,52 @@ def test_json_redirected_to_a_file_is_pure_json(tiny: Path, tmp_path: Path) -> N
     assert doc["status"] == "optimal"
 
 
-def test_csv_and_markdown_to_stdout(tiny: Path) -> None:
-    proc = run(tiny, "--format", "csv", "--top", "3", "--objective", "worst_case", "--quiet")
+def test_csv_and_markdown_to_stdout(tiny: Path, solve_py: SolvePy) -> None:
+    proc = solve_py(tiny, "--format", "csv", "--top", "3", "--objective", "worst_case", "--quiet")
     assert proc.returncode == 0, proc.stderr
     frame = pd.read_csv(io.StringIO(proc.stdout), index_col="rank")
     assert list(frame.index) == [1, 2, 3]
-    proc = run(tiny, "-f", "markdown", "--min-difference", "2", "--gap", "0", "--threads", "1")
+    proc = solve_py(tiny, "-f", "markdown", "--min-difference", "2", "--gap", "0", "--threads", "1")
     assert proc.returncode == 0, proc.stderr
     assert "| Rank | Objective |" in proc.stdout
 
 
-def test_output_file_is_written_whole_and_alone(tiny: Path, tmp_path: Path) -> None:
+def test_output_file_is_written_whole_and_alone(
+    tiny: Path, tmp_path: Path, solve_py: SolvePy
+) -> None:
     target = tmp_path / "brief.md"
-    proc = run(tiny, "--format", "markdown", "--output", target, "--top", "1")
+    proc = solve_py(tiny, "--format", "markdown", "--output", target, "--top", "1")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     assert target.read_text(encoding="utf-8").startswith("# Negotiation brief: CLI test")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.md"]
 
 
-def test_bad_instances_list_located_problems(tmp_path: Path) -> None:
-    proc = run(tmp_path / "nowhere")
+def test_bad_instances_list_located_problems(
+    tmp_path: Path, write_small_instance: Callable[..., Path], solve_py: SolvePy
+) -> None:
+    proc = solve_py(tmp_path / "nowhere")
     assert_clean_failure(proc, 2)
     assert "no such folder" in proc.stderr
 
-    sectors = TABLES["sectors.csv"].replace(",1.2\n", ",abc\n")
+    broken = write_small_instance(tmp_path / "broken", NAME)
+    sectors = (broken / "sectors.csv").read_text(encoding="utf-8")
+    sectors = sectors.replace(",1.2\n", ",abc\n")
     sectors = sectors.replace("Furniture,100", "Furniture,-5")
-    broken = write_instance(tmp_path / "broken", **{"sectors.csv": sectors})
-    proc = run(broken)
+    (broken / "sectors.csv").write_text(sectors, encoding="utf-8")
+    proc = solve_py(broken)
     assert_clean_failure(proc, 2)
     lines = proc.stderr.splitlines()
     assert any(line.startswith("sectors.csv, row 2, column 'elasticity': ") for line in lines)
     assert any(line.startswith("sectors.csv, row 3, column 'exports': ") for line in lines)
 
 
-def test_infeasible_instance_exits_3(tmp_path: Path) -> None:
-    folder = write_instance(tmp_path / "infeasible", extra='\n[market_share_floors]\nCHN = "95%"')
-    proc = run(folder, "--format", "json")
+def test_infeasible_instance_exits_3(
+    tmp_path: Path, write_small_instance: Callable[..., Path], solve_py: SolvePy
+) -> None:
+    floors = '\n[market_share_floors]\nCHN = "95%"'
+    folder = write_small_instance(tmp_path / "infeasible", NAME, tail=floors)
+    proc = solve_py(folder, "--format", "json")
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "infeasible" in proc.stderr

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,8 +27,6 @@ from advisor.report import render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "instances" / "infeasible_example"
-TINY = ROOT / "instances" / "tiny"
-SOLVE = ROOT / "solve.py"
 
 CONFLICT = {
     "instance.toml: model.reciprocity_ratio",
@@ -48,8 +46,7 @@ def diagnosis(example: Instance) -> Diagnosis:
     return advisor.diagnose(example)
 
 
-def test_the_example_is_tiny_with_two_changes(example: Instance) -> None:
-    tiny = advisor.load_instance(TINY)
+def test_the_example_is_tiny_with_two_changes(example: Instance, tiny: Instance) -> None:
     assert example.domestic_budget == 25 and tiny.domestic_budget == 70
     assert [c.condition for c in example.conditions] == ["c1", "c2", "c3", "c4"]
     assert example.conditions[:3] == tiny.conditions
@@ -102,8 +99,8 @@ def test_each_fix_alone_makes_the_example_feasible(example: Instance) -> None:
     assert best(dataclasses.replace(example, conditions=(c1, c2, c3))) is not None
 
 
-def test_a_feasible_instance_has_no_conflicts() -> None:
-    diagnosis = advisor.diagnose(advisor.load_instance(TINY))
+def test_a_feasible_instance_has_no_conflicts(tiny: Instance) -> None:
+    diagnosis = advisor.diagnose(tiny)
     assert diagnosis.feasible and diagnosis.conflicts == ()
     assert "feasible" in str(diagnosis)
 
@@ -133,13 +130,10 @@ def test_every_report_format_carries_the_diagnosis(example: Instance, diagnosis:
     assert "advisor.diagnose" in render(result, "table")  # the hint says where to look
 
 
-def test_cli_prints_the_diagnosis_and_exits_3() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(SOLVE), str(EXAMPLE), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_cli_prints_the_diagnosis_and_exits_3(
+    solve_py: Callable[..., subprocess.CompletedProcess],
+) -> None:
+    proc = solve_py(EXAMPLE, "--format", "json")
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
     doc = json.loads(proc.stdout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from helpers import assert_reports_the_scores
 from randinst import enumerate_instance, linear_form, make_instance, random_instance
 
 from advisor import checker
@@ -320,13 +321,7 @@ def test_checker_strategy_and_oracle_agree(seed):
         sc = checker.scores(inst, chosen)
         s = evaluator.strategy(1, chosen, 0.0)
         x = [1.0 if d in chosen else 0.0 for d in form.ids]
-        assert s.scenario_values == approx(sc.scenario_values)
-        assert s.expected_value == approx(sc.expected_value)
-        assert s.worst_case_value == approx(sc.worst_case_value)
-        assert s.protected_value == approx(sc.protected_value)
-        assert s.offer_cost == approx(sc.offer_cost)
-        assert s.counterpart_value == approx(sc.counterpart_value)
-        assert s.counterpart_cost == approx(sc.counterpart_cost)
+        assert_reports_the_scores(s, sc)
         assert evaluator.market_exports(chosen) == approx(sc.market_exports)
         # the test's own linear form
         for k, w in enumerate(inst.scenarios):

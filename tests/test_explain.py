@@ -17,7 +17,7 @@ import io
 import itertools
 import json
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +32,6 @@ from advisor.strategy import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny"
-SOLVE = ROOT / "solve.py"
 
 # The best objective with one decision reversed, everything else free (z = 120).
 # Each line names the best package and where tiny's README (section 4) lists it.
@@ -82,11 +81,6 @@ RULE_PRICES = {
     "conditions.csv: c2": (0.0, None, None),
     "conditions.csv: c3": (0.0, None, None),
 }
-
-
-@pytest.fixture(scope="module")
-def tiny() -> Instance:
-    return advisor.load_instance(TINY)
 
 
 @pytest.fixture(scope="module")
@@ -304,21 +298,14 @@ def test_json_and_csv(explanation: Explanation, result: Result) -> None:
 # ------------------------------------------------------------------ command line
 
 
-def _run(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SOLVE), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_cli_explain_table_and_json() -> None:
-    proc = _run(TINY, "--explain")
+def test_cli_explain_table_and_json(
+    solve_py: Callable[..., subprocess.CompletedProcess],
+) -> None:
+    proc = solve_py(TINY, "--explain")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("Why strategy 1: Tiny")
     assert "GLOVES_zero   no       59.0   -61.0" in proc.stdout
-    proc = _run(TINY, "--explain", "2", "--format", "json")
+    proc = solve_py(TINY, "--explain", "2", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["explanation"]["rank"] == 2

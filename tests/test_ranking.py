@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import assert_reports_the_scores
 from randinst import enumerate_instance, make_instance, milp_optimum, random_instance
 
 import advisor
@@ -46,13 +47,7 @@ def assert_strategies_check_out(result: advisor.Result) -> None:
     for s in result.strategies:
         assert checker.rule_violations(inst, s.decisions) == [], (s.rank, s.decisions)
         sc = checker.scores(inst, s.decisions)
-        assert s.scenario_values == approx(sc.scenario_values)
-        assert s.expected_value == approx(sc.expected_value)
-        assert s.worst_case_value == approx(sc.worst_case_value)
-        assert s.protected_value == approx(sc.protected_value)
-        assert s.offer_cost == approx(sc.offer_cost)
-        assert s.counterpart_value == approx(sc.counterpart_value)
-        assert s.counterpart_cost == approx(sc.counterpart_cost)
+        assert_reports_the_scores(s, sc)
         assert s.reciprocity_balance == approx(
             sc.counterpart_value - inst.reciprocity_ratio * sc.counterpart_cost
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -18,19 +19,11 @@ LONG_NAME = (
     "Integrated circuits, processors, memories and every other electronic circuit of HS 8542"
 )
 
-FILES = {
-    "instance.toml": """\
-name = "Report test negotiation"
-description = "Two sectors, three offers, one condition, two markets"
-home = "MYS"
-counterpart = "USA"
-currency = "USD"
-unit = "million"
-
-[model]
-domestic_budget = 30
-{model_extra}
-
+NAME = "Report test negotiation"
+# the small instance of tests/conftest.py with a description, a cap, two scenarios,
+# a long sector name, acceptance probabilities and offer categories
+HEAD = 'description = "Two sectors, three offers, one condition, two markets"\n'
+TAIL = """
 [market_share_caps]
 USA = "60%"
 
@@ -46,9 +39,8 @@ description = "threats as in sectors.csv"
 name = "chips_50"
 probability = 0.4
 description = "Section 232 duty of 50% on chips"
-threat_tariff = {{ IC = "50%" }}
-""",
-    "markets.csv": "market,name,exports\nUSA,United States,1000\nCHN,China,800\n",
+threat_tariff = { IC = "50%" }"""
+TABLES = {
     "sectors.csv": (
         "sector,name,exports,current_tariff,threat_tariff,elasticity\n"
         f'IC,"{LONG_NAME}",300,0%,25%,1.2\n'
@@ -66,39 +58,29 @@ threat_tariff = {{ IC = "50%" }}
         "IP,IP enforcement,regulatory,20,5\n"
         "EXPCTRL,Export-control alignment,security,60,15\n"
     ),
-    "offer_effects.csv": "offer,market,export_change\nEXPCTRL,CHN,-50\n",
-    "conditions.csv": (
-        "condition,kind,members,description\n"
-        "c1,requires,IC_perm0;EXPCTRL,A permanent chip exemption needs export-control alignment\n"
-    ),
 }
 
 
-def write_instance(folder: Path, model_extra: str = "") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in FILES.items():
-        if name == "instance.toml":
-            text = text.format(model_extra=model_extra)
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def result(tmp_path_factory: pytest.TempPathFactory) -> Result:
-    folder = write_instance(tmp_path_factory.mktemp("report") / "small")
+def solve_small(folder: Path, write_small_instance: Callable[..., Path], tail: str = "") -> Result:
+    write_small_instance(folder, NAME, HEAD, TAIL + tail, **TABLES)
     return solve(load_instance(folder))
 
 
 @pytest.fixture(scope="module")
-def infeasible(tmp_path_factory: pytest.TempPathFactory) -> Result:
+def result(
+    tmp_path_factory: pytest.TempPathFactory, write_small_instance: Callable[..., Path]
+) -> Result:
+    return solve_small(tmp_path_factory.mktemp("report") / "small", write_small_instance)
+
+
+@pytest.fixture(scope="module")
+def infeasible(
+    tmp_path_factory: pytest.TempPathFactory, write_small_instance: Callable[..., Path]
+) -> Result:
     # a 95% floor on China cannot be met: nothing is feasible
-    folder = write_instance(tmp_path_factory.mktemp("report") / "infeasible")
-    toml = folder / "instance.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8") + '\n[market_share_floors]\nCHN = "95%"\n',
-        encoding="utf-8",
-    )
-    return solve(load_instance(folder))
+    floors = '\n[market_share_floors]\nCHN = "95%"\n'
+    folder = tmp_path_factory.mktemp("report") / "infeasible"
+    return solve_small(folder, write_small_instance, floors)
 
 
 def test_the_fixture_ranks_three_strategies(result: Result) -> None:
