@@ -526,10 +526,11 @@ def solve(
     """Rank the best strategies of ``instance``.
 
     Arguments left as None take the instance's defaults (``[ranking]`` and
-    ``[model]`` in ``instance.toml``). ``progress`` receives short messages while
-    the search runs. With several scenarios and the expected objective, the result
-    also carries VSS and EVPI (``with_measures=False`` skips those extra solves).
-    Returns a :class:`~advisor.strategy.Result`; an infeasible
+    ``[model]`` in ``instance.toml``); ``threads`` None means one thread for a
+    small model (≤ 200 decisions), HiGHS's default otherwise. ``progress`` receives
+    short messages while the search runs. With several scenarios and the expected
+    objective, the result also carries VSS and EVPI (``with_measures=False`` skips
+    those extra solves). Returns a :class:`~advisor.strategy.Result`; an infeasible
     instance gives ``status == "infeasible"`` and no strategies.
     """
     ranking = instance.ranking
@@ -539,6 +540,7 @@ def solve(
     time_limit = ranking.time_limit if time_limit is None else time_limit
     objective = instance.objective if objective is None else objective
     distinct_on = ranking.distinct_on if distinct_on is None else distinct_on
+    threads = default_threads(instance) if threads is None else threads
     _check_arguments(top, min_difference, mip_gap, time_limit, objective, distinct_on)
     report = progress or (lambda message: None)
     started = time.monotonic()
@@ -626,6 +628,16 @@ def solve(
 
 def _highs_version() -> str:
     return ".".join(str(v) for v in Highs().version())
+
+
+def default_threads(instance: Instance) -> int | None:
+    """One HiGHS thread for small models, HiGHS's choice for large ones.
+
+    Starting HiGHS's worker threads costs more than a small MIP takes: on the
+    Malaysia instance one thread makes the whole CLI run ~30% faster (measured with
+    ``time python solve.py --quiet`` against ``--threads 1``).
+    """
+    return 1 if len(instance.decision_ids()) <= TIE_BREAK_MAX_DECISIONS else None
 
 
 def _check_arguments(
