@@ -312,8 +312,16 @@ def _replace_atomically(
 
     ``fill(fd, name)`` writes the temporary file (open as ``fd``, named ``name``) and
     closes ``fd``. Either the whole file lands at ``path`` or nothing changes; the
-    temporary file never outlives an error.
+    temporary file never outlives an error. A path that exists but is no regular
+    file (``/dev/null``, a named pipe) is written in place: replacing it would
+    swap a device node for a file.
     """
+    if path.exists() and not path.is_file():
+        try:
+            fill(os.open(path, os.O_WRONLY), str(path))
+        except OSError as error:
+            raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+        return
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     except OSError as error:
@@ -341,7 +349,8 @@ def write_atomically(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if os.path.isfile(temporary):  # a device such as /dev/null cannot fsync
+                os.fsync(handle.fileno())
 
     _replace_atomically(path, fill, f".{path.name}.", ".tmp")
 

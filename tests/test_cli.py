@@ -272,3 +272,21 @@ def test_a_value_error_from_solve_is_a_usage_error(
     captured = capsys.readouterr()
     assert "top must be at least 1, got 0" in captured.err
     assert captured.out == ""
+
+
+def test_output_to_a_named_pipe_writes_in_place(tmp_path: Path, tiny: Path) -> None:
+    """A device or pipe (like /dev/null) is written to, never replaced by a file."""
+    import stat
+    import threading
+
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text("utf-8")), daemon=True)
+    reader.start()
+    code = cli.main([str(tiny), "--top", "1", "--format", "json", "--output", str(pipe), "-q"])
+    reader.join(timeout=30)
+    assert code == 0
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode), "the pipe was replaced by a file"
+    assert json.loads(received[0])["strategies"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pipe"]
