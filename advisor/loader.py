@@ -461,19 +461,16 @@ def _check_references(
     tables: dict[str, list[Row]], ids: dict[str, set[str]], problems: list[Problem]
 ) -> None:
     checks = (
-        (REQUESTS, "sector", SECTORS.file),
-        (OFFER_EFFECTS, "offer", OFFERS.file),
-        (OFFER_EFFECTS, "market", MARKETS.file),
+        (REQUESTS, "sector", "a sector", SECTORS.file),
+        (OFFER_EFFECTS, "offer", "an offer", OFFERS.file),
+        (OFFER_EFFECTS, "market", "a market", MARKETS.file),
     )
-    for spec, column, target in checks:
+    for spec, column, what, target in checks:
         for row in tables[spec.file]:
             value = row.values.get(column)
             if value is not None and value not in ids[target]:
-                problems.append(
-                    Problem(
-                        spec.file, row.number, column, f"'{value}' is not a {column} in {target}"
-                    )
-                )
+                message = f"'{value}' is not {what} in {target}"
+                problems.append(Problem(spec.file, row.number, column, message))
     seen: dict[tuple[str, str], int] = {}
     for row in tables[OFFER_EFFECTS.file]:
         pair = (row.values.get("offer"), row.values.get("market"))
