@@ -66,6 +66,10 @@ from advisor.strategy import (
 )
 
 TIE_GROUP_LIMIT = 200
+# HiGHS sizes one process-wide thread pool at its first run; a later run asking for
+# another thread count fails (HiGHS then reports no solution, which would read as
+# "infeasible"). The pool is reset whenever the count changes. "unset": no run yet.
+_scheduler_threads: list[int | str | None] = ["unset"]
 GUARD_GRACE_S = 1.0
 # Above this many decisions (tariff-line instances) ties are not enumerated: lines
 # whose values differ by less than the tolerance make tie groups of thousands. The
@@ -195,8 +199,16 @@ class PersistentRanker:
             timer.cancel()
             highs_logger.setLevel(level)
 
+    def _match_thread_pool(self) -> None:
+        """Reset HiGHS's process-wide thread pool if this solve wants another size."""
+        if _scheduler_threads[0] != self.threads:
+            if _scheduler_threads[0] != "unset":
+                highspy.Highs.resetGlobalScheduler(True)
+            _scheduler_threads[0] = self.threads
+
     def solve(self) -> Solution | None:
         """Solve once; None when infeasible or stopped with nothing found."""
+        self._match_thread_pool()
         # A gap of 0 means "proven within the tie tolerance": strategies closer than
         # that are ties anyway, and closing the last 1e-6 can take HiGHS 10x longer.
         options: dict[str, object] = {"rel_gap": max(self.mip_gap, OBJECTIVE_TOLERANCE)}

@@ -577,7 +577,7 @@ class Bench:
                 table.append(f"| {n:,} | {gap:g} | {row['error']} ||||||||||")
                 continue
             rss = row["rss"]
-            growth = "| | | |"
+            growth = "| | | | |"
             if previous is not None and gap == 1e-6:
                 pn, po = previous
                 limited = "time limit" in (row["status"], po["status"])

@@ -98,3 +98,15 @@ def test_wall_clock_guard_stops_a_solve_that_overruns(lines300: Path, monkeypatc
     ranker.solve()
     assert ranker.timed_out
     assert time.monotonic() - started < 20
+
+
+def test_solves_with_different_thread_counts_in_one_process(lines300: Path) -> None:
+    """HiGHS's thread pool is process-wide: a later solve with another size must work."""
+    malaysia = advisor.load_instance(MALAYSIA)
+    lines = advisor.load_instance(lines300)
+    expected = {}
+    for inst, threads in [(lines, None), (malaysia, 2), (lines, 1), (malaysia, None), (lines, 2)]:
+        result = advisor.solve(inst, top=1, threads=threads, with_measures=False)
+        assert result.status == "optimal", (inst.name, threads, result.status)
+        value = result.strategies[0].objective
+        assert value == pytest.approx(expected.setdefault(inst.name, value), rel=1e-6)
