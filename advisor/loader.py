@@ -236,6 +236,9 @@ def _read_toml(folder: Path, problems: list[Problem]) -> dict[str, Any] | None:
     except UnicodeDecodeError:
         problems.append(Problem(TOML_FILE, None, None, "not UTF-8 text"))
         return None
+    except OSError as exc:  # no permission, ...
+        problems.append(Problem(TOML_FILE, None, None, f"cannot read the file: {exc.strerror}"))
+        return None
     except (ValueError, RecursionError) as exc:  # TOMLDecodeError, an over-long integer
         match = re.search(r"line (\d+)", str(exc))
         problems.append(

@@ -83,6 +83,9 @@ def _read_frame(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.Data
             )
         )
         return None
+    except OSError as exc:  # no permission, a folder named like the file, ...
+        problems.append(Problem(spec.file, None, None, f"cannot read the file: {exc.strerror}"))
+        return None
     records: list[list[str]] = []
     try:
         for record in csv.reader(io.StringIO(text, newline=""), strict=True):

@@ -9,6 +9,7 @@ says what is wrong. The shipped instances are loaded at the end.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -995,3 +996,22 @@ def test_malaysia_instance_content():
         if not source.strip()
     ]
     assert not unsourced, f"rows without a source (cite it or label it EST): {unsourced}"
+
+
+def test_an_unreadable_file_is_a_located_problem(tmp_path: Path, monkeypatch) -> None:
+    """A file the loader may not open (permissions) is reported, not raised raw."""
+    folder = tmp_path / "inst"
+    shutil.copytree(INSTANCES / "tiny", folder)
+    real = Path.read_text
+
+    def deny(self: Path, *args, **kwargs):
+        if self.name in ("offers.csv", "instance.toml"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", deny)
+    with pytest.raises(advisor.InstanceError) as caught:
+        advisor.load_instance(folder)
+    located = {(p.file, p.message) for p in caught.value.problems}
+    assert ("offers.csv", "cannot read the file: Permission denied") in located
+    assert ("instance.toml", "cannot read the file: Permission denied") in located
