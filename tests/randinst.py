@@ -505,13 +505,18 @@ def make_instance(
 # --------------------------------------------------------------------- the generator
 
 
-def _round_instance(rng: random.Random, seed: int) -> dict:
+def _draw_sizes(rng: random.Random) -> tuple[list[int], int]:
+    """Tiers per sector (2-4 sectors, 1-3 tiers) and offers (2-5), ≤ MAX_BINARIES in all."""
     n_sectors = rng.randint(2, 4)
     while True:
         tiers = [rng.randint(1, 3) for _ in range(n_sectors)]
         n_offers = rng.randint(2, 5)
         if sum(tiers) + n_offers <= MAX_BINARIES:
-            break
+            return tiers, n_offers
+
+
+def _round_instance(rng: random.Random, seed: int) -> dict:
+    tiers, n_offers = _draw_sizes(rng)
     sectors, requests = [], []
     for i, k in enumerate(tiers):
         sid = f"S{i + 1}"
@@ -560,12 +565,7 @@ def _round_instance(rng: random.Random, seed: int) -> dict:
 
 
 def _generic_instance(rng: random.Random, seed: int) -> dict:
-    n_sectors = rng.randint(2, 4)
-    while True:
-        tiers = [rng.randint(1, 3) for _ in range(n_sectors)]
-        n_offers = rng.randint(2, 5)
-        if sum(tiers) + n_offers <= MAX_BINARIES:
-            break
+    tiers, n_offers = _draw_sizes(rng)
     sectors, requests = [], []
     for i, k in enumerate(tiers):
         sid = f"S{i + 1}"
