@@ -37,10 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
-import os
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -51,6 +47,7 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from advisor.economics import compute_coefficients
+from advisor.highs_runtime import match_thread_pool, quiet_stdout, wall_clock_guard
 from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.model import build_model
 from advisor.scenarios import ScenarioMeasures, mean_value_instance, scenario_measures
@@ -66,40 +63,11 @@ from advisor.strategy import (
 )
 
 TIE_GROUP_LIMIT = 200
-# HiGHS sizes one process-wide thread pool at its first run; a later run asking for
-# another thread count fails (HiGHS then reports no solution, which would read as
-# "infeasible"). The pool is reset whenever the count changes. "unset": no run yet.
-_scheduler_threads: list[int | str | None] = ["unset"]
-GUARD_GRACE_S = 1.0
 # Above this many decisions (tariff-line instances) ties are not enumerated: lines
 # whose values differ by less than the tolerance make tie groups of thousands. The
 # solver's order is still deterministic; the result says that ties were not broken.
 TIE_BREAK_MAX_DECISIONS = 200
 ProgressFn = Callable[[str], None]
-
-
-@contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Silence file descriptor 1 while HiGHS runs.
-
-    highspy prints a banner, and HiGHS warnings, on standard output from C++;
-    the advisor's standard output carries only its report.
-    """
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):  # no real fd 1 (some notebooks): nothing to protect
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 @dataclass(frozen=True)
@@ -170,41 +138,8 @@ class PersistentRanker:
         with quiet_stdout():
             self.opt.update_parameters()
 
-    @contextlib.contextmanager
-    def _wall_clock_guard(self, seconds: object) -> Iterator[threading.Event]:
-        """Cancel the solve if HiGHS overruns its own time limit.
-
-        HiGHS does not check its time limit inside some root heuristics (upstream
-        issues #885, #2226): a 60 s limit has run for 140-200 s. A timer cancels the
-        solve GUARD_GRACE_S after the limit; HiGHS then returns its incumbent.
-        """
-        cancelled = threading.Event()
-        if not isinstance(seconds, float | int):
-            yield cancelled
-            return
-
-        def cancel() -> None:
-            cancelled.set()
-            self.opt._solver_model.cancelSolve()
-
-        timer = threading.Timer(float(seconds) + GUARD_GRACE_S, cancel)
-        timer.daemon = True
-        highs_logger = logging.getLogger("pyomo.contrib.solver.solvers.highs")
-        level = highs_logger.level
-        highs_logger.setLevel(logging.ERROR)  # an interrupt is "unhandled" to Pyomo
-        timer.start()
-        try:
-            yield cancelled
-        finally:
-            timer.cancel()
-            highs_logger.setLevel(level)
-
     def _match_thread_pool(self) -> None:
-        """Reset HiGHS's process-wide thread pool if this solve wants another size."""
-        if _scheduler_threads[0] != self.threads:
-            if _scheduler_threads[0] != "unset":
-                highspy.Highs.resetGlobalScheduler(True)
-            _scheduler_threads[0] = self.threads
+        match_thread_pool(self.threads)
 
     def solve(self) -> Solution | None:
         """Solve once; None when infeasible or stopped with nothing found."""
@@ -220,7 +155,8 @@ class PersistentRanker:
                 self.timed_out = True
                 return None
             options["time_limit"] = remaining
-        with quiet_stdout(), self._wall_clock_guard(options.get("time_limit")) as cancelled:
+        guard = wall_clock_guard(self.opt._solver_model.cancelSolve, options.get("time_limit"))
+        with quiet_stdout(), guard as cancelled:
             results = self.opt.solve(self.model, **options)
         self.solves += 1
         self.solver_time += results.timing_info.wall_time or 0.0

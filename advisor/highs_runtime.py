@@ -1,0 +1,86 @@
+"""Running HiGHS inside the advisor: quiet standard output, a wall-clock guard, and
+one process-wide thread pool.
+
+These are shared by every stage that calls HiGHS: the persistent ranking in
+:mod:`advisor.solver` and the offer-package search in :mod:`advisor.packages`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+import highspy
+
+GUARD_GRACE_S = 1.0
+# HiGHS sizes one process-wide thread pool at its first run; a later run asking for
+# another thread count fails (HiGHS then reports no solution, which would read as
+# "infeasible"). The pool is reset whenever the count changes. "unset": no run yet.
+_scheduler_threads: list[int | str | None] = ["unset"]
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 while HiGHS runs.
+
+    highspy prints a banner, and HiGHS warnings, on standard output from C++;
+    the advisor's standard output carries only its report.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real fd 1 (some notebooks): nothing to protect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def wall_clock_guard(cancel: Callable[[], None], seconds: object) -> Iterator[threading.Event]:
+    """Call ``cancel`` if HiGHS overruns its own time limit of ``seconds``.
+
+    HiGHS does not check its time limit inside some root heuristics (upstream
+    issues #885, #2226): a 60 s limit has run for 140-200 s. A timer cancels the
+    solve GUARD_GRACE_S after the limit; HiGHS then returns its incumbent. The
+    event yielded is set if the guard fired. ``seconds`` None: no guard.
+    """
+    cancelled = threading.Event()
+    if not isinstance(seconds, float | int):
+        yield cancelled
+        return
+
+    def fire() -> None:
+        cancelled.set()
+        cancel()
+
+    timer = threading.Timer(float(seconds) + GUARD_GRACE_S, fire)
+    timer.daemon = True
+    highs_logger = logging.getLogger("pyomo.contrib.solver.solvers.highs")
+    level = highs_logger.level
+    highs_logger.setLevel(logging.ERROR)  # an interrupt is "unhandled" to Pyomo
+    timer.start()
+    try:
+        yield cancelled
+    finally:
+        timer.cancel()
+        highs_logger.setLevel(level)
+
+
+def match_thread_pool(threads: int | None) -> None:
+    """Reset HiGHS's process-wide thread pool if this solve wants another size."""
+    if _scheduler_threads[0] != threads:
+        if _scheduler_threads[0] != "unset":
+            highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads[0] = threads
