@@ -38,7 +38,7 @@ from advisor.report import (
     render_explanation,
     render_frontier,
 )
-from advisor.solver import solve
+from advisor.solver import SEARCHES, solve
 from advisor.strategy import Result
 
 EXIT_OK = 0
@@ -55,6 +55,7 @@ RANKING_ONLY = {
     "top": "--top",
     "min_difference": "--min-difference",
     "distinct_on": "--distinct-on",
+    "search": "--search",
     "time_limit": "--time-limit",
     "gap": "--gap",
     "threads": "--threads",
@@ -198,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
         "K-best), offers (the offer package: each listed strategy makes different offers) "
         "or sectors (which tier each sector gets); default: the instance's "
         "ranking.distinct_on",
+    )
+    parser.add_argument(
+        "--search",
+        choices=SEARCHES,
+        help="how the ranking is searched: cuts (no-good cuts on one persistent MILP), "
+        "packages (branch and bound over the offers with LP bounds, for --distinct-on "
+        "offers or --top 1; fast on tariff-line instances) or auto (the default: packages "
+        "for those above 200 decisions, cuts otherwise)",
     )
     analysis = parser.add_mutually_exclusive_group()
     analysis.add_argument(
@@ -454,6 +463,7 @@ def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
             threads=args.threads,
             progress=progress,
             distinct_on=args.distinct_on,
+            search=args.search or "auto",
         )
     except ValueError as error:
         raise CliError(str(error)) from None

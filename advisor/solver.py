@@ -50,6 +50,8 @@ from advisor.economics import compute_coefficients
 from advisor.highs_runtime import match_thread_pool, quiet_stdout, wall_clock_guard
 from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.model import build_model
+from advisor.packages import OfferPackageSearch
+from advisor.reduction import dominated_tiers
 from advisor.scenarios import ScenarioMeasures, mean_value_instance, scenario_measures
 from advisor.strategy import (
     BINDING_ANALYSIS_LIMIT,
@@ -388,6 +390,81 @@ class Ranking:
         return self._sorted(group)
 
 
+SEARCHES = ("auto", "cuts", "packages")
+
+
+def search_method(
+    search: str, instance: Instance, distinct_on: str, top: int, min_difference: int
+) -> str:
+    """Which ranking search to run: no-good ``cuts`` or the offer-``packages`` search.
+
+    ``auto`` picks the package search (:mod:`advisor.packages`) for tariff-line
+    instances (more than 200 decisions) when it answers the question asked:
+    distinct offer packages, or the single best strategy; otherwise no-good cuts.
+    """
+    if search != "auto":
+        if search == "packages" and not _packages_apply(distinct_on, top, min_difference):
+            raise ValueError(
+                "the package search ranks distinct offer packages (distinct_on='offers') or "
+                "finds the single best strategy (top=1), with min_difference 1"
+            )
+        return search
+    large = len(instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS
+    return "packages" if large and _packages_apply(distinct_on, top, min_difference) else "cuts"
+
+
+def _packages_apply(distinct_on: str, top: int, min_difference: int) -> bool:
+    return min_difference <= 1 and (distinct_on == "offers" or top == 1)
+
+
+def _rank_packages(
+    ranker: PersistentRanker, instance: Instance, top: int, warnings: list[str]
+) -> tuple[list[Solution], int]:
+    """The ``top`` best offer packages by :class:`~advisor.packages.OfferPackageSearch`.
+
+    Dominated request tiers (:mod:`advisor.reduction`) are fixed to 0 first: no
+    package's best requests need them. Returns the solutions and the HiGHS solves.
+    """
+    model = ranker.model
+    pruned = dominated_tiers(instance, model.coefficients)
+    for request in pruned:
+        model.request[request].fix(0)
+    ranker._match_thread_pool()
+    with quiet_stdout():
+        ranker.opt.update_variables([model.request[r] for r in pruned])
+    highs_model = ranker.opt._solver_model.getModel()
+    if highs_model.lp_.sense_ != highspy.ObjSense.kMaximize:
+        raise RuntimeError("the package search expects a maximisation")
+    columns = ranker.opt._pyomo_var_to_solver_var_map
+    search = OfferPackageSearch(
+        highs_model,
+        ranker.names,
+        [columns[id(x)] for x in ranker.binaries],
+        list(model.OFFERS),
+        max(ranker.mip_gap, OBJECTIVE_TOLERANCE),
+        ranker.deadline,
+        ranker.threads,
+        lambda chosen: tie_key(instance, chosen),
+    )
+    packages = search.rank(top)
+    ranker.timed_out = ranker.timed_out or search.timed_out
+    solutions = [
+        Solution(
+            p.chosen,
+            ranker.evaluator.objective_of(p.chosen),
+            p.proven and p.gap <= ranker.mip_gap + OBJECTIVE_TOLERANCE,
+            p.gap,
+        )
+        for p in packages
+    ]
+    if any(_in_group(a.objective, b.objective) for a, b in itertools.pairwise(solutions)):
+        warnings.append(
+            "some listed offer packages tie within 1e-6 of each other; the package "
+            "search lists ties in its own (deterministic) order, not by the tie-break rule"
+        )
+    return solutions, search.lp_solves + search.mip_solves
+
+
 def _best_once(
     instance: Instance,
     objective: str,
@@ -470,6 +547,7 @@ def solve(
     progress: ProgressFn | None = None,
     with_measures: bool = True,
     distinct_on: str | None = None,
+    search: str = "auto",
 ) -> Result:
     """Rank the best strategies of ``instance``.
 
@@ -478,8 +556,12 @@ def solve(
     small model (≤ 200 decisions), HiGHS's default otherwise. ``progress`` receives
     short messages while the search runs. With several scenarios and the expected
     objective, the result also carries VSS and EVPI (``with_measures=False`` skips
-    those extra solves). Returns a :class:`~advisor.strategy.Result`; an infeasible
-    instance gives ``status == "infeasible"`` and no strategies.
+    those extra solves). ``search`` is ``auto``, ``cuts`` (no-good cuts on one
+    persistent model) or ``packages`` (the offer-package branch and bound of
+    :mod:`advisor.packages`, for ``distinct_on='offers'`` or ``top=1``); ``auto``
+    takes the package search for those questions above 200 decisions. Returns a
+    :class:`~advisor.strategy.Result`; an infeasible instance gives
+    ``status == "infeasible"`` and no strategies.
     """
     ranking = instance.ranking
     top = ranking.top if top is None else top
@@ -490,6 +572,9 @@ def solve(
     distinct_on = ranking.distinct_on if distinct_on is None else distinct_on
     threads = default_threads(instance) if threads is None else threads
     _check_arguments(top, min_difference, mip_gap, time_limit, objective, distinct_on)
+    if search not in SEARCHES:
+        raise ValueError(f"search must be one of {', '.join(SEARCHES)}, got {search!r}")
+    method = search_method(search, instance, distinct_on, top, min_difference)
     report = progress or (lambda message: None)
     started = time.monotonic()
     deadline = None if time_limit is None else started + time_limit
@@ -514,7 +599,11 @@ def solve(
         loop = Ranking(ranker, instance, report)
         # strict K-best lists every tie; with distinct_on offers or sectors a cut
         # removes a whole class, so the greedy loop picks each class's tie-break winner
-        if min_difference <= 1 and distinct_on == "all":
+        if method == "packages":
+            report("searching offer packages (branch and bound over the offers)")
+            solutions, package_solves = _rank_packages(ranker, instance, top, warnings)
+            solves += package_solves
+        elif min_difference <= 1 and distinct_on == "all":
             solutions = loop.strict(top)
         else:
             solutions = loop.diverse(top, min_difference)

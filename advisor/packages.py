@@ -1,0 +1,421 @@
+"""Ranking distinct offer packages at tariff-line scale: branch and bound over the offers.
+
+With ``distinct_on = "offers"`` the ranking lists offer packages y (sets of offers),
+each with its best requests. Writing f(y) for the best objective with the offers
+fixed at y, the list is the K packages with the largest f(y).
+
+**Why a search of its own.** Once the offers are fixed, the request part of the
+model is a multiple-choice knapsack with a handful of coupling rows (reciprocity,
+each market cap and floor per scenario): its LP relaxation leaves at most one
+fractional request per coupling row, so its bound U(y) is within a few lines' value
+of f(y). What makes the MILP hard for a generic solver is the offers: they act
+like fixed charges, and a fractional offer (a forced-labour ban at 0.72) makes every
+line that requires it fractional too (1,141 of them at 10,000 lines). So this
+search branches on the offers only, and leaves the lines to LP bounds:
+
+1. **Best-first branch and bound over the offers.** A node N fixes some offers to 0
+   or 1; its bound is the LP relaxation with those fixings,
+
+   .. math:: U(N) = \\max \\{ c^T x : A x ≤ b, 0 ≤ x ≤ 1, y_j = v_j \\; ∀ j ∈ N \\},
+
+   solved by HiGHS's dual simplex, warm-started from the previous node. A node is
+   solved lazily: a child carries its parent's bound until it is first popped. A
+   node whose LP optimum has a fractional offer is split on the most fractional one.
+
+2. **Packages.** When the LP optimum of a node has every offer at 0 or 1, that
+   package y is the node's best, with U(y) = U(N). Its requests are completed
+   (step 3) and the node is split into "N without y" by Lawler's partition: with
+   the node's free offers j_1 … j_m (file order), child i fixes j_1 … j_{i-1} as
+   in y and j_i to 1 - y_{j_i}, so every other package of N lies in exactly one
+   child.
+
+3. **Completion** of y, from the LP optimum x* with the offers fixed at y:
+
+   a. *rounding*: fix every request that x* sets to 0 or 1 and solve the small
+      MILP over the fractional ones, giving a strategy worth L(y) ≤ f(y) ≤ U(y);
+   b. if U(y) - L(y) exceeds the gap, *reduced-cost fixing*: a request at a bound
+      of x* with reduced cost |d_r| > U(y) - L(y) keeps its value, because LP
+      duality gives, for every feasible x,
+
+      .. math:: c^T x ≤ U(y) - Σ_r |d_r| \\, |x_r - x^*_r|,
+
+      so moving it cannot reach L(y). The remaining core MILP is solved to the
+      gap, starting from the rounded strategy; its dual bound becomes U(y).
+
+4. **Stop** when K packages are known and no other package can beat the K-th by
+   more than the gap: every open node's bound, and the U(y) of every completed
+   package not listed, is at most L_K + gap · max(1, |L_K|).
+
+The listed packages are sorted by value (ties by the advisor's tie-break key). The
+result is exact to the gap: a package's value is within its completion gap of
+f(y), and no package left out is better than the K-th by more than the gap.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from advisor.highs_runtime import quiet_stdout, wall_clock_guard
+
+OFFER_TOLERANCE = 1e-6  # an LP offer value within this of 0 or 1 counts as integral
+INTEGRAL_TOLERANCE = 1e-9  # a request this close to 0 or 1 is at a bound of the LP
+CORE_SIZE = 500  # requests (and rows) left free in the first core MILP of a completion
+CORE_GROWTH = 4  # each later core frees this many times more, until the exact one
+INFEASIBLE = (
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,  # bounded binaries: infeasible
+)
+
+
+@dataclass(frozen=True)
+class Package:
+    """One completed offer package: its strategy, value L, bound U and status."""
+
+    chosen: frozenset[str]
+    value: float
+    bound: float
+    proven: bool
+
+    @property
+    def gap(self) -> float:
+        return max(0.0, self.bound - self.value) / max(1.0, abs(self.value))
+
+
+@dataclass(order=True)
+class _Node:
+    priority: tuple[float, int]  # (-bound, sequence number): best bound first, then age
+    fixed: dict[int, float] = field(compare=False)  # offer position -> 0.0 or 1.0
+    basis: object = field(compare=False, default=None)  # the parent's LP basis: a warm start
+    solved: bool = field(compare=False, default=False)
+
+
+@dataclass
+class _Columns:
+    """Where the decisions sit among HiGHS's columns."""
+
+    names: list[str]  # request ids then offer ids, as in the ranker
+    index: np.ndarray  # column of each name
+    offers: np.ndarray  # positions (in ``names``) of the offers
+    requests: np.ndarray  # positions of the requests
+
+
+class OfferPackageSearch:
+    """Best-first branch and bound over the offer binaries of a built HiGHS model.
+
+    ``model`` is a ``highspy.HighsModel`` of the advisor's MILP (the persistent
+    ranker's, with any rules already added), ``columns`` says which column is which
+    decision, ``sense_max`` is True for a maximisation. Each search owns two HiGHS
+    objects: an LP relaxation (re-solved with warm starts from node to node) and
+    the MILP for completions.
+    """
+
+    def __init__(
+        self,
+        model: highspy.HighsModel,
+        names: Sequence[str],
+        columns: Sequence[int],
+        offer_names: Sequence[str],
+        mip_gap: float,
+        deadline: float | None,
+        threads: int | None,
+        tie_key: Callable[[frozenset[str]], object],
+    ) -> None:
+        offers = set(offer_names)
+        self.columns = _Columns(
+            list(names),
+            np.asarray(columns, dtype=np.int32),
+            np.array([i for i, n in enumerate(names) if n in offers], dtype=np.int64),
+            np.array([i for i, n in enumerate(names) if n not in offers], dtype=np.int64),
+        )
+        self.mip_gap = mip_gap
+        self.deadline = deadline
+        self.tie_key = tie_key
+        self.timed_out = False
+        self.lp_solves = 0
+        self.mip_solves = 0
+        self.lower = np.array(model.lp_.col_lower_, dtype=float)
+        self.upper = np.array(model.lp_.col_upper_, dtype=float)
+        self.num_col = len(self.lower)
+        self.row_lower = np.array(model.lp_.row_lower_, dtype=float)
+        self.row_upper = np.array(model.lp_.row_upper_, dtype=float)
+        self.integral_rows = _integral_rows(model.lp_)
+        self.lp = _highs(model, threads)
+        self.lp.changeColsIntegrality(
+            self.num_col,
+            np.arange(self.num_col, dtype=np.int32),
+            np.zeros(self.num_col, dtype=np.uint8),
+        )
+        self.mip = _highs(model, threads)
+        self.mip.setOptionValue("mip_rel_gap", mip_gap)
+        self._sequence = 0
+
+    # ------------------------------------------------------------------ search
+
+    def rank(self, top: int) -> list[Package]:
+        """The ``top`` best offer packages, best first (fewer if there are fewer)."""
+        found: list[Package] = []
+        heap: list[_Node] = [self._node({}, np.inf)]
+        while heap and not self.timed_out:
+            if self._enough(found, top, -heap[0].priority[0]):
+                break
+            node = heapq.heappop(heap)
+            solution = self._solve_node(node)
+            if solution is None:
+                continue
+            bound, x, reduced = solution
+            if heap and not node.solved and bound < -heap[0].priority[0]:
+                node.priority, node.solved = (-bound, node.priority[1]), True
+                node.basis = self.lp.getBasis()  # its own optimal basis: re-solved at once
+                heapq.heappush(heap, node)  # no longer the best: solve it again later
+                continue
+            fractional = self._most_fractional_offer(node, x)
+            if fractional is not None:
+                basis = self.lp.getBasis()
+                for value in (1.0, 0.0):
+                    child = self._node({**node.fixed, fractional: value}, bound, basis)
+                    heapq.heappush(heap, child)
+                continue
+            package_values = {
+                int(k): float(np.round(x[self.columns.index[k]])) for k in self.columns.offers
+            }
+            basis = self.lp.getBasis()
+            package = self._complete(package_values, bound)
+            if package is not None:
+                found.append(package)
+            for child, flipped in self._lawler_children(node.fixed, package_values):
+                # flipping an offer at a bound of the LP costs at least its reduced cost
+                child_bound = bound - reduced[self.columns.index[flipped]]
+                heapq.heappush(heap, self._node(child, child_bound, basis))
+        found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
+        return found[:top]
+
+    def _enough(self, found: list[Package], top: int, open_bound: float) -> bool:
+        """K packages known and nothing else can beat the K-th by more than the gap."""
+        if len(found) < top:
+            return False
+        ordered = sorted(found, key=lambda p: -p.value)
+        kth = ordered[top - 1].value
+        outside = max([open_bound] + [p.bound for p in ordered[top:]])
+        return outside <= kth + max(self.mip_gap, 1e-9) * max(1.0, abs(kth))
+
+    def _node(self, fixed: dict[int, float], bound: float, basis: object = None) -> _Node:
+        self._sequence += 1
+        return _Node((-bound, self._sequence), fixed, basis)
+
+    def _most_fractional_offer(self, node: _Node, x: np.ndarray) -> int | None:
+        best, best_score = None, OFFER_TOLERANCE
+        for k in self.columns.offers:
+            if int(k) in node.fixed:
+                continue
+            value = x[self.columns.index[k]]
+            score = min(value, 1.0 - value)
+            if score > best_score:
+                best, best_score = int(k), score
+        return best
+
+    def _lawler_children(
+        self, fixed: dict[int, float], package: dict[int, float]
+    ) -> list[tuple[dict[int, float], int]]:
+        """Lawler's partition of a node without ``package``: (fixings, flipped offer)."""
+        children = []
+        prefix = dict(fixed)
+        for k in self.columns.offers:
+            k = int(k)
+            if k in fixed:
+                continue
+            children.append(({**prefix, k: 1.0 - package[k]}, k))
+            prefix[k] = package[k]
+        return children
+
+    # ---------------------------------------------------------------- LP nodes
+
+    def _solve_node(self, node: _Node) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """The node's LP bound, optimum and |reduced costs|; None if its LP is infeasible
+        (or time is up)."""
+        lower, upper = self._offer_bounds(node.fixed)
+        offers = self.columns.index[self.columns.offers]
+        self.lp.changeColsBounds(len(offers), offers, lower, upper)
+        if node.basis is not None:
+            self.lp.setBasis(node.basis)
+        status = self._run(self.lp)
+        self.lp_solves += 1
+        if status != highspy.HighsModelStatus.kOptimal:
+            if status not in INFEASIBLE:
+                self.timed_out = True
+            return None
+        solution = self.lp.getSolution()
+        return (
+            self.lp.getInfo().objective_function_value,
+            np.array(solution.col_value),
+            np.abs(np.array(solution.col_dual)),
+        )
+
+    def _offer_bounds(self, fixed: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        offers = self.columns.index[self.columns.offers]
+        lower, upper = self.lower[offers].copy(), self.upper[offers].copy()
+        for i, k in enumerate(self.columns.offers):
+            if int(k) in fixed:
+                lower[i] = upper[i] = fixed[int(k)]
+        return lower, upper
+
+    # ------------------------------------------------------------- completion
+
+    def _complete(self, package: dict[int, float], bound: float) -> Package | None:
+        """The package's best requests by core reduced-cost fixing (step 3)."""
+        lower, upper = self.lower.copy(), self.upper.copy()
+        offers = self.columns.index[self.columns.offers]
+        for k, value in package.items():
+            lower[self.columns.index[k]] = upper[self.columns.index[k]] = value
+        self.lp.changeColsBounds(len(offers), offers, lower[offers], upper[offers])
+        self.lp_solves += 1
+        if self._run(self.lp) != highspy.HighsModelStatus.kOptimal:
+            return None
+        bound = min(bound, self.lp.getInfo().objective_function_value)
+        lp_solution = self.lp.getSolution()
+        x = np.array(lp_solution.col_value)
+        reduced = np.abs(np.array(lp_solution.col_dual))
+        requests = self.columns.index[self.columns.requests]
+        at_bound = np.abs(x[requests] - np.round(x[requests])) <= INTEGRAL_TOLERANCE
+        if at_bound.all():
+            return self._package(x, bound, bound, True)
+        activity = np.array(lp_solution.row_value)
+        tight = self._tight_integral_rows(activity)
+        row_price = np.abs(np.array(lp_solution.row_dual))
+        prices = np.sort(np.concatenate([reduced[requests[at_bound]], row_price[tight]]))
+        size = CORE_SIZE
+        threshold = _threshold(prices, size)
+        incumbent: tuple[float, np.ndarray] | None = None
+        while True:
+            fix = requests[at_bound & (reduced[requests] > threshold)]
+            core_lower, core_upper = lower.copy(), upper.copy()
+            core_lower[fix] = core_upper[fix] = np.round(x[fix])
+            held = tight & (row_price > threshold)
+            self._hold_rows(held, activity)
+            core = self._solve_mip(core_lower, core_upper, incumbent and incumbent[1])
+            self._hold_rows(np.zeros_like(held), None)
+            if core is not None and (incumbent is None or core[0] > incumbent[0]):
+                incumbent = core[0], core[1]
+            everything_free = len(fix) == 0 and not held.any()
+            if self.timed_out or (core is None and everything_free):
+                break
+            size *= CORE_GROWTH
+            if core is None:  # nothing respects the fixings: free more
+                threshold = _threshold(prices, size)
+                continue
+            # a strategy moving a fixed request or a held row is worth < U - threshold
+            outside = -np.inf if everything_free else bound - threshold
+            upper_bound = min(bound, max(core[2], outside))
+            if everything_free or self._within_gap(incumbent[0], upper_bound):
+                return self._package(incumbent[1], incumbent[0], upper_bound, core[3])
+            # bound - incumbent is exact (step 3b); a smaller core first if it is huge
+            threshold = min(bound - incumbent[0], _threshold(prices, size))
+        if incumbent is None:
+            return None  # no strategy completes this package (or time ran out)
+        return self._package(incumbent[1], incumbent[0], bound, False)
+
+    def _tight_integral_rows(self, activity: np.ndarray) -> np.ndarray:
+        """Rows with integer slack (integer coefficients, integer columns) that are tight."""
+        at_upper = np.abs(activity - self.row_upper) <= INTEGRAL_TOLERANCE
+        at_lower = np.abs(activity - self.row_lower) <= INTEGRAL_TOLERANCE
+        return self.integral_rows & (at_upper | at_lower)
+
+    def _hold_rows(self, held: np.ndarray, activity: np.ndarray | None) -> None:
+        """Make the ``held`` rows equalities at ``activity``; the others as in the model."""
+        lower, upper = self.row_lower.copy(), self.row_upper.copy()
+        if activity is not None:
+            lower[held] = upper[held] = np.round(activity[held])
+        rows = np.arange(len(lower), dtype=np.int32)
+        self.mip.changeRowsBounds(len(rows), rows, lower, upper)
+
+    def _solve_mip(
+        self, lower: np.ndarray, upper: np.ndarray, start: np.ndarray | None
+    ) -> tuple[float, np.ndarray, float, bool] | None:
+        """(value, solution, dual bound, proven) of the MILP within these bounds."""
+        self.mip.changeColsBounds(
+            self.num_col, np.arange(self.num_col, dtype=np.int32), lower, upper
+        )
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = list(start)
+            self.mip.setSolution(solution)
+        status = self._run(self.mip)
+        self.mip_solves += 1
+        info = self.mip.getInfo()
+        if status in INFEASIBLE or info.primal_solution_status != 2:  # 2: feasible point
+            if status not in INFEASIBLE and status != highspy.HighsModelStatus.kOptimal:
+                self.timed_out = True
+            return None
+        proven = status == highspy.HighsModelStatus.kOptimal
+        self.timed_out = self.timed_out or not proven
+        return (
+            info.objective_function_value,
+            np.array(self.mip.getSolution().col_value),
+            info.mip_dual_bound,
+            proven,
+        )
+
+    def _within_gap(self, value: float, bound: float) -> bool:
+        return bound - value <= max(self.mip_gap, 1e-9) * max(1.0, abs(value))
+
+    def _package(self, x: np.ndarray, value: float, bound: float, proven: bool) -> Package:
+        chosen = frozenset(
+            self.columns.names[i]
+            for i, column in enumerate(self.columns.index)
+            if x[column] > 0.5
+        )
+        return Package(chosen, value, max(bound, value), proven)
+
+    def _run(self, highs: highspy.Highs) -> highspy.HighsModelStatus:
+        limit = None
+        if self.deadline is not None:
+            limit = self.deadline - time.monotonic()
+            if limit <= 0:
+                self.timed_out = True
+                return highspy.HighsModelStatus.kTimeLimit
+            highs.setOptionValue("time_limit", limit)
+        with quiet_stdout(), wall_clock_guard(highs.cancelSolve, limit):
+            highs.run()
+        return highs.getModelStatus()
+
+
+def _threshold(prices: np.ndarray, size: int) -> float:
+    """The price above which all but about ``size`` of the sorted ``prices`` lie."""
+    return float(prices[size]) if size < len(prices) else np.inf
+
+
+def _integral_rows(lp: highspy.HighsLp) -> np.ndarray:
+    """Rows whose slack is an integer in every integer solution: integer coefficients
+    on integer columns only, and integer (or infinite) bounds."""
+    matrix = lp.a_matrix_
+    start, index = np.array(matrix.start_), np.array(matrix.index_)
+    value = np.array(matrix.value_)
+    integer_column = np.array(lp.integrality_, dtype=int) != 0 if len(lp.integrality_) else (
+        np.zeros(lp.num_col_, dtype=bool)
+    )
+    if matrix.format_ == highspy.MatrixFormat.kColwise:
+        entry_column, entry_row = np.repeat(np.arange(lp.num_col_), np.diff(start)), index
+    else:
+        entry_row, entry_column = np.repeat(np.arange(lp.num_row_), np.diff(start)), index
+    bad = (value != np.round(value)) | ~integer_column[entry_column]
+    integral = np.ones(lp.num_row_, dtype=bool)
+    integral[entry_row[bad]] = False
+    for bounds in (np.array(lp.row_lower_), np.array(lp.row_upper_)):
+        finite = np.isfinite(bounds)
+        integral &= ~finite | (bounds == np.round(bounds))
+    return integral
+
+
+def _highs(model: highspy.HighsModel, threads: int | None) -> highspy.Highs:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    if threads is not None:
+        highs.setOptionValue("threads", threads)
+    with quiet_stdout():
+        highs.passModel(model)
+    return highs

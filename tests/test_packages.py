@@ -1,0 +1,156 @@
+"""The offer-package search (advisor.packages) against exhaustive enumeration.
+
+For ``distinct_on="offers"`` the answer is defined by enumeration alone: group every
+feasible strategy by its offer package, take each package's best objective, and
+list the K best packages. The search must return K packages (distinct offer sets),
+each with an objective equal to its package's best (within the 1e-6 tie tolerance),
+and the K values must be the K best, in order. Ties between packages may be listed
+in either order, so values are compared position by position, and sets only by
+"each is a package whose best is this value".
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from randinst import OBJECTIVES, enumerate_instance, random_instance, tolerance
+from test_reduction import lowered
+
+import advisor
+from advisor import generate as gen
+from advisor.checker import rule_violations
+from advisor.economics import compute_coefficients
+from advisor.reduction import dominated_tiers
+from advisor.solver import search_method
+
+TOP = 5
+SEEDS = range(120)
+
+
+@functools.cache
+def case(seed: int, variant: str):
+    inst = random_instance(seed, OBJECTIVES)
+    if variant == "lowered":
+        inst = lowered(inst)
+    return inst, enumerate_instance(inst)
+
+
+def package_bests(enum, kind: str) -> dict[frozenset[str], float]:
+    """Each feasible offer package's best objective, by enumeration."""
+    z = enum.objectives(kind)
+    n_requests = len(enum.inst.requests)
+    offer_ids = enum.ids[n_requests:]
+    best: dict[frozenset[str], float] = {}
+    for i in np.flatnonzero(enum.feasible):
+        row = enum.vectors[i, n_requests:]
+        package = frozenset(o for o, v in zip(offer_ids, row, strict=True) if v)
+        best[package] = max(best.get(package, -np.inf), float(z[i]))
+    return best
+
+
+def check_packages(seed: int, variant: str, kind: str, top: int = TOP) -> int:
+    inst, enum = case(seed, variant)
+    bests = package_bests(enum, kind)
+    expected = sorted(bests.values(), reverse=True)[:top]
+    result = advisor.solve(
+        inst,
+        top=top,
+        objective=kind,
+        distinct_on="offers",
+        search="packages",
+        with_measures=False,
+        threads=1,
+    )
+    where = f"seed {seed} ({variant}), {kind}"
+    got = [s.objective for s in result.strategies]
+    assert len(got) == len(expected), where
+    for z_got, z_exp in zip(got, expected, strict=True):
+        assert abs(z_got - z_exp) <= 2 * tolerance(z_exp), where
+    packages = [frozenset(o.offer for o in s.offers) for s in result.strategies]
+    assert len(set(packages)) == len(packages), where
+    for package, s in zip(packages, result.strategies, strict=True):
+        assert abs(bests[package] - s.objective) <= 2 * tolerance(s.objective), where
+        assert rule_violations(inst, s.decisions) == [], where
+    status = "infeasible" if not expected else "exhausted" if len(expected) < top else "optimal"
+    assert result.status == status, where
+    return len(dominated_tiers(inst, compute_coefficients(inst)))
+
+
+@pytest.mark.parametrize("kind", OBJECTIVES)
+def test_package_ranking_matches_enumeration(kind: str) -> None:
+    for seed in SEEDS:
+        check_packages(seed, "random", kind)
+
+
+def test_package_ranking_with_dominated_tiers_pruned() -> None:
+    """Instances where the reduction prunes tiers: the package values are unchanged."""
+    pruned = [check_packages(seed, "lowered", "expected") for seed in SEEDS]
+    assert sum(1 for p in pruned if p) >= 20  # the pruning really was exercised
+
+
+def test_top_1_is_the_optimum_whatever_distinct_on() -> None:
+    for seed in SEEDS:
+        inst, enum = case(seed, "random")
+        z = enum.objectives("expected")[enum.feasible]
+        result = advisor.solve(
+            inst, top=1, distinct_on="all", search="packages", with_measures=False, threads=1
+        )
+        if len(z) == 0:
+            assert result.status == "infeasible"
+            continue
+        assert abs(result.strategies[0].objective - z.max()) <= 2 * tolerance(z.max())
+
+
+# ------------------------------------------------------------------ generated lines
+
+
+@pytest.fixture(scope="module")
+def lines300(tmp_path_factory: pytest.TempPathFactory) -> advisor.Instance:
+    folder: Path = tmp_path_factory.mktemp("lines300")
+    gen.main(["--lines", "300", "--seed", "2", "--output", str(folder)])
+    return advisor.load_instance(folder)
+
+
+def test_auto_takes_the_package_search_where_it_answers_the_question(lines300, tiny) -> None:
+    assert search_method("auto", lines300, "offers", 10, 1) == "packages"
+    assert search_method("auto", lines300, "all", 1, 1) == "packages"
+    assert search_method("auto", lines300, "all", 10, 1) == "cuts"
+    assert search_method("auto", lines300, "offers", 10, 2) == "cuts"
+    assert search_method("auto", tiny, "offers", 10, 1) == "cuts"  # small: cuts and tie-break
+    with pytest.raises(ValueError, match="package search"):
+        advisor.solve(lines300, top=3, distinct_on="all", search="packages")
+    with pytest.raises(ValueError, match="search must be one of"):
+        advisor.solve(lines300, search="fastest")
+
+
+def test_packages_agree_with_cuts_on_a_tariff_line_instance(lines300) -> None:
+    kwargs = dict(top=4, distinct_on="offers", with_measures=False, mip_gap=0.0)
+    packages = advisor.solve(lines300, search="packages", **kwargs)
+    cuts = advisor.solve(lines300, search="cuts", **kwargs)
+    assert packages.status == cuts.status == "optimal"
+    for a, b in zip(packages.strategies, cuts.strategies, strict=True):
+        # each side is proven within 1e-6 of its own package's best
+        assert a.objective == pytest.approx(b.objective, rel=3e-6)
+    for s in packages.strategies:
+        assert rule_violations(lines300, s.decisions) == []
+
+
+def test_package_search_is_deterministic(lines300) -> None:
+    runs = [
+        advisor.solve(lines300, top=3, distinct_on="offers", with_measures=False).to_dict()
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+
+
+def test_time_limit_holds_and_is_reported(lines300) -> None:
+    result = advisor.solve(
+        lines300, top=10, distinct_on="offers", time_limit=0.05, with_measures=False
+    )
+    assert result.status == "time_limit"
+    assert len(result.strategies) < 10
+    for s in result.strategies:
+        assert rule_violations(lines300, s.decisions) == []
