@@ -23,28 +23,61 @@ GUARD_GRACE_S = 1.0
 _scheduler_threads: list[int | str | None] = ["unset"]
 
 
+class _QuietStdout:
+    """File descriptor 1 sent to /dev/null while any HiGHS run is active.
+
+    Counted and locked: with two HiGHS runs in two threads (the offer-package search
+    completes packages beside its LP search) the first to enter saves the real
+    standard output and the last to leave restores it.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved: int | None = None
+        self.devnull: int | None = None
+
+    def enter(self) -> bool:
+        with self.lock:
+            if self.depth == 0:
+                try:
+                    sys.stdout.flush()
+                    saved = os.dup(1)
+                except (OSError, ValueError):  # no real fd 1 (some notebooks)
+                    return False
+                self.saved, self.devnull = saved, os.open(os.devnull, os.O_WRONLY)
+                os.dup2(self.devnull, 1)
+            self.depth += 1
+            return True
+
+    def leave(self) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0 and self.saved is not None and self.devnull is not None:
+                sys.stdout.flush()
+                os.dup2(self.saved, 1)
+                os.close(self.saved)
+                os.close(self.devnull)
+                self.saved = self.devnull = None
+
+
+_QUIET = _QuietStdout()
+
+
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
     """Silence file descriptor 1 while HiGHS runs.
 
     highspy prints a banner, and HiGHS warnings, on standard output from C++;
-    the advisor's standard output carries only its report.
+    the advisor's standard output carries only its report. Safe to nest and to use
+    from several threads at once.
     """
+    entered = _QUIET.enter()
     try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):  # no real fd 1 (some notebooks): nothing to protect
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
         yield
     finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+        if entered:
+            _QUIET.leave()
 
 
 @contextlib.contextmanager

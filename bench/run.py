@@ -43,6 +43,7 @@ MALAYSIA = ROOT / "instances" / "malaysia_us_2025"
 DEFAULT_SIZES = (100, 1000, 5000)
 QUICK_SIZES = (100, 1000)
 OFFERS_TARGET_LINES = 10_000
+OFFERS_FAST_GAP = 1e-4  # the offers table's second gap: 0.01%
 TOP = 10
 REL_TOL = 1e-6
 ADVISOR_GAP_FLOOR = 1e-6  # the advisor solves with rel_gap = max(mip_gap, 1e-6)
@@ -205,23 +206,36 @@ def worker_direct(folder: str, time_limit: float, gap: float) -> Row:
     }
 
 
-def worker_rank(folder: str, time_limit: float, distinct_on: str) -> Row:
-    """advisor.solve(top=10, distinct_on=..., with_measures=False), timed after loading."""
+def worker_rank(
+    folder: str,
+    time_limit: float,
+    distinct_on: str,
+    top: int = TOP,
+    gap: float = 0.0,
+    search: str = "auto",
+) -> Row:
+    """advisor.solve(top, distinct_on, mip_gap, search, with_measures=False), timed after
+    loading (the load is timed too)."""
     import advisor
 
+    started = time.perf_counter()
     instance = advisor.load_instance(folder)
+    load = time.perf_counter() - started
     with _highs_run_timer() as highs:
         started = time.perf_counter()
         result = advisor.solve(
             instance,
-            top=TOP,
+            top=top,
             distinct_on=distinct_on,
             with_measures=False,
-            mip_gap=0.0,
+            mip_gap=gap,
             time_limit=time_limit,
+            search=search,
         )
         seconds = time.perf_counter() - started
     return {
+        "load_s": load,
+        "gap": result.solver.gap,
         "seconds": seconds,
         "highs_s": highs[0],
         "status": result.status,
@@ -562,7 +576,21 @@ class Bench:
                 )
                 target_rows.append((n, row))
                 print(f"  target gap N={n}: {_brief(row)}", file=sys.stderr)
+                packages = self.worker(
+                    "rank",
+                    4 * limit + 300,
+                    folder=folder,
+                    time_limit=limit,
+                    distinct_on="all",
+                    top=1,
+                    gap=TARGET_GAP,
+                )
+                self.data.setdefault("target_gap_packages", []).append(
+                    {"lines": n, "ours": packages}
+                )
+                print(f"  target gap N={n}, package search: {_brief(packages)}", file=sys.stderr)
         self.data["target_gap"] = [{"lines": n, "ours": r} for n, r in target_rows]
+        self._emit_package_target()
         table = [
             "| lines | gap | status | process wall (s) | load to hand-off (s) | peak MiB "
             "| MiB after import / load / build / hand-off | direct peak MiB | x lines "
@@ -605,37 +633,85 @@ class Bench:
             "target's setting.\n\n" + "\n".join(table)
         )
 
-    def offers(self) -> None:
-        """Top-10 distinct offer packages per N."""
-        limit = self.args.time_limit
+    def _emit_package_target(self) -> None:
+        rows = self.data.get("target_gap_packages", [])
+        if not rows:
+            return
         table = [
-            "| lines | seconds | in HiGHS | solves | status | strategies | best objective |",
-            "|---:|---:|---:|---:|---|---:|---|",
+            "| lines | load (s) | solve (s) | in HiGHS (s) | HiGHS solves | status | gap "
+            "| peak MiB | objective |",
+            "|---:|---:|---:|---:|---:|---|---:|---:|---|",
         ]
-        records = []
-        for n in self.args.offers_sizes:
-            row = self.worker(
-                "rank",
-                4 * limit + 300,
-                folder=str(self.instance(n)),
-                time_limit=limit,
-                distinct_on="offers",
-            )
-            records.append({"lines": n, "ours": row})
-            print(f"  offers N={n}: {_brief(row)}", file=sys.stderr)
+        for record in rows:
+            row = record["ours"]
             if "error" in row:
-                table.append(f"| {n:,} | {row['error']} ||||||")
+                table.append(f"| {record['lines']:,} | {row['error']} ||||||||")
                 continue
             objs = row["objectives"]
             table.append(
-                f"| {n:,} | {_s(row['seconds'])} | {_s(row['highs_s'])} | {row['solves']} "
-                f"| {row['status']} | {len(objs)} | {_obj(objs[0]) if objs else ''} |"
+                f"| {record['lines']:,} | {row['load_s']:.1f} | {_s(row['seconds'])} "
+                f"| {_s(row['highs_s'])} | {row['solves']} | {row['status']} "
+                f"| {row['gap']:.1e} | {row['peak_mib']:.0f} | {_obj(objs[0]) if objs else ''} |"
             )
+        self.emit(
+            f"\n### 4b. The best strategy at a {TARGET_GAP:g} gap by the package search\n\n"
+            f"advisor.solve(top=1, mip_gap={TARGET_GAP:g}, with_measures=False) in a fresh "
+            "process: `auto` takes the offer-package branch and bound above 200 decisions "
+            "(load, then solve; peak = the process's ru_maxrss).\n\n" + "\n".join(table)
+        )
+
+    def offers(self) -> None:
+        """Top-10 distinct offer packages per N: the package search against no-good cuts."""
+        limit = self.args.time_limit
+        table = [
+            "| lines | search | gap | seconds | in HiGHS | solves | status | strategies "
+            "| best objective | cuts / packages |",
+            "|---:|---|---:|---:|---:|---:|---|---:|---|---:|",
+        ]
+        records = []
+        for n in self.args.offers_sizes:
+            cases = [("packages", 0.0), ("packages", OFFERS_FAST_GAP), ("cuts", 0.0)]
+            rows = {}
+            for search, gap in cases:
+                row = self.worker(
+                    "rank",
+                    4 * limit + 300,
+                    folder=str(self.instance(n)),
+                    time_limit=limit,
+                    distinct_on="offers",
+                    gap=gap,
+                    search=search,
+                )
+                rows[search, gap] = row
+                records.append({"lines": n, "search": search, "gap": gap, "ours": row})
+                print(f"  offers N={n} {search} gap={gap:g}: {_brief(row)}", file=sys.stderr)
+            for (search, gap), row in rows.items():
+                if "error" in row:
+                    table.append(f"| {n:,} | {search} | {gap:g} | {row['error']} |||||||")
+                    continue
+                objs = row["objectives"]
+                ratio = ""
+                cuts = rows["cuts", 0.0]
+                if search == "packages" and gap == 0.0 and "error" not in cuts:
+                    limited = "time_limit" in (cuts["status"], row["status"])
+                    ratio = f"{cuts['seconds'] / row['seconds']:.1f}"
+                    ratio += " (limit)" if limited else ""
+                table.append(
+                    f"| {n:,} | {search} | {gap:g} | {_s(row['seconds'])} | {_s(row['highs_s'])} "
+                    f"| {row['solves']} | {row['status']} | {len(objs)} "
+                    f"| {_obj(objs[0]) if objs else ''} | {ratio} |"
+                )
         self.data["offers"] = records
         self.emit(
             f"\n## 5. Top-{TOP} distinct offer packages (distinct_on='offers')\n\n"
             f"advisor.solve(top={TOP}, distinct_on='offers', with_measures=False, "
-            f"time_limit={limit:g}) from the loaded instance.\n\n" + "\n".join(table)
+            f"time_limit={limit:g}, mip_gap=G, search=S) from the loaded instance: the "
+            "offer-package branch and bound (`packages`, what `auto` picks above 200 "
+            "decisions) at gap 0 (proven within 1e-6) and at "
+            f"{OFFERS_FAST_GAP:g}, against no-good cuts on one persistent MILP (`cuts`). "
+            "The last column is the cuts' time over the packages' at the same gap "
+            "('(limit)': one side hit the time limit, so the ratio is a lower bound)."
+            "\n\n" + "\n".join(table)
         )
 
     def targets(self) -> None:
@@ -798,26 +874,35 @@ def _targets(data: dict[str, Any]) -> list[str]:
         add("default CLI run within 1.5x of the bare import time", f"{ratio:.2f}x", ratio <= 1.5)
     else:
         add("default CLI run within 1.5x of the bare import time", "", None)
-    o = next((x for x in data.get("offers", []) if x["lines"] == OFFERS_TARGET_LINES), None)
-    if o and "error" not in o["ours"]:
-        row = o["ours"]
-        ok = row["seconds"] < 30 and len(row["objectives"]) == TOP and row["status"] != "time_limit"
-        add(
-            "top-10 distinct offer packages at 10,000 lines in under 30 s",
-            f"{row['seconds']:.1f} s, {len(row['objectives'])} strategies, {row['status']}",
-            ok,
-        )
+    offers = {
+        x["gap"]: x["ours"]
+        for x in data.get("offers", [])
+        if x["lines"] == OFFERS_TARGET_LINES and x.get("search") == "packages"
+    }
+    if offers:
+        parts, ok = [], False
+        for gap, row in sorted(offers.items()):
+            if "error" in row:
+                parts.append(f"gap {gap:g}: {row['error']}")
+                continue
+            done = len(row["objectives"]) == TOP and row["status"] != "time_limit"
+            ok = ok or (done and gap == 0.0 and row["seconds"] < 30)
+            parts.append(
+                f"gap {gap:g}: {row['seconds']:.1f} s, {len(row['objectives'])} strategies, "
+                f"{row['status']}"
+            )
+        add("top-10 distinct offer packages at 10,000 lines in under 30 s", "; ".join(parts), ok)
     else:
         add("top-10 distinct offer packages at 10,000 lines in under 30 s", "", None)
-    g = next((x for x in data.get("target_gap", []) if x["lines"] == 50_000), None)
+    g = next((x for x in data.get("target_gap_packages", []) if x["lines"] == 50_000), None)
     if g and "error" not in g["ours"]:
         row = g["ours"]
-        seconds = _model_total(row) + row["times"]["load"]
-        ok = row["status"] == "optimal" and seconds < 120 and row["peak_mib"] < 2048
+        seconds = row["load_s"] + row["seconds"]
+        ok = row["status"] in ("optimal", "gap") and seconds < 120 and row["peak_mib"] < 2048
         add(
             "50,000 lines solved to a 0.1% gap in under 120 s, under 2 GiB peak",
-            f"{seconds:.1f} s load to solved ({row['process_s']:.1f} s process), "
-            f"{row['peak_mib']:.0f} MiB, {row['status']}",
+            f"{seconds:.1f} s load to solved (package search), {row['peak_mib']:.0f} MiB, "
+            f"{row['status']}, gap {row['gap']:.1e}",
             ok,
         )
     else:

@@ -111,3 +111,34 @@ def test_solves_with_different_thread_counts_in_one_process(lines300: Path) -> N
         assert result.status == "optimal", (inst.name, threads, result.status)
         value = result.strategies[0].objective
         assert value == pytest.approx(expected.setdefault(inst.name, value), rel=1e-6)
+
+
+def test_quiet_stdout_from_two_threads_restores_standard_output(capfd) -> None:
+    """Overlapping quiet sections (the package search's two HiGHS threads) must leave
+    file descriptor 1 pointing where it was, not at /dev/null."""
+    import os
+    import threading
+
+    inside = threading.Barrier(2)
+
+    def quiet_section(delay: float) -> None:
+        with highs_runtime.quiet_stdout():
+            inside.wait()
+            os.write(1, b"hidden\n")
+            time.sleep(delay)
+
+    threads = [threading.Thread(target=quiet_section, args=(d,)) for d in (0.05, 0.15)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    os.write(1, b"visible\n")
+    out = capfd.readouterr().out
+    assert "visible" in out
+    assert "hidden" not in out
+
+
+def test_cli_report_reaches_stdout_with_the_package_search(lines300: Path, solve_py) -> None:
+    run = solve_py(lines300, "--distinct-on", "offers", "--top", "3", "--format", "csv")
+    assert run.returncode == 0, run.stderr
+    assert len(run.stdout.strip().splitlines()) == 4  # header + 3 strategies
