@@ -40,7 +40,9 @@ tariffs, shares and gaps are fractions (0.19 is 19%); no value is NaN or infinit
   rules; ``strategies`` is empty).
 - ``solver`` (object): ``name``, ``version`` (str), ``time_s`` (float, wall time of
   the whole ranking), ``gap`` (float, largest relative MIP gap of a listed strategy),
-  ``solves`` (int, MIP solves made).
+  ``solves`` (int, HiGHS solves made: MIPs, and LPs in the package search),
+  ``search`` (str, ``cuts``: no-good cuts on one MILP, or ``packages``: the
+  offer-package branch and bound of ``advisor/packages.py``).
 - ``settings`` (object): ``top``, ``min_difference`` (int), ``mip_gap`` (float).
 - ``scenarios`` (list): ``name``, ``probability``, ``description``, ``optimum``
   (the scenario's own best value under the regret objective, else null).
@@ -296,6 +298,7 @@ def _solver_line(result: Result) -> str:
     return (
         f"Solver: {s.name} {s.version}; status {result.status}; {s.time_s:.2f} s; "
         f"gap {percent(s.gap)}; {s.solves} solve{'s' if s.solves != 1 else ''}"
+        + ("; offer-package search" if s.search == "packages" else "")
     )
 
 

@@ -652,6 +652,7 @@ def solve(
             elapsed,
             max((s.gap for s in solutions), default=0.0),
             solves,
+            method,
         ),
         top=top,
         min_difference=min_difference,

@@ -321,6 +321,7 @@ class SolverInfo:
     time_s: float
     gap: float
     solves: int
+    search: str = "cuts"  # "cuts" (no-good cuts) or "packages" (advisor.packages)
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,13 @@ def test_time_limit_holds_and_is_reported(lines300) -> None:
     assert len(result.strategies) < 10
     for s in result.strategies:
         assert rule_violations(lines300, s.decisions) == []
+
+
+def test_reports_say_which_search_ran(lines300, tiny) -> None:
+    packages = advisor.solve(lines300, top=2, distinct_on="offers", with_measures=False)
+    assert packages.solver.search == "packages"
+    assert packages.to_dict()["solver"]["search"] == "packages"
+    assert "offer-package search" in advisor.render(packages, "table")
+    cuts = advisor.solve(tiny, top=2, with_measures=False)
+    assert cuts.solver.search == "cuts"
+    assert "offer-package search" not in advisor.render(cuts, "table")

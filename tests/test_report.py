@@ -144,7 +144,7 @@ def test_json_has_the_documented_keys(result: Result) -> None:
         assert key in doc, key
     assert doc["instance"] == "Report test negotiation"
     assert doc["money"] == "USD million"
-    assert set(doc["solver"]) == {"name", "version", "time_s", "gap", "solves"}
+    assert set(doc["solver"]) == {"name", "version", "time_s", "gap", "solves", "search"}
     assert len(doc["strategies"]) == 3
     first = doc["strategies"][0]
     for key in (
