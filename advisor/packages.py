@@ -2,7 +2,9 @@
 
 With ``distinct_on = "offers"`` the ranking lists offer packages y (sets of offers),
 each with its best requests. Writing f(y) for the best objective with the offers
-fixed at y, the list is the K packages with the largest f(y).
+fixed at y, the list is the K packages with the largest f(y). The same search gives
+the single best strategy (K = 1), and strict K-best (``distinct_on = "all"``: the K
+best completions of each package, merged).
 
 **Why a search of its own.** Once the offers are fixed, the request part of the
 model is a multiple-choice knapsack with a handful of coupling rows (reciprocity,
@@ -18,7 +20,7 @@ search branches on the offers only, and leaves the lines to LP bounds:
 
    .. math:: U(N) = \\max \\{ c^T x : A x ≤ b, 0 ≤ x ≤ 1, y_j = v_j \\; ∀ j ∈ N \\},
 
-   solved by HiGHS's dual simplex, warm-started from the previous node. A node is
+   solved by HiGHS's dual simplex, warm-started from its parent's basis. A node is
    solved lazily: a child carries its parent's bound until it is first popped. A
    node whose LP optimum has a fractional offer is split on the most fractional one.
 
@@ -29,22 +31,27 @@ search branches on the offers only, and leaves the lines to LP bounds:
    in y and j_i to 1 - y_{j_i}, so every other package of N lies in exactly one
    child.
 
-3. **Completion** of y, from the LP optimum x* with the offers fixed at y:
+3. **Completion** of y, from the node's LP optimum x* (every offer at 0 or 1, so it
+   is also the optimum with the offers fixed at y). LP duality gives, for every
+   feasible x with offers y (d_r the reduced costs, π_i the duals of the rows whose
+   slack s_i is an integer: one tier per sector, the conditions),
 
-   a. *rounding*: fix every request that x* sets to 0 or 1 and solve the small
-      MILP over the fractional ones, giving a strategy worth L(y) ≤ f(y) ≤ U(y);
-   b. if U(y) - L(y) exceeds the gap, *reduced-cost fixing*: a request at a bound
-      of x* with reduced cost |d_r| > U(y) - L(y) keeps its value, because LP
-      duality gives, for every feasible x,
+   .. math:: c^T x ≤ U(y) - Σ_r |d_r| \\, |x_r - x^*_r| - Σ_i |π_i| \\, |s_i - s^*_i|,
 
-      .. math:: c^T x ≤ U(y) - Σ_r |d_r| \\, |x_r - x^*_r|,
+   so a strategy that moves a request or an integer row priced above δ is worth
+   less than U(y) - δ. The *core* MILP fixes every request at a bound of x* with
+   |d_r| > δ, and holds every tight integer row with |π_i| > δ, and HiGHS solves what
+   is left: a value L(y), with dual bound B. Then f(y) ≤ max(B, U(y) - δ); when L(y)
+   is within the gap of that, the completion is done. Otherwise δ grows (a core
+   CORE_GROWTH times larger), or jumps to U(y) - L(y), where the core is exact. At
+   tariff-line scale the core holds a few hundred of the lines, not all of them.
+   With ``per_package`` K > 1 (strict K-best), the core yields its K best strategies
+   by no-good cuts over its free requests, and the K-th takes L's place.
 
-      so moving it cannot reach L(y). The remaining core MILP is solved to the
-      gap, starting from the rounded strategy; its dual bound becomes U(y).
-
-4. **Stop** when K packages are known and no other package can beat the K-th by
-   more than the gap: every open node's bound, and the U(y) of every completed
-   package not listed, is at most L_K + gap · max(1, |L_K|).
+4. **Stop** when K strategies are known and no other can beat the K-th by more
+   than the gap: every open node's bound, and the bound of every completed strategy
+   not listed, is at most L_K + gap · max(1, |L_K|). Completions run in a second
+   thread beside the LP search (HiGHS releases the GIL).
 
 The listed packages are sorted by value (ties by the advisor's tie-break key). The
 result is exact to the gap: a package's value is within its completion gap of
@@ -99,6 +106,16 @@ class _Relaxation:
     row_price: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Completion:
+    """One strategy found in a core MILP: value, solution, dual bound, proven."""
+
+    value: float
+    x: np.ndarray
+    bound: float
+    proven: bool
+
+
 @dataclass(order=True)
 class _Node:
     priority: tuple[float, int]  # (-bound, sequence number): best bound first, then age
@@ -137,8 +154,10 @@ class OfferPackageSearch:
         deadline: float | None,
         threads: int | None,
         tie_key: Callable[[frozenset[str]], object],
+        per_package: int = 1,
     ) -> None:
         offers = set(offer_names)
+        self.per_package = per_package
         self.columns = _Columns(
             list(names),
             np.asarray(columns, dtype=np.int32),
@@ -181,12 +200,12 @@ class OfferPackageSearch:
         timing.
         """
         found: list[Package] = []
-        pending: list[Future[Package | None]] = []
+        pending: list[Future[list[Package]]] = []
         heap: list[_Node] = [self._node({}, np.inf)]
         with ThreadPoolExecutor(max_workers=1) as completions:
             while heap and not self.timed_out:
-                if len(found) + len(pending) >= top:
-                    found.extend(p for p in (f.result() for f in pending) if p is not None)
+                if len(found) + self.per_package * len(pending) >= top:
+                    found.extend(p for f in pending for p in f.result())
                     pending = []
                     if self._enough(found, top, -heap[0].priority[0]):
                         break
@@ -204,7 +223,7 @@ class OfferPackageSearch:
                 package = self._package_of(node, lp)
                 if package is not None:
                     pending.append(completions.submit(self._complete, package, lp))
-            found.extend(p for p in (f.result() for f in pending) if p is not None)
+            found.extend(p for f in pending for p in f.result())
         found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
         return found[:top]
 
@@ -303,8 +322,9 @@ class OfferPackageSearch:
 
     # ------------------------------------------------------------- completion
 
-    def _complete(self, package: dict[int, float], lp: _Relaxation) -> Package | None:
-        """The package's best requests by core reduced-cost fixing (step 3).
+    def _complete(self, package: dict[int, float], lp: _Relaxation) -> list[Package]:
+        """The package's ``per_package`` best completions by core reduced-cost fixing
+        (step 3); best first, empty if none (or time ran out before one was found).
 
         ``lp`` is the LP optimum of the node where the package was found: every offer
         is at 0 or 1 in it, so it is also optimal with the offers fixed, and its duals
@@ -316,41 +336,62 @@ class OfferPackageSearch:
         bound, x, reduced = lp.bound, lp.x, lp.reduced
         requests = self.columns.index[self.columns.requests]
         at_bound = np.abs(x[requests] - np.round(x[requests])) <= INTEGRAL_TOLERANCE
-        if at_bound.all():
-            return self._package(x, bound, bound, True)
-        activity, row_price = lp.activity, lp.row_price
-        tight = self._tight_integral_rows(activity)
-        prices = np.sort(np.concatenate([reduced[requests[at_bound]], row_price[tight]]))
+        if at_bound.all() and self.per_package == 1:
+            return [self._package(x, bound, bound, True)]
+        tight = self._tight_integral_rows(lp.activity)
+        prices = np.sort(np.concatenate([reduced[requests[at_bound]], lp.row_price[tight]]))
         size = CORE_SIZE
         threshold = _threshold(prices, size)
-        incumbent: tuple[float, np.ndarray] | None = None
+        best: list[_Completion] = []
         while True:
             fix = requests[at_bound & (reduced[requests] > threshold)]
             core_lower, core_upper = lower.copy(), upper.copy()
             core_lower[fix] = core_upper[fix] = np.round(x[fix])
-            held = tight & (row_price > threshold)
-            self._hold_rows(held, activity)
-            core = self._solve_mip(core_lower, core_upper, incumbent and incumbent[1])
+            held = tight & (lp.row_price > threshold)
+            self._hold_rows(held, lp.activity)
+            core = self._best_in_core(core_lower, core_upper, requests)
             self._hold_rows(np.zeros_like(held), None)
-            if core is not None and (incumbent is None or core[0] > incumbent[0]):
-                incumbent = core[0], core[1]
+            if len(core) >= len(best):
+                best = core
             everything_free = len(fix) == 0 and not held.any()
-            if self.timed_out or (core is None and everything_free):
+            if self.timed_out or (not core and everything_free):
                 break
             size *= CORE_GROWTH
-            if core is None:  # nothing respects the fixings: free more
-                threshold = _threshold(prices, size)
-                continue
             # a strategy moving a fixed request or a held row is worth < U - threshold
             outside = -np.inf if everything_free else bound - threshold
-            upper_bound = min(bound, max(core[2], outside))
-            if everything_free or self._within_gap(incumbent[0], upper_bound):
-                return self._package(incumbent[1], incumbent[0], upper_bound, core[3])
-            # bound - incumbent is exact (step 3b); a smaller core first if it is huge
-            threshold = min(bound - incumbent[0], _threshold(prices, size))
-        if incumbent is None:
-            return None  # no strategy completes this package (or time ran out)
-        return self._package(incumbent[1], incumbent[0], bound, False)
+            full = len(core) == self.per_package
+            if everything_free or (full and self._within_gap(core[-1].value, outside)):
+                return [
+                    self._package(c.x, c.value, min(bound, max(c.bound, outside)), c.proven)
+                    for c in core
+                ]
+            if full:  # bound - (the last value) is exact (step 3b); a smaller core first
+                threshold = min(bound - core[-1].value, _threshold(prices, size))
+            else:  # too few strategies respect the fixings: free more
+                threshold = _threshold(prices, size)
+        return [self._package(c.x, c.value, bound, False) for c in best]
+
+    def _best_in_core(
+        self, lower: np.ndarray, upper: np.ndarray, requests: np.ndarray
+    ) -> list[_Completion]:
+        """The ``per_package`` best strategies within these bounds, by no-good cuts over
+        the free requests (rows added to the MILP for the search, then deleted)."""
+        found: list[_Completion] = []
+        free = requests[upper[requests] - lower[requests] > 0.5]
+        base_rows = self.mip.getNumRow()
+        while len(found) < self.per_package:
+            solved = self._solve_mip(lower, upper)
+            if solved is None:
+                break
+            found.append(_Completion(*solved))
+            if len(found) < self.per_package:
+                ones = solved[1][free] > 0.5
+                coefficients = np.where(ones, -1.0, 1.0)
+                self.mip.addRow(1.0 - ones.sum(), highspy.kHighsInf, len(free), free, coefficients)
+        added = self.mip.getNumRow() - base_rows
+        if added:
+            self.mip.deleteRows(added, np.arange(base_rows, base_rows + added, dtype=np.int32))
+        return found
 
     def _tight_integral_rows(self, activity: np.ndarray) -> np.ndarray:
         """Rows with integer slack (integer coefficients, integer columns) that are tight."""
@@ -367,16 +408,16 @@ class OfferPackageSearch:
         self.mip.changeRowsBounds(len(rows), rows, lower, upper)
 
     def _solve_mip(
-        self, lower: np.ndarray, upper: np.ndarray, start: np.ndarray | None
+        self, lower: np.ndarray, upper: np.ndarray
     ) -> tuple[float, np.ndarray, float, bool] | None:
-        """(value, solution, dual bound, proven) of the MILP within these bounds."""
+        """(value, solution, dual bound, proven) of the MILP within these bounds.
+
+        No starting solution is given: with one (``setSolution``), HiGHS 1.16 was seen
+        to report a better objective together with the starting solution itself.
+        """
         self.mip.changeColsBounds(
             self.num_col, np.arange(self.num_col, dtype=np.int32), lower, upper
         )
-        if start is not None:
-            solution = highspy.HighsSolution()
-            solution.col_value = list(start)
-            self.mip.setSolution(solution)
         status = self._run(self.mip)
         self.mip_solves += 1
         info = self.mip.getInfo()

@@ -399,14 +399,17 @@ def search_method(
     """Which ranking search to run: no-good ``cuts`` or the offer-``packages`` search.
 
     ``auto`` picks the package search (:mod:`advisor.packages`) for tariff-line
-    instances (more than 200 decisions) when it answers the question asked:
-    distinct offer packages, or the single best strategy; otherwise no-good cuts.
+    instances (more than 200 decisions) when it answers the question asked: distinct
+    offer packages, strict K-best (the K best completions of each package, merged),
+    or the single best strategy; otherwise (``sectors``, ``min_difference`` > 1, and
+    every small instance, whose ties are broken by the tie-break rule) no-good cuts.
     """
     if search != "auto":
         if search == "packages" and not _packages_apply(distinct_on, top, min_difference):
             raise ValueError(
-                "the package search ranks distinct offer packages (distinct_on='offers') or "
-                "finds the single best strategy (top=1), with min_difference 1"
+                "the package search ranks distinct offer packages (distinct_on='offers'), "
+                "strict K-best (distinct_on='all') or the single best strategy (top=1), "
+                "with min_difference 1"
             )
         return search
     large = len(instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS
@@ -414,19 +417,24 @@ def search_method(
 
 
 def _packages_apply(distinct_on: str, top: int, min_difference: int) -> bool:
-    return min_difference <= 1 and (distinct_on == "offers" or top == 1)
+    return min_difference <= 1 and (distinct_on in ("offers", "all") or top == 1)
 
 
 def _rank_packages(
-    ranker: PersistentRanker, instance: Instance, top: int, warnings: list[str]
+    ranker: PersistentRanker, instance: Instance, top: int, strict: bool, warnings: list[str]
 ) -> tuple[list[Solution], int]:
-    """The ``top`` best offer packages by :class:`~advisor.packages.OfferPackageSearch`.
+    """The ``top`` best offer packages by :class:`~advisor.packages.OfferPackageSearch`,
+    or with ``strict`` the ``top`` best strategies (each package's ``top`` best
+    completions, merged).
 
-    Dominated request tiers (:mod:`advisor.reduction`) are fixed to 0 first: no
-    package's best requests need them. Returns the solutions and the HiGHS solves.
+    For packages (and a single best strategy) dominated request tiers
+    (:mod:`advisor.reduction`) are fixed to 0 first: no package's best requests need
+    them; a strict list may, so it keeps them. Returns the solutions and the HiGHS
+    solves.
     """
     model = ranker.model
-    pruned = dominated_tiers(instance, model.coefficients)
+    per_package = top if strict else 1
+    pruned = dominated_tiers(instance, model.coefficients) if per_package == 1 else {}
     for request in pruned:
         model.request[request].fix(0)
     ranker._match_thread_pool()
@@ -445,6 +453,7 @@ def _rank_packages(
         ranker.deadline,
         ranker.threads,
         lambda chosen: tie_key(instance, chosen),
+        per_package,
     )
     packages = search.rank(top)
     ranker.timed_out = ranker.timed_out or search.timed_out
@@ -459,8 +468,8 @@ def _rank_packages(
     ]
     if any(_in_group(a.objective, b.objective) for a, b in itertools.pairwise(solutions)):
         warnings.append(
-            "some listed offer packages tie within 1e-6 of each other; the package "
-            "search lists ties in its own (deterministic) order, not by the tie-break rule"
+            "some listed strategies tie within 1e-6 of each other; the package search "
+            "lists ties in its own (deterministic) order, not by the tie-break rule"
         )
     return solutions, search.lp_solves + search.mip_solves
 
@@ -601,7 +610,8 @@ def solve(
         # removes a whole class, so the greedy loop picks each class's tie-break winner
         if method == "packages":
             report("searching offer packages (branch and bound over the offers)")
-            solutions, package_solves = _rank_packages(ranker, instance, top, warnings)
+            strict = distinct_on == "all"
+            solutions, package_solves = _rank_packages(ranker, instance, top, strict, warnings)
             solves += package_solves
         elif min_difference <= 1 and distinct_on == "all":
             solutions = loop.strict(top)

@@ -21,6 +21,7 @@ from test_reduction import lowered
 
 import advisor
 from advisor import generate as gen
+from advisor import packages as packages_module
 from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
 from advisor.reduction import dominated_tiers
@@ -79,8 +80,17 @@ def check_packages(seed: int, variant: str, kind: str, top: int = TOP) -> int:
     return len(dominated_tiers(inst, compute_coefficients(inst)))
 
 
+@pytest.fixture(params=[None, 1], ids=["core-default", "core-1"])
+def core_size(request, monkeypatch) -> None:
+    """With a core of 1 the small random instances exercise reduced-cost fixing, held
+    rows and the growing cores (by default their cores hold every request)."""
+    if request.param is not None:
+        monkeypatch.setattr(packages_module, "CORE_SIZE", request.param)
+        monkeypatch.setattr(packages_module, "CORE_GROWTH", 2)
+
+
 @pytest.mark.parametrize("kind", OBJECTIVES)
-def test_package_ranking_matches_enumeration(kind: str) -> None:
+def test_package_ranking_matches_enumeration(kind: str, core_size) -> None:
     for seed in SEEDS:
         check_packages(seed, "random", kind)
 
@@ -89,6 +99,33 @@ def test_package_ranking_with_dominated_tiers_pruned() -> None:
     """Instances where the reduction prunes tiers: the package values are unchanged."""
     pruned = [check_packages(seed, "lowered", "expected") for seed in SEEDS]
     assert sum(1 for p in pruned if p) >= 20  # the pruning really was exercised
+
+
+@pytest.mark.parametrize("kind", OBJECTIVES)
+def test_strict_ranking_by_packages_matches_enumeration(kind: str, core_size) -> None:
+    """distinct_on='all': each package's K best completions, merged, are the K best
+    strategies (values compared position by position; ties may list other members)."""
+    for seed in SEEDS:
+        inst, enum = case(seed, "random")
+        z = np.sort(enum.objectives(kind)[enum.feasible])[::-1][:TOP]
+        result = advisor.solve(
+            inst,
+            top=TOP,
+            objective=kind,
+            distinct_on="all",
+            search="packages",
+            with_measures=False,
+            threads=1,
+        )
+        where = f"seed {seed}, {kind}"
+        got = [s.objective for s in result.strategies]
+        assert len(got) == len(z), where
+        for z_got, z_exp in zip(got, z, strict=True):
+            assert abs(z_got - z_exp) <= 2 * tolerance(z_exp), where
+        chosen = [frozenset(s.decisions) for s in result.strategies]
+        assert len(set(chosen)) == len(chosen), where
+        for s in result.strategies:
+            assert rule_violations(inst, s.decisions) == [], where
 
 
 def test_top_1_is_the_optimum_whatever_distinct_on() -> None:
@@ -117,11 +154,12 @@ def lines300(tmp_path_factory: pytest.TempPathFactory) -> advisor.Instance:
 def test_auto_takes_the_package_search_where_it_answers_the_question(lines300, tiny) -> None:
     assert search_method("auto", lines300, "offers", 10, 1) == "packages"
     assert search_method("auto", lines300, "all", 1, 1) == "packages"
-    assert search_method("auto", lines300, "all", 10, 1) == "cuts"
+    assert search_method("auto", lines300, "all", 10, 1) == "packages"
+    assert search_method("auto", lines300, "sectors", 10, 1) == "cuts"
     assert search_method("auto", lines300, "offers", 10, 2) == "cuts"
     assert search_method("auto", tiny, "offers", 10, 1) == "cuts"  # small: cuts and tie-break
     with pytest.raises(ValueError, match="package search"):
-        advisor.solve(lines300, top=3, distinct_on="all", search="packages")
+        advisor.solve(lines300, top=3, distinct_on="sectors", search="packages")
     with pytest.raises(ValueError, match="search must be one of"):
         advisor.solve(lines300, search="fastest")
 
@@ -136,6 +174,15 @@ def test_packages_agree_with_cuts_on_a_tariff_line_instance(lines300) -> None:
         assert a.objective == pytest.approx(b.objective, rel=3e-6)
     for s in packages.strategies:
         assert rule_violations(lines300, s.decisions) == []
+
+
+def test_strict_ranking_by_packages_agrees_with_cuts(lines300) -> None:
+    kwargs = dict(top=5, distinct_on="all", with_measures=False, mip_gap=0.0)
+    packages = advisor.solve(lines300, search="packages", **kwargs)
+    cuts = advisor.solve(lines300, search="cuts", **kwargs)
+    for a, b in zip(packages.strategies, cuts.strategies, strict=True):
+        assert a.objective == pytest.approx(b.objective, rel=3e-6)
+    assert len({frozenset(s.decisions) for s in packages.strategies}) == 5
 
 
 def test_package_search_is_deterministic(lines300) -> None:
