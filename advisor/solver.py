@@ -100,6 +100,7 @@ class PersistentRanker:
         self.deadline = deadline
         self.threads = threads
         self.solves = 0
+        self._started = False  # a starting solution was given for the next solve
         self.timed_out = False
         self.solver_time = 0.0
         self.binaries = [model.request[r] for r in model.REQUESTS] + [
@@ -166,6 +167,13 @@ class PersistentRanker:
         self.timed_out = self.timed_out or stopped or cancelled.is_set()
         if results.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
             return None
+        if self._started and not self._solution_matches_objective():
+            # HiGHS 1.16 can report a better objective with the start itself as its
+            # solution; solve again from scratch (the start is dropped with the rest)
+            self._started = False
+            self.opt._solver_model.clearSolver()
+            return self.solve()
+        self._started = False
         primals = results.solution_loader.get_vars(self.binaries)
         chosen = frozenset(
             n for n, v in zip(self.names, self.binaries, strict=True) if primals[v] > 0.5
@@ -264,6 +272,16 @@ class PersistentRanker:
         solution = highspy.HighsSolution()
         solution.col_value = values
         highs.setSolution(solution)
+        self._started = True
+
+    def _solution_matches_objective(self) -> bool:
+        """Whether HiGHS's solution is worth the objective it reports (c·x + offset)."""
+        highs = self.opt._solver_model
+        lp = highs.getLp()
+        x = highs.getSolution().col_value
+        value = sum(c * v for c, v in zip(lp.col_cost_, x, strict=True)) + lp.offset_
+        reported = highs.getInfo().objective_function_value
+        return abs(value - reported) <= tolerance(reported)
 
     def objective_floor(self, value: float) -> pyo.ConstraintData:
         """Keep only solutions tied with ``value`` (the enumeration of a tie group)."""

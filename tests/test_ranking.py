@@ -489,3 +489,36 @@ def test_mip_gap_status_and_checked_strategies():
     assert result.mip_gap == 0.05
     assert all(s.mip_gap <= 0.05 + 1e-6 for s in result.strategies)
     assert_strategies_check_out(result)
+
+
+def test_a_warm_start_never_returns_the_start_in_place_of_a_better_strategy() -> None:
+    """HiGHS 1.16 reported objective 34.04 with the warm start (worth 28.01) as its
+    solution on this instance (offers fixed: O2 made, O1 not). The ranker must notice
+    and return the real optimum."""
+    from randinst import OBJECTIVES
+
+    from advisor.economics import compute_coefficients
+    from advisor.model import build_model
+    from advisor.solver import PersistentRanker
+    from advisor.strategy import Evaluator
+
+    inst = random_instance(85, OBJECTIVES)
+    coefficients = compute_coefficients(inst)
+    ranker = PersistentRanker(
+        build_model(inst, coefficients),
+        Evaluator(inst, coefficients, "expected"),
+        0.0,
+        None,
+        1,
+    )
+    enum = enumerate_instance(inst)
+    names = list(enum.ids)
+    with ranker.fixed("O1", 0), ranker.fixed("O2", 1):
+        ranker.warm_start(frozenset({"O2", "S2_t2", "S3_t3", "S4_t2"}))
+        solution = ranker.solve()
+    z = enum.objectives("expected")
+    offers = enum.vectors[:, [names.index("O1"), names.index("O2")]]
+    best = z[enum.feasible & (offers[:, 0] == 0) & (offers[:, 1] == 1)].max()
+    assert solution is not None
+    assert solution.objective == pytest.approx(best, abs=1e-6)
+    assert solution.objective == pytest.approx(34.036029686699, abs=1e-6)
