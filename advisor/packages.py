@@ -83,7 +83,9 @@ INFEASIBLE = (
 
 @dataclass(frozen=True)
 class Package:
-    """One completed offer package: its strategy, value L, bound U and status."""
+    """One strategy found by the search (an offer package with its requests): its
+    value L, an upper bound U on what it could be improved to, and whether the
+    completion proved L within the gap of U."""
 
     chosen: frozenset[str]
     value: float
@@ -137,11 +139,14 @@ class _Columns:
 class OfferPackageSearch:
     """Best-first branch and bound over the offer binaries of a built HiGHS model.
 
-    ``model`` is a ``highspy.HighsModel`` of the advisor's MILP (the persistent
-    ranker's, with any rules already added), ``columns`` says which column is which
-    decision, ``sense_max`` is True for a maximisation. Each search owns two HiGHS
-    objects: an LP relaxation (re-solved with warm starts from node to node) and
-    the MILP for completions.
+    ``model`` is a ``highspy.HighsModel`` of the advisor's MILP, a maximisation (the
+    persistent ranker's, with any rules already added); ``names[i]`` is the decision
+    in column ``columns[i]``, and ``offer_names`` says which decisions are offers.
+    ``per_package`` is how many completions of each package to keep: 1 ranks
+    distinct packages, K ranks the K best strategies (strict K-best). ``tie_key``
+    orders strategies of equal value. Each search owns two HiGHS objects: an LP
+    relaxation (re-solved with warm starts from node to node) and the MILP for
+    completions.
     """
 
     def __init__(
@@ -192,7 +197,8 @@ class OfferPackageSearch:
     # ------------------------------------------------------------------ search
 
     def rank(self, top: int) -> list[Package]:
-        """The ``top`` best offer packages, best first (fewer if there are fewer).
+        """The ``top`` best offer packages (with ``per_package`` > 1: strategies), best
+        first; fewer if there are fewer.
 
         Completions run in a second thread (HiGHS releases the GIL), beside the LP
         search. The search waits for them whenever the stopping rule could hold, so
