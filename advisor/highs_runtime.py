@@ -111,6 +111,17 @@ def wall_clock_guard(cancel: Callable[[], None], seconds: object) -> Iterator[th
         highs_logger.setLevel(level)
 
 
+def time_limit_option(highs: highspy.Highs, remaining: float) -> float:
+    """The ``time_limit`` option value that gives ``highs`` ``remaining`` more seconds.
+
+    HiGHS compares its time limit with the Highs object's *cumulative* run clock
+    (``getRunTime``, every ``run`` since the object was made), not with the current
+    run's time: a persistent object that has already run for 50 s, given a 50 s
+    limit, stops at once. So the option is the clock so far plus what remains.
+    """
+    return highs.getRunTime() + remaining
+
+
 def match_thread_pool(threads: int | None) -> None:
     """Reset HiGHS's process-wide thread pool if this solve wants another size."""
     if _scheduler_threads[0] != threads:

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from advisor.highs_runtime import quiet_stdout, wall_clock_guard
+from advisor.highs_runtime import quiet_stdout, time_limit_option, wall_clock_guard
 
 OFFER_TOLERANCE = 1e-6  # an LP offer value within this of 0 or 1 counts as integral
 INTEGRAL_TOLERANCE = 1e-9  # a request this close to 0 or 1 is at a bound of the LP
@@ -456,7 +456,7 @@ class OfferPackageSearch:
             if limit <= 0:
                 self.timed_out = True
                 return highspy.HighsModelStatus.kTimeLimit
-            highs.setOptionValue("time_limit", limit)
+            highs.setOptionValue("time_limit", time_limit_option(highs, limit))
         with quiet_stdout(), wall_clock_guard(highs.cancelSolve, limit):
             highs.run()
         return highs.getModelStatus()

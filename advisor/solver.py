@@ -47,7 +47,12 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from advisor.economics import compute_coefficients
-from advisor.highs_runtime import match_thread_pool, quiet_stdout, wall_clock_guard
+from advisor.highs_runtime import (
+    match_thread_pool,
+    quiet_stdout,
+    time_limit_option,
+    wall_clock_guard,
+)
 from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.model import build_model
 from advisor.packages import OfferPackageSearch
@@ -157,8 +162,10 @@ class PersistentRanker:
             if remaining <= 0:
                 self.timed_out = True
                 return None
-            options["time_limit"] = remaining
-        guard = wall_clock_guard(self.opt._solver_model.cancelSolve, options.get("time_limit"))
+            options["time_limit"] = time_limit_option(self.opt._solver_model, remaining)
+        guard = wall_clock_guard(
+            self.opt._solver_model.cancelSolve, None if self.deadline is None else remaining
+        )
         with quiet_stdout(), guard as cancelled:
             results = self.opt.solve(self.model, **options)
         self.solves += 1

@@ -142,3 +142,33 @@ def test_cli_report_reaches_stdout_with_the_package_search(lines300: Path, solve
     run = solve_py(lines300, "--distinct-on", "offers", "--top", "3", "--format", "csv")
     assert run.returncode == 0, run.stderr
     assert len(run.stdout.strip().splitlines()) == 4  # header + 3 strategies
+
+
+def test_time_limits_allow_for_highs_cumulative_run_clock(lines300: Path) -> None:
+    """HiGHS measures time_limit against a Highs object's total run time since it was
+    made. A persistent object that has run for a while must still get the seconds
+    that remain, not stop at once (which read as 'time limit' long before it)."""
+    import highspy
+
+    instance = advisor.load_instance(lines300)
+    coefficients = compute_coefficients(instance)
+    ranker = solver_module.PersistentRanker(
+        build_model(instance, coefficients),
+        Evaluator(instance, coefficients, "expected"),
+        0.0,
+        None,
+        1,
+    )
+    highs = ranker.opt._solver_model
+    while highs.getRunTime() < 1.0:  # a history of runs on this object
+        highs.clearSolver()
+        highs.run()
+    ranker.deadline = time.monotonic() + 60.0
+    solution = ranker.solve()
+    assert solution is not None and solution.proven and not ranker.timed_out
+    # what the option would be without the allowance: HiGHS stops at once
+    highs.clearSolver()
+    highs.setOptionValue("time_limit", 0.5)
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+    assert highs_runtime.time_limit_option(highs, 0.5) == pytest.approx(highs.getRunTime() + 0.5)
