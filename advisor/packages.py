@@ -193,6 +193,7 @@ class OfferPackageSearch:
         self.mip = _highs(model, threads)
         self.mip.setOptionValue("mip_rel_gap", mip_gap)
         self._sequence = 0
+        self.open_bound = np.inf  # after rank(): the best bound of the nodes left open
 
     # ------------------------------------------------------------------ search
 
@@ -208,28 +209,41 @@ class OfferPackageSearch:
         found: list[Package] = []
         pending: list[Future[list[Package]]] = []
         heap: list[_Node] = [self._node({}, np.inf)]
+        dive: _Node | None = None  # until the first package: follow the LP's rounding
+        unfinished: list[_Node] = []  # a node popped but not yet split (at a time out)
         with ThreadPoolExecutor(max_workers=1) as completions:
-            while heap and not self.timed_out:
-                if len(found) + self.per_package * len(pending) >= top:
+            while (heap or dive) and not self.timed_out:
+                if len(found) + self.per_package * len(pending) >= top and heap:
                     found.extend(p for f in pending for p in f.result())
                     pending = []
                     if self._enough(found, top, -heap[0].priority[0]):
                         break
-                node = heapq.heappop(heap)
+                node, dive = (dive, None) if dive is not None else (heapq.heappop(heap), None)
+                unfinished = [node]
                 lp = self._solve_node(node)
                 if lp is None:
                     continue
-                if heap and not node.solved and lp.bound < -heap[0].priority[0]:
+                diving = not found and not pending
+                if heap and not diving and not node.solved and lp.bound < -heap[0].priority[0]:
                     node.priority, node.solved = (-lp.bound, node.priority[1]), True
                     node.basis = self.lp.getBasis()  # its own optimal basis: re-solved at once
                     heapq.heappush(heap, node)  # no longer the best: solve it again later
+                    unfinished = []
                     continue
-                for child in self._branch(node, lp):
+                children = self._branch(node, lp)  # a split: the child at 1, then at 0
+                fractional = self._most_fractional_offer(node, lp.x)
+                if diving and fractional is not None:
+                    rounds_up = lp.x[self.columns.index[fractional]] >= 0.5
+                    dive = children.pop(0 if rounds_up else 1)
+                for child in children:
                     heapq.heappush(heap, child)
+                unfinished = []
                 package = self._package_of(node, lp)
                 if package is not None:
                     pending.append(completions.submit(self._complete, package, lp))
             found.extend(p for f in pending for p in f.result())
+        open_nodes = heap + unfinished + ([dive] if dive is not None else [])
+        self.open_bound = max((-n.priority[0] for n in open_nodes), default=-np.inf)
         found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
         return found[:top]
 

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import highspy
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
@@ -55,7 +56,7 @@ from advisor.highs_runtime import (
 )
 from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.model import build_model
-from advisor.packages import OfferPackageSearch
+from advisor.packages import OfferPackageSearch, Package
 from advisor.reduction import dominated_tiers
 from advisor.scenarios import ScenarioMeasures, mean_value_instance, scenario_measures
 from advisor.strategy import (
@@ -445,6 +446,13 @@ def _packages_apply(distinct_on: str, top: int, min_difference: int) -> bool:
     return min_difference <= 1 and (distinct_on in ("offers", "all") or top == 1)
 
 
+def _package_gap(package: Package, open_bound: float) -> float:
+    """A package's gap: its completion's, or, when the search stopped with nodes left
+    open, how far an unexplored strategy could still be above it."""
+    unexplored = (open_bound - package.value) / max(1.0, abs(package.value))
+    return max(package.gap, unexplored, 0.0)
+
+
 def _rank_packages(
     ranker: PersistentRanker, instance: Instance, top: int, strict: bool, warnings: list[str]
 ) -> tuple[list[Solution], int]:
@@ -487,7 +495,7 @@ def _rank_packages(
             p.chosen,
             ranker.evaluator.objective_of(p.chosen),
             p.proven and p.gap <= ranker.mip_gap + OBJECTIVE_TOLERANCE,
-            p.gap,
+            _package_gap(p, search.open_bound if search.timed_out else -np.inf),
         )
         for p in packages
     ]
@@ -661,8 +669,13 @@ def solve(
         status = stop.status
         evaluator = Evaluator(instance, coefficients, objective, optima)
     if status == "time_limit":
+        why = (
+            f"by the time limit of {time_limit:g} s"
+            if time_limit is not None
+            else "early (HiGHS did not finish a solve)"
+        )
         warnings.append(
-            f"stopped by the time limit of {time_limit:g} s after {len(solutions)} strateg"
+            f"stopped {why} after {len(solutions)} strateg"
             f"{'y' if len(solutions) == 1 else 'ies'}; the last may not be proven optimal"
         )
     if len(instance.decision_ids()) > BINDING_ANALYSIS_LIMIT:

@@ -211,3 +211,30 @@ def test_reports_say_which_search_ran(lines300, tiny) -> None:
     cuts = advisor.solve(tiny, top=2, with_measures=False)
     assert cuts.solver.search == "cuts"
     assert "offer-package search" not in advisor.render(cuts, "table")
+
+
+def test_a_stopped_search_lists_what_its_dive_found_with_an_honest_gap(
+    lines300, monkeypatch
+) -> None:
+    """The search dives to a first package before searching best-first, so a time
+    limit that stops it early still lists a strategy; its gap counts the nodes left
+    open. A stop is simulated after a fixed number of LP solves (deterministic)."""
+    solve_node = packages_module.OfferPackageSearch._solve_node
+
+    def stop_after_a_few(self, node):
+        if self.lp_solves >= 8:
+            self.timed_out = True
+            return None
+        return solve_node(self, node)
+
+    monkeypatch.setattr(packages_module.OfferPackageSearch, "_solve_node", stop_after_a_few)
+    result = advisor.solve(lines300, top=3, distinct_on="offers", with_measures=False)
+    assert result.status == "time_limit"
+    assert 1 <= len(result.strategies) < 3
+    monkeypatch.undo()
+    best = advisor.solve(lines300, top=1, with_measures=False).strategies[0].objective
+    for s in result.strategies:
+        assert rule_violations(lines300, s.decisions) == []
+        # the stated gap covers the true optimum
+        assert best <= s.objective + s.mip_gap * max(1.0, abs(s.objective)) + 1e-6 * abs(best)
+        assert s.mip_gap > 0
