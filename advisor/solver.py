@@ -515,7 +515,8 @@ def _best_once(
     threads: int | None,
     tie_break: bool = False,
 ) -> Solution | None:
-    """Build and solve one model for its single best strategy (no ranking).
+    """Build and solve one model for its single best strategy (no ranking): by the
+    offer-package search above 200 decisions, else one MILP solve.
 
     With ``tie_break``, the strategy is the tie-break's pick among all those tied
     at the optimum (needed when the strategy itself is reported, not just its value).
@@ -524,7 +525,11 @@ def _best_once(
     model = build_model(instance, coefficients, objective=objective)
     evaluator = Evaluator(instance, coefficients, "expected")
     ranker = PersistentRanker(model, evaluator, mip_gap, deadline, threads)
-    solution = ranker.solve()
+    if search_method("auto", instance, "all", 1, 1) == "packages":  # tariff-line scale
+        found, _ = _rank_packages(ranker, instance, 1, False, [])
+        solution = found[0] if found else None
+    else:
+        solution = ranker.solve()
     if solution is None and ranker.timed_out:
         raise _StoppedError("time_limit")
     loop = Ranking(ranker, instance, lambda message: None)
