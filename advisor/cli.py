@@ -56,6 +56,7 @@ RANKING_ONLY = {
     "min_difference": "--min-difference",
     "distinct_on": "--distinct-on",
     "search": "--search",
+    "measures": "--measures",
     "time_limit": "--time-limit",
     "gap": "--gap",
     "threads": "--threads",
@@ -207,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
         "packages (branch and bound over the offers with LP bounds, for --distinct-on "
         "offers or --top 1; fast on tariff-line instances) or auto (the default: packages "
         "for those above 200 decisions, cuts otherwise)",
+    )
+    parser.add_argument(
+        "--measures",
+        action="store_const",
+        const=True,
+        help="compute VSS and EVPI even above 200 decisions (one more full solve per "
+        "scenario and the mean-value solve); below that they are always computed",
     )
     analysis = parser.add_mutually_exclusive_group()
     analysis.add_argument(
@@ -464,6 +472,7 @@ def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
             progress=progress,
             distinct_on=args.distinct_on,
             search=args.search or "auto",
+            with_measures=args.measures,
         )
     except ValueError as error:
         raise CliError(str(error)) from None

@@ -592,7 +592,7 @@ def solve(
     objective: str | None = None,
     threads: int | None = None,
     progress: ProgressFn | None = None,
-    with_measures: bool = True,
+    with_measures: bool | None = None,
     distinct_on: str | None = None,
     search: str = "auto",
 ) -> Result:
@@ -602,11 +602,13 @@ def solve(
     ``[model]`` in ``instance.toml``); ``threads`` None means one thread for a
     small model (≤ 200 decisions), HiGHS's default otherwise. ``progress`` receives
     short messages while the search runs. With several scenarios and the expected
-    objective, the result also carries VSS and EVPI (``with_measures=False`` skips
-    those extra solves). ``search`` is ``auto``, ``cuts`` (no-good cuts on one
-    persistent model) or ``packages`` (the offer-package branch and bound of
-    :mod:`advisor.packages`, for ``distinct_on='offers'`` or ``top=1``); ``auto``
-    takes the package search for those questions above 200 decisions. Returns a
+    objective, the result also carries VSS and EVPI: one more solve per scenario and
+    the mean-value solve, made by default up to 200 decisions only (``with_measures``
+    True: always, False: never; when skipped by default the result says so).
+    ``search`` is ``auto``, ``cuts`` (no-good cuts on one persistent model) or
+    ``packages`` (the offer-package branch and bound of :mod:`advisor.packages`, for
+    ``distinct_on`` offers or all, or ``top=1``); ``auto`` takes the package search
+    for those questions above 200 decisions. Returns a
     :class:`~advisor.strategy.Result`; an infeasible instance gives
     ``status == "infeasible"`` and no strategies.
     """
@@ -656,7 +658,17 @@ def solve(
         else:
             solutions = loop.diverse(top, min_difference)
         solves += ranker.solves
-        if with_measures and objective == "expected" and len(instance.scenarios) > 1 and solutions:
+        wants_measures = objective == "expected" and len(instance.scenarios) > 1 and solutions
+        if with_measures is None:
+            with_measures = len(instance.decision_ids()) <= TIE_BREAK_MAX_DECISIONS
+            if wants_measures and not with_measures:
+                warnings.append(
+                    "VSS and EVPI are not computed above "
+                    f"{TIE_BREAK_MAX_DECISIONS} decisions by default (one more full solve per "
+                    "scenario, and the mean-value solve); ask with with_measures=True "
+                    "(CLI --measures)"
+                )
+        if with_measures and wants_measures:
             report("computing the value of the stochastic solution")
             measures, optima = _measures(
                 instance, evaluator, solutions[0], optima, mip_gap, deadline, threads

@@ -238,3 +238,13 @@ def test_a_stopped_search_lists_what_its_dive_found_with_an_honest_gap(
         # the stated gap covers the true optimum
         assert best <= s.objective + s.mip_gap * max(1.0, abs(s.objective)) + 1e-6 * abs(best)
         assert s.mip_gap > 0
+
+
+def test_scenario_measures_are_opt_in_at_tariff_line_scale(lines300, tiny) -> None:
+    default = advisor.solve(lines300, top=1)
+    assert default.scenario_measures is None
+    assert any("VSS and EVPI are not computed" in w for w in default.warnings)
+    asked = advisor.solve(lines300, top=1, with_measures=True)
+    assert asked.scenario_measures is not None
+    assert asked.scenario_measures.expected_value_of_perfect_information >= -1e-6
+    assert not any("VSS and EVPI" in w for w in asked.warnings)
