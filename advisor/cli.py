@@ -206,8 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=SEARCHES,
         help="how the ranking is searched: cuts (no-good cuts on one persistent MILP), "
         "packages (branch and bound over the offers with LP bounds, for --distinct-on "
-        "offers or --top 1; fast on tariff-line instances) or auto (the default: packages "
-        "for those above 200 decisions, cuts otherwise)",
+        "offers or all, or --top 1; fast on tariff-line instances) or auto (the default: "
+        "packages for those above 200 decisions, cuts otherwise)",
     )
     parser.add_argument(
         "--measures",

@@ -145,10 +145,15 @@ def test_top_1_is_the_optimum_whatever_distinct_on() -> None:
 
 
 @pytest.fixture(scope="module")
-def lines300(tmp_path_factory: pytest.TempPathFactory) -> advisor.Instance:
+def lines300_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder: Path = tmp_path_factory.mktemp("lines300")
     gen.main(["--lines", "300", "--seed", "2", "--output", str(folder)])
-    return advisor.load_instance(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def lines300(lines300_folder: Path) -> advisor.Instance:
+    return advisor.load_instance(lines300_folder)
 
 
 def test_auto_takes_the_package_search_where_it_answers_the_question(lines300, tiny) -> None:
@@ -248,3 +253,14 @@ def test_scenario_measures_are_opt_in_at_tariff_line_scale(lines300, tiny) -> No
     assert asked.scenario_measures is not None
     assert asked.scenario_measures.expected_value_of_perfect_information >= -1e-6
     assert not any("VSS and EVPI" in w for w in asked.warnings)
+
+
+def test_cli_measures_flag(lines300_folder, solve_py) -> None:
+    import json
+
+    plain = solve_py(lines300_folder, "--top", "1", "--format", "json")
+    asked = solve_py(lines300_folder, "--top", "1", "--format", "json", "--measures")
+    assert plain.returncode == asked.returncode == 0, plain.stderr + asked.stderr
+    assert json.loads(plain.stdout)["scenario_measures"] is None
+    assert json.loads(asked.stdout)["scenario_measures"] is not None
+    assert json.loads(asked.stdout)["solver"]["search"] == "packages"
