@@ -210,64 +210,54 @@ class OfferPackageSearch:
         pending: list[Future[list[Package]]] = []
         heap: list[_Node] = [self._node({}, np.inf)]
         dive: _Node | None = None  # until the first package: follow the LP's rounding
-        unfinished: list[_Node] = []  # a node popped but not yet split (at a time out)
+        current: _Node | None = None  # popped and not yet split (open at a time out)
         with ThreadPoolExecutor(max_workers=1) as completions:
             while (heap or dive) and not self.timed_out:
-                if len(found) + self.per_package * len(pending) >= top and heap:
+                if heap and len(found) + self.per_package * len(pending) >= top:
                     found.extend(p for f in pending for p in f.result())
                     pending = []
                     if self._enough(found, top, -heap[0].priority[0]):
                         break
-                node, dive = (dive, None) if dive is not None else (heapq.heappop(heap), None)
-                unfinished = [node]
-                lp = self._solve_node(node)
+                current = dive if dive is not None else heapq.heappop(heap)
+                dive = None
+                lp = self._solve_node(current)
                 if lp is None:
+                    current = None
                     continue
                 diving = not found and not pending
-                if heap and not diving and not node.solved and lp.bound < -heap[0].priority[0]:
-                    node.priority, node.solved = (-lp.bound, node.priority[1]), True
-                    node.basis = self.lp.getBasis()  # its own optimal basis: re-solved at once
-                    heapq.heappush(heap, node)  # no longer the best: solve it again later
-                    unfinished = []
+                if heap and not diving and not current.solved and lp.bound < -heap[0].priority[0]:
+                    current.priority, current.solved = (-lp.bound, current.priority[1]), True
+                    current.basis = self.lp.getBasis()  # its own optimal basis: re-solved at once
+                    heapq.heappush(heap, current)  # no longer the best: solve it again later
+                    current = None
                     continue
-                children = self._branch(node, lp)  # a split: the child at 1, then at 0
-                fractional = self._most_fractional_offer(node, lp.x)
-                if diving and fractional is not None:
-                    rounds_up = lp.x[self.columns.index[fractional]] >= 0.5
-                    dive = children.pop(0 if rounds_up else 1)
+                fractional = self._most_fractional_offer(current, lp.x)
+                if fractional is None:
+                    package = self._package_of(lp)
+                    children = self._lawler_children(current, lp, package)
+                    pending.append(completions.submit(self._complete, package, lp))
+                else:
+                    children = self._split(current, lp, fractional)
+                    if diving:  # follow the child the LP value rounds to
+                        dive = children.pop(0 if lp.x[self.columns.index[fractional]] >= 0.5 else 1)
                 for child in children:
                     heapq.heappush(heap, child)
-                unfinished = []
-                package = self._package_of(node, lp)
-                if package is not None:
-                    pending.append(completions.submit(self._complete, package, lp))
+                current = None
             found.extend(p for f in pending for p in f.result())
-        open_nodes = heap + unfinished + ([dive] if dive is not None else [])
+        open_nodes = heap + [n for n in (current, dive) if n is not None]
         self.open_bound = max((-n.priority[0] for n in open_nodes), default=-np.inf)
         found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
         return found[:top]
 
-    def _package_of(self, node: _Node, lp: _Relaxation) -> dict[int, float] | None:
-        """The node's package when its LP optimum has every offer at 0 or 1."""
-        if self._most_fractional_offer(node, lp.x) is not None:
-            return None
+    def _package_of(self, lp: _Relaxation) -> dict[int, float]:
+        """The package of an LP optimum with every offer at 0 or 1."""
         return {int(k): float(np.round(lp.x[self.columns.index[k]])) for k in self.columns.offers}
 
-    def _branch(self, node: _Node, lp: _Relaxation) -> list[_Node]:
-        """Split on the most fractional offer, or, at a package, by Lawler's partition."""
+    def _split(self, node: _Node, lp: _Relaxation, fractional: int) -> list[_Node]:
+        """The node's children on a fractional offer: at 1, then at 0."""
         basis = self.lp.getBasis()
-        fractional = self._most_fractional_offer(node, lp.x)
-        if fractional is not None:
-            return [
-                self._node({**node.fixed, fractional: value}, lp.bound, basis)
-                for value in (1.0, 0.0)
-            ]
-        package = self._package_of(node, lp)
-        assert package is not None
         return [
-            # flipping an offer at a bound of the LP costs at least its reduced cost
-            self._node(child, lp.bound - lp.reduced[self.columns.index[flipped]], basis)
-            for child, flipped in self._lawler_children(node.fixed, package)
+            self._node({**node.fixed, fractional: value}, lp.bound, basis) for value in (1.0, 0.0)
         ]
 
     def _enough(self, found: list[Package], top: int, open_bound: float) -> bool:
@@ -295,16 +285,20 @@ class OfferPackageSearch:
         return best
 
     def _lawler_children(
-        self, fixed: dict[int, float], package: dict[int, float]
-    ) -> list[tuple[dict[int, float], int]]:
-        """Lawler's partition of a node without ``package``: (fixings, flipped offer)."""
+        self, node: _Node, lp: _Relaxation, package: dict[int, float]
+    ) -> list[_Node]:
+        """Lawler's partition of ``node`` without ``package``: with the free offers
+        j_1 … j_m, child i fixes j_1 … j_{i-1} as in the package and flips j_i. Flipping
+        an offer at a bound of the LP costs at least its reduced cost."""
+        basis = self.lp.getBasis()
         children = []
-        prefix = dict(fixed)
+        prefix = dict(node.fixed)
         for k in self.columns.offers:
             k = int(k)
-            if k in fixed:
+            if k in node.fixed:
                 continue
-            children.append(({**prefix, k: 1.0 - package[k]}, k))
+            bound = lp.bound - lp.reduced[self.columns.index[k]]
+            children.append(self._node({**prefix, k: 1.0 - package[k]}, bound, basis))
             prefix[k] = package[k]
         return children
 

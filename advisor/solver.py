@@ -273,14 +273,18 @@ class PersistentRanker:
         solution goes to the highspy object directly (``pyomo`` is pinned for this).
         """
         highs = self.opt._solver_model
-        columns = self.opt._pyomo_var_to_solver_var_map
         values = [0.0] * highs.getNumCol()
-        for name, var in zip(self.names, self.binaries, strict=True):
-            values[columns[id(var)]] = 1.0 if name in chosen else 0.0
+        for name, column in zip(self.names, self.decision_columns(), strict=True):
+            values[column] = 1.0 if name in chosen else 0.0
         solution = highspy.HighsSolution()
         solution.col_value = values
         highs.setSolution(solution)
         self._started = True
+
+    def decision_columns(self) -> list[int]:
+        """HiGHS's column of each decision binary, in the order of ``names``."""
+        columns = self.opt._pyomo_var_to_solver_var_map
+        return [columns[id(x)] for x in self.binaries]
 
     def _solution_matches_objective(self) -> bool:
         """Whether HiGHS's solution is worth the objective it reports (c·x + offset)."""
@@ -476,11 +480,10 @@ def _rank_packages(
     highs_model = ranker.opt._solver_model.getModel()
     if highs_model.lp_.sense_ != highspy.ObjSense.kMaximize:
         raise RuntimeError("the package search expects a maximisation")
-    columns = ranker.opt._pyomo_var_to_solver_var_map
     search = OfferPackageSearch(
         highs_model,
         ranker.names,
-        [columns[id(x)] for x in ranker.binaries],
+        ranker.decision_columns(),
         list(model.OFFERS),
         max(ranker.mip_gap, OBJECTIVE_TOLERANCE),
         ranker.deadline,

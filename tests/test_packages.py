@@ -52,29 +52,39 @@ def package_bests(enum, kind: str) -> dict[frozenset[str], float]:
     return best
 
 
-def check_packages(seed: int, variant: str, kind: str, top: int = TOP) -> int:
-    inst, enum = case(seed, variant)
-    bests = package_bests(enum, kind)
-    expected = sorted(bests.values(), reverse=True)[:top]
+def solve_and_compare(
+    inst, kind: str, distinct_on: str, expected, where: str, top: int = TOP
+) -> advisor.Result:
+    """The package search's list: its objectives must be ``expected``, position by
+    position (within the tie tolerance), and every strategy must keep the rules."""
     result = advisor.solve(
         inst,
         top=top,
         objective=kind,
-        distinct_on="offers",
+        distinct_on=distinct_on,
         search="packages",
         with_measures=False,
         threads=1,
     )
-    where = f"seed {seed} ({variant}), {kind}"
     got = [s.objective for s in result.strategies]
     assert len(got) == len(expected), where
     for z_got, z_exp in zip(got, expected, strict=True):
         assert abs(z_got - z_exp) <= 2 * tolerance(z_exp), where
+    for s in result.strategies:
+        assert rule_violations(inst, s.decisions) == [], where
+    return result
+
+
+def check_packages(seed: int, variant: str, kind: str, top: int = TOP) -> int:
+    inst, enum = case(seed, variant)
+    bests = package_bests(enum, kind)
+    expected = sorted(bests.values(), reverse=True)[:top]
+    where = f"seed {seed} ({variant}), {kind}"
+    result = solve_and_compare(inst, kind, "offers", expected, where, top)
     packages = [frozenset(o.offer for o in s.offers) for s in result.strategies]
     assert len(set(packages)) == len(packages), where
     for package, s in zip(packages, result.strategies, strict=True):
         assert abs(bests[package] - s.objective) <= 2 * tolerance(s.objective), where
-        assert rule_violations(inst, s.decisions) == [], where
     status = "infeasible" if not expected else "exhausted" if len(expected) < top else "optimal"
     assert result.status == status, where
     return len(dominated_tiers(inst, compute_coefficients(inst)))
@@ -108,24 +118,10 @@ def test_strict_ranking_by_packages_matches_enumeration(kind: str, core_size) ->
     for seed in SEEDS:
         inst, enum = case(seed, "random")
         z = np.sort(enum.objectives(kind)[enum.feasible])[::-1][:TOP]
-        result = advisor.solve(
-            inst,
-            top=TOP,
-            objective=kind,
-            distinct_on="all",
-            search="packages",
-            with_measures=False,
-            threads=1,
-        )
         where = f"seed {seed}, {kind}"
-        got = [s.objective for s in result.strategies]
-        assert len(got) == len(z), where
-        for z_got, z_exp in zip(got, z, strict=True):
-            assert abs(z_got - z_exp) <= 2 * tolerance(z_exp), where
+        result = solve_and_compare(inst, kind, "all", z, where)
         chosen = [frozenset(s.decisions) for s in result.strategies]
         assert len(set(chosen)) == len(chosen), where
-        for s in result.strategies:
-            assert rule_violations(inst, s.decisions) == [], where
 
 
 def test_top_1_is_the_optimum_whatever_distinct_on() -> None:
