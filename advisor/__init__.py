@@ -13,15 +13,15 @@ The public API::
     advisor.diagnose(instance)                    # why an instance is infeasible
 """
 
-from advisor.diagnose import Diagnosis, diagnose
+from advisor.analysis.diagnose import Diagnosis, diagnose
 from advisor.errors import InstanceError, Problem
-from advisor.explain import Explanation, explain
-from advisor.frontier import Frontier, frontier
+from advisor.analysis.explain import Explanation, explain
+from advisor.analysis.frontier import Frontier, frontier
 from advisor.instance import Instance
-from advisor.loader import load_instance
+from advisor.inputs.loader import load_instance
 from advisor.report import render
-from advisor.solver import solve
-from advisor.strategy import Result, Strategy
+from advisor.solving.pipeline import solve
+from advisor.results import Result, Strategy
 
 __all__ = [
     "Diagnosis",

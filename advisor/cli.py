@@ -25,12 +25,12 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from advisor.diagnose import Diagnosis, diagnose
+from advisor.analysis.diagnose import Diagnosis, diagnose
 from advisor.errors import InstanceError
-from advisor.explain import explain
-from advisor.frontier import VARY, Frontier, frontier
+from advisor.analysis.explain import explain
+from advisor.analysis.frontier import VARY, Frontier, frontier
 from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
-from advisor.loader import load_instance
+from advisor.inputs.loader import load_instance
 from advisor.report import (
     FORMATS,
     STATUS_WORDS,
@@ -38,8 +38,8 @@ from advisor.report import (
     render_explanation,
     render_frontier,
 )
-from advisor.solver import SEARCHES, solve
-from advisor.strategy import Result
+from advisor.solving.pipeline import SEARCHES, solve
+from advisor.results import Result
 
 EXIT_OK = 0
 EXIT_USAGE = 2

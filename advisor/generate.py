@@ -36,7 +36,7 @@ import pandas as pd
 
 from advisor.errors import InstanceError
 from advisor.instance import Condition, Instance, Sector
-from advisor.loader import load_instance
+from advisor.inputs.loader import load_instance
 
 DEFAULT_BASE = Path(__file__).resolve().parent.parent / "instances" / "malaysia_us_2025"
 SYNTHETIC = "SYNTHETIC: advisor.generate"

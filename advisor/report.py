@@ -1,6 +1,6 @@
 """Reports of a ranked strategy list: a terminal table, JSON, CSV and a Markdown brief.
 
-Every format is a pure function of a :class:`~advisor.strategy.Result` returning a
+Every format is a pure function of a :class:`~advisor.results.Result` returning a
 string, so a notebook gets exactly what the command line prints::
 
     from advisor.report import render
@@ -42,7 +42,7 @@ tariffs, shares and gaps are fractions (0.19 is 19%); no value is NaN or infinit
   the whole ranking), ``gap`` (float, largest relative MIP gap of a listed strategy),
   ``solves`` (int, HiGHS solves made: MIPs, and LPs in the package search),
   ``search`` (str, ``cuts``: no-good cuts on one MILP, or ``packages``: the
-  offer-package branch and bound of ``advisor/packages.py``).
+  offer-package branch and bound of ``advisor/solving/packages.py``).
 - ``settings`` (object): ``top``, ``min_difference`` (int), ``mip_gap`` (float).
 - ``scenarios`` (list): ``name``, ``probability``, ``description``, ``optimum``
   (the scenario's own best value under the regret objective, else null).
@@ -102,12 +102,12 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.checker import rule_violations
 from advisor.instance import Instance
-from advisor.strategy import Result, Strategy, tolerance
+from advisor.results import Result, Strategy, tolerance
 
 if TYPE_CHECKING:
-    from advisor.diagnose import Diagnosis
-    from advisor.explain import DecisionValue, Explanation, RulePrice
-    from advisor.frontier import Frontier, FrontierPoint
+    from advisor.analysis.diagnose import Diagnosis
+    from advisor.analysis.explain import DecisionValue, Explanation, RulePrice
+    from advisor.analysis.frontier import Frontier, FrontierPoint
 
 SCHEMA_VERSION = 1
 WIDTH = 100

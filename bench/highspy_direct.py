@@ -309,10 +309,10 @@ def compare_with_pyomo(folder: str) -> dict[str, float | int]:
     DIR`` prints it.
     """
     from advisor.economics import compute_coefficients
-    from advisor.loader import load_instance
+    from advisor.inputs.loader import load_instance
     from advisor.model import build_model
-    from advisor.solver import PersistentRanker
-    from advisor.strategy import Evaluator
+    from advisor.solving.pipeline import PersistentRanker
+    from advisor.results import Evaluator
 
     instance = load_instance(folder)
     coef = compute_coefficients(instance)

@@ -125,10 +125,10 @@ def worker_ours(folder: str, time_limit: float, gap: float) -> Row:
     """Our path, one solve: load, coefficients, build_model, hand-off, solve."""
     phases = _Phases()
     from advisor.economics import compute_coefficients
-    from advisor.loader import load_instance
+    from advisor.inputs.loader import load_instance
     from advisor.model import build_model
-    from advisor.solver import PersistentRanker
-    from advisor.strategy import Evaluator
+    from advisor.solving.pipeline import PersistentRanker
+    from advisor.results import Evaluator
 
     phases.mark("import")
     instance = load_instance(folder)
@@ -170,8 +170,8 @@ def worker_direct(folder: str, time_limit: float, gap: float) -> Row:
     from highspy_direct import build_arrays, make_highs, solve_direct
 
     from advisor.economics import compute_coefficients
-    from advisor.loader import load_instance
-    from advisor.strategy import Evaluator
+    from advisor.inputs.loader import load_instance
+    from advisor.results import Evaluator
 
     phases.mark("import")
     instance = load_instance(folder)
@@ -259,9 +259,9 @@ def worker_enumerate(folder: str, time_limit: float) -> Row:
     from pyomo.contrib.alternative_solutions import enumerate_binary_solutions
 
     from advisor.economics import compute_coefficients
-    from advisor.loader import load_instance
+    from advisor.inputs.loader import load_instance
     from advisor.model import build_model
-    from advisor.strategy import Evaluator
+    from advisor.results import Evaluator
 
     logging.getLogger("pyomo.contrib.alternative_solutions").setLevel(logging.ERROR)
     instance = load_instance(folder)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pytest import approx
 
 from advisor.checker import Scores
-from advisor.strategy import Strategy
+from advisor.results import Strategy
 
 
 def assert_reports_the_scores(s: Strategy, sc: Scores) -> None:

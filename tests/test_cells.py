@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.cells import (
+from advisor.inputs.cells import (
     CellError,
     parse_bounded,
     parse_count,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import advisor
-from advisor.diagnose import Diagnosis
+from advisor.analysis.diagnose import Diagnosis
 from advisor.instance import Instance
 from advisor.report import render
 

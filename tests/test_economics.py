@@ -23,7 +23,7 @@ from advisor.economics import (
     sector_terms,
 )
 from advisor.instance import Market, Offer, OfferEffect, RequestTier, Scenario, Sector
-from advisor.strategy import Evaluator, objective_value
+from advisor.results import Evaluator, objective_value
 
 approx = pytest.approx
 

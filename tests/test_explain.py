@@ -25,10 +25,10 @@ import pytest
 
 import advisor
 from advisor.checker import rule_violations, scores
-from advisor.explain import Explanation
+from advisor.analysis.explain import Explanation
 from advisor.instance import Instance, frozen_mapping
 from advisor.report import render_explanation
-from advisor.strategy import Result
+from advisor.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny"

@@ -25,7 +25,7 @@ import pytest
 
 import advisor
 from advisor.checker import rule_violations
-from advisor.frontier import Frontier, _with_limit
+from advisor.analysis.frontier import Frontier, _with_limit
 from advisor.instance import Instance
 from advisor.report import render_frontier
 

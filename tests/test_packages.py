@@ -1,4 +1,4 @@
-"""The offer-package search (advisor.packages) against exhaustive enumeration.
+"""The offer-package search (advisor.solving.packages) against exhaustive enumeration.
 
 For ``distinct_on="offers"`` the answer is defined by enumeration alone: group every
 feasible strategy by its offer package, take each package's best objective, and
@@ -21,11 +21,11 @@ from test_reduction import lowered
 
 import advisor
 from advisor import generate as gen
-from advisor import packages as packages_module
+from advisor.solving import packages as packages_module
 from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
-from advisor.reduction import dominated_tiers
-from advisor.solver import search_method
+from advisor.solving.reduction import dominated_tiers
+from advisor.solving.pipeline import search_method
 
 TOP = 5
 SEEDS = range(120)

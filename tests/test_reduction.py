@@ -1,4 +1,4 @@
-"""Dominated request tiers (advisor.reduction) against hand computation, brute force
+"""Dominated request tiers (advisor.solving.reduction) against hand computation, brute force
 and HiGHS.
 
 - A hand-built instance whose every tier comparison is worked out below: a tier
@@ -37,7 +37,7 @@ from randinst import (
 import advisor
 from advisor import generate as gen
 from advisor.economics import compute_coefficients
-from advisor.highs_runtime import match_thread_pool, quiet_stdout
+from advisor.solving.runtime import match_thread_pool, quiet_stdout
 from advisor.instance import (
     Condition,
     Instance,
@@ -48,7 +48,7 @@ from advisor.instance import (
     frozen_mapping,
 )
 from advisor.model import build_model
-from advisor.reduction import dominated_tiers
+from advisor.solving.reduction import dominated_tiers
 
 MALAYSIA = Path(__file__).resolve().parent.parent / "instances" / "malaysia_us_2025"
 SEEDS = range(150)

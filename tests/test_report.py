@@ -13,7 +13,7 @@ import pytest
 
 from advisor import load_instance, solve
 from advisor.report import FORMATS, money, percent, render, render_csv, render_json, render_table
-from advisor.strategy import Result
+from advisor.results import Result
 
 LONG_NAME = (
     "Integrated circuits, processors, memories and every other electronic circuit of HS 8542"

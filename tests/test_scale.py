@@ -11,12 +11,12 @@ import pytest
 
 import advisor
 from advisor import generate as gen
-from advisor import highs_runtime
-from advisor import solver as solver_module
+from advisor.solving import runtime as highs_runtime
+from advisor.solving import pipeline as solver_module
 from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
 from advisor.model import build_model
-from advisor.strategy import Evaluator
+from advisor.results import Evaluator
 
 MALAYSIA = Path(__file__).resolve().parent.parent / "instances" / "malaysia_us_2025"
 

@@ -2,7 +2,7 @@
 one process-wide thread pool.
 
 These are shared by every stage that calls HiGHS: the persistent ranking in
-:mod:`advisor.solver` and the offer-package search in :mod:`advisor.packages`.
+:mod:`advisor.solving.pipeline` and the offer-package search in :mod:`advisor.solving.packages`.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from advisor.economics import compute_coefficients
-from advisor.highs_runtime import (
+from advisor.solving.runtime import (
     match_thread_pool,
     quiet_stdout,
     time_limit_option,
@@ -56,10 +56,10 @@ from advisor.highs_runtime import (
 )
 from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.model import build_model
-from advisor.packages import OfferPackageSearch, Package
-from advisor.reduction import dominated_tiers
-from advisor.scenarios import ScenarioMeasures, mean_value_instance, scenario_measures
-from advisor.strategy import (
+from advisor.solving.packages import OfferPackageSearch, Package
+from advisor.solving.reduction import dominated_tiers
+from advisor.solving.measures import ScenarioMeasures, mean_value_instance, scenario_measures
+from advisor.results import (
     BINDING_ANALYSIS_LIMIT,
     OBJECTIVE_TOLERANCE,
     Evaluator,
@@ -428,7 +428,7 @@ def search_method(
 ) -> str:
     """Which ranking search to run: no-good ``cuts`` or the offer-``packages`` search.
 
-    ``auto`` picks the package search (:mod:`advisor.packages`) for tariff-line
+    ``auto`` picks the package search (:mod:`advisor.solving.packages`) for tariff-line
     instances (more than 200 decisions) when it answers the question asked: distinct
     offer packages, strict K-best (the K best completions of each package, merged),
     or the single best strategy; otherwise (``sectors``, ``min_difference`` > 1, and
@@ -460,12 +460,12 @@ def _package_gap(package: Package, open_bound: float) -> float:
 def _rank_packages(
     ranker: PersistentRanker, instance: Instance, top: int, strict: bool, warnings: list[str]
 ) -> tuple[list[Solution], int]:
-    """The ``top`` best offer packages by :class:`~advisor.packages.OfferPackageSearch`,
+    """The ``top`` best offer packages by :class:`~advisor.solving.packages.OfferPackageSearch`,
     or with ``strict`` the ``top`` best strategies (each package's ``top`` best
     completions, merged).
 
     For packages (and a single best strategy) dominated request tiers
-    (:mod:`advisor.reduction`) are fixed to 0 first: no package's best requests need
+    (:mod:`advisor.solving.reduction`) are fixed to 0 first: no package's best requests need
     them; a strict list may, so it keeps them. Returns the solutions and the HiGHS
     solves.
     """
@@ -564,7 +564,7 @@ def _measures(
     deadline: float | None,
     threads: int | None,
 ) -> tuple[ScenarioMeasures, dict[str, float]]:
-    """VSS and EVPI for an expected-value ranking (see :mod:`advisor.scenarios`)."""
+    """VSS and EVPI for an expected-value ranking (see :mod:`advisor.solving.measures`)."""
     if optima is None:
         optima = scenario_optima(instance, mip_gap, deadline, threads)
     mean = _best_once(
@@ -609,10 +609,10 @@ def solve(
     the mean-value solve, made by default up to 200 decisions only (``with_measures``
     True: always, False: never; when skipped by default the result says so).
     ``search`` is ``auto``, ``cuts`` (no-good cuts on one persistent model) or
-    ``packages`` (the offer-package branch and bound of :mod:`advisor.packages`, for
+    ``packages`` (the offer-package branch and bound of :mod:`advisor.solving.packages`, for
     ``distinct_on`` offers or all, or ``top=1``); ``auto`` takes the package search
     for those questions above 200 decisions. Returns a
-    :class:`~advisor.strategy.Result`; an infeasible instance gives
+    :class:`~advisor.results.Result`; an infeasible instance gives
     ``status == "infeasible"`` and no strategies.
     """
     ranking = instance.ranking

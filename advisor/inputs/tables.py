@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.cells import CellError
+from advisor.inputs.cells import CellError
 from advisor.errors import Problem
 
 FREE_TEXT_COLUMNS = ("note", "source")

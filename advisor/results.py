@@ -23,7 +23,7 @@ import pandas as pd
 from advisor.checker import rule_violations
 from advisor.economics import Coefficients
 from advisor.instance import Instance
-from advisor.scenarios import ScenarioMeasures
+from advisor.solving.measures import ScenarioMeasures
 
 OBJECTIVE_TOLERANCE = 1e-6
 # The binding-rule analysis tries every single move (n moves, each an O(n) check):
@@ -321,7 +321,7 @@ class SolverInfo:
     time_s: float
     gap: float
     solves: int
-    search: str = "cuts"  # "cuts" (no-good cuts) or "packages" (advisor.packages)
+    search: str = "cuts"  # "cuts" (no-good cuts) or "packages" (advisor.solving.packages)
 
 
 @dataclass(frozen=True)

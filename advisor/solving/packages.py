@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from advisor.highs_runtime import quiet_stdout, time_limit_option, wall_clock_guard
+from advisor.solving.runtime import quiet_stdout, time_limit_option, wall_clock_guard
 
 OFFER_TOLERANCE = 1e-6  # an LP offer value within this of 0 or 1 counts as integral
 INTEGRAL_TOLERANCE = 1e-9  # a request this close to 0 or 1 is at a bound of the LP

@@ -33,8 +33,8 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from advisor.economics import compute_coefficients
 from advisor.model import build_model
 from advisor.rules import Rule, model_rules
-from advisor.solver import PersistentRanker, quiet_stdout
-from advisor.strategy import Evaluator, Result, Strategy
+from advisor.solving.pipeline import PersistentRanker, quiet_stdout
+from advisor.results import Evaluator, Result, Strategy
 
 
 @dataclass(frozen=True)

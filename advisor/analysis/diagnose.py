@@ -30,8 +30,8 @@ from advisor.economics import compute_coefficients
 from advisor.instance import Instance
 from advisor.model import build_model, decision_term
 from advisor.rules import Rule, model_rules
-from advisor.solver import PersistentRanker
-from advisor.strategy import Evaluator
+from advisor.solving.pipeline import PersistentRanker
+from advisor.results import Evaluator
 
 BISECTION_STEPS = 30
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from advisor.cells import (
+from advisor.inputs.cells import (
     CellError,
     parse_count,
     parse_fraction,
@@ -44,7 +44,7 @@ from advisor.instance import (
     Sector,
     frozen_mapping,
 )
-from advisor.tables import Column, Row, TableSpec, read_table
+from advisor.inputs.tables import Column, Row, TableSpec, read_table
 
 TOML_FILE = "instance.toml"
 
