@@ -14,14 +14,14 @@ The public API::
 """
 
 from advisor.analysis.diagnose import Diagnosis, diagnose
-from advisor.errors import InstanceError, Problem
 from advisor.analysis.explain import Explanation, explain
 from advisor.analysis.frontier import Frontier, frontier
-from advisor.instance import Instance
+from advisor.errors import InstanceError, Problem
 from advisor.inputs.loader import load_instance
+from advisor.instance import Instance
 from advisor.report import render
-from advisor.solving.pipeline import solve
 from advisor.results import Result, Strategy
+from advisor.solving.pipeline import solve
 
 __all__ = [
     "Diagnosis",

@@ -26,11 +26,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from advisor.analysis.diagnose import Diagnosis, diagnose
-from advisor.errors import InstanceError
 from advisor.analysis.explain import explain
 from advisor.analysis.frontier import VARY, Frontier, frontier
-from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
+from advisor.errors import InstanceError
 from advisor.inputs.loader import load_instance
+from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.report import (
     FORMATS,
     STATUS_WORDS,
@@ -38,8 +38,8 @@ from advisor.report import (
     render_explanation,
     render_frontier,
 )
-from advisor.solving.pipeline import SEARCHES, solve
 from advisor.results import Result
+from advisor.solving.pipeline import SEARCHES, solve
 
 EXIT_OK = 0
 EXIT_USAGE = 2

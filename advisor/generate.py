@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InstanceError
-from advisor.instance import Condition, Instance, Sector
 from advisor.inputs.loader import load_instance
+from advisor.instance import Condition, Instance, Sector
 
 DEFAULT_BASE = Path(__file__).resolve().parent.parent / "instances" / "malaysia_us_2025"
 SYNTHETIC = "SYNTHETIC: advisor.generate"

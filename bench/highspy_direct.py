@@ -311,8 +311,8 @@ def compare_with_pyomo(folder: str) -> dict[str, float | int]:
     from advisor.economics import compute_coefficients
     from advisor.inputs.loader import load_instance
     from advisor.model import build_model
-    from advisor.solving.pipeline import PersistentRanker
     from advisor.results import Evaluator
+    from advisor.solving.pipeline import PersistentRanker
 
     instance = load_instance(folder)
     coef = compute_coefficients(instance)

@@ -127,8 +127,8 @@ def worker_ours(folder: str, time_limit: float, gap: float) -> Row:
     from advisor.economics import compute_coefficients
     from advisor.inputs.loader import load_instance
     from advisor.model import build_model
-    from advisor.solving.pipeline import PersistentRanker
     from advisor.results import Evaluator
+    from advisor.solving.pipeline import PersistentRanker
 
     phases.mark("import")
     instance = load_instance(folder)

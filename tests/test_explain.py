@@ -24,8 +24,8 @@ import pandas as pd
 import pytest
 
 import advisor
-from advisor.checker import rule_violations, scores
 from advisor.analysis.explain import Explanation
+from advisor.checker import rule_violations, scores
 from advisor.instance import Instance, frozen_mapping
 from advisor.report import render_explanation
 from advisor.results import Result

@@ -24,8 +24,8 @@ import pandas as pd
 import pytest
 
 import advisor
-from advisor.checker import rule_violations
 from advisor.analysis.frontier import Frontier, _with_limit
+from advisor.checker import rule_violations
 from advisor.instance import Instance
 from advisor.report import render_frontier
 

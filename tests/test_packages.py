@@ -21,11 +21,11 @@ from test_reduction import lowered
 
 import advisor
 from advisor import generate as gen
-from advisor.solving import packages as packages_module
 from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
-from advisor.solving.reduction import dominated_tiers
+from advisor.solving import packages as packages_module
 from advisor.solving.pipeline import search_method
+from advisor.solving.reduction import dominated_tiers
 
 TOP = 5
 SEEDS = range(120)

@@ -499,8 +499,8 @@ def test_a_warm_start_never_returns_the_start_in_place_of_a_better_strategy() ->
 
     from advisor.economics import compute_coefficients
     from advisor.model import build_model
-    from advisor.solving.pipeline import PersistentRanker
     from advisor.results import Evaluator
+    from advisor.solving.pipeline import PersistentRanker
 
     inst = random_instance(85, OBJECTIVES)
     coefficients = compute_coefficients(inst)

@@ -37,7 +37,6 @@ from randinst import (
 import advisor
 from advisor import generate as gen
 from advisor.economics import compute_coefficients
-from advisor.solving.runtime import match_thread_pool, quiet_stdout
 from advisor.instance import (
     Condition,
     Instance,
@@ -49,6 +48,7 @@ from advisor.instance import (
 )
 from advisor.model import build_model
 from advisor.solving.reduction import dominated_tiers
+from advisor.solving.runtime import match_thread_pool, quiet_stdout
 
 MALAYSIA = Path(__file__).resolve().parent.parent / "instances" / "malaysia_us_2025"
 SEEDS = range(150)

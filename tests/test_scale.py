@@ -11,12 +11,12 @@ import pytest
 
 import advisor
 from advisor import generate as gen
-from advisor.solving import runtime as highs_runtime
-from advisor.solving import pipeline as solver_module
 from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
 from advisor.model import build_model
 from advisor.results import Evaluator
+from advisor.solving import pipeline as solver_module
+from advisor.solving import runtime as highs_runtime
 
 MALAYSIA = Path(__file__).resolve().parent.parent / "instances" / "malaysia_us_2025"
 

@@ -29,9 +29,9 @@ import pyomo.environ as pyo
 from advisor.economics import compute_coefficients
 from advisor.instance import Instance
 from advisor.model import build_model, decision_term
+from advisor.results import Evaluator
 from advisor.rules import Rule, model_rules
 from advisor.solving.pipeline import PersistentRanker
-from advisor.results import Evaluator
 
 BISECTION_STEPS = 30
 

@@ -32,9 +32,9 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from advisor.economics import compute_coefficients
 from advisor.model import build_model
+from advisor.results import Evaluator, Result, Strategy
 from advisor.rules import Rule, model_rules
 from advisor.solving.pipeline import PersistentRanker, quiet_stdout
-from advisor.results import Evaluator, Result, Strategy
 
 
 @dataclass(frozen=True)

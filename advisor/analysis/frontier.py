@@ -27,8 +27,8 @@ from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
 from advisor.instance import Instance, frozen_mapping
 from advisor.model import build_model
-from advisor.solving.pipeline import PersistentRanker
 from advisor.results import Evaluator, Strategy
+from advisor.solving.pipeline import PersistentRanker
 
 VARY = ("budget", "reciprocity", "cap")
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from advisor.errors import InstanceError, Problem
 from advisor.inputs.cells import (
     CellError,
     parse_count,
@@ -28,7 +29,7 @@ from advisor.inputs.cells import (
     parse_positive,
     parse_tariff,
 )
-from advisor.errors import InstanceError, Problem
+from advisor.inputs.tables import Column, Row, TableSpec, read_table
 from advisor.instance import (
     CONDITION_KINDS,
     DISTINCT_ON,
@@ -44,7 +45,6 @@ from advisor.instance import (
     Sector,
     frozen_mapping,
 )
-from advisor.inputs.tables import Column, Row, TableSpec, read_table
 
 TOML_FILE = "instance.toml"
 

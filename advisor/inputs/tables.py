@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.inputs.cells import CellError
 from advisor.errors import Problem
+from advisor.inputs.cells import CellError
 
 FREE_TEXT_COLUMNS = ("note", "source")
 _REQUIRED = object()

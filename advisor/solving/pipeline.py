@@ -48,17 +48,8 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from advisor.economics import compute_coefficients
-from advisor.solving.runtime import (
-    match_thread_pool,
-    quiet_stdout,
-    time_limit_option,
-    wall_clock_guard,
-)
 from advisor.instance import DISTINCT_ON, OBJECTIVES, Instance
 from advisor.model import build_model
-from advisor.solving.packages import OfferPackageSearch, Package
-from advisor.solving.reduction import dominated_tiers
-from advisor.solving.measures import ScenarioMeasures, mean_value_instance, scenario_measures
 from advisor.results import (
     BINDING_ANALYSIS_LIMIT,
     OBJECTIVE_TOLERANCE,
@@ -68,6 +59,15 @@ from advisor.results import (
     Strategy,
     scenario_values,
     tolerance,
+)
+from advisor.solving.measures import ScenarioMeasures, mean_value_instance, scenario_measures
+from advisor.solving.packages import OfferPackageSearch, Package
+from advisor.solving.reduction import dominated_tiers
+from advisor.solving.runtime import (
+    match_thread_pool,
+    quiet_stdout,
+    time_limit_option,
+    wall_clock_guard,
 )
 
 TIE_GROUP_LIMIT = 200
