@@ -97,7 +97,8 @@ class Frontier:
         }
 
     def plot(self, path: str | Path) -> Path:
-        """Draw the frontier to ``path`` (PNG or SVG by its suffix); return the path."""
+        """Draw the frontier to ``path`` (PNG or SVG by its suffix) atomically (the whole
+        image or nothing, see :mod:`advisor.files`); return the path."""
         import matplotlib
 
         matplotlib.use("Agg")
@@ -144,10 +145,12 @@ class Frontier:
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=8)
         fig.tight_layout()
-        out = Path(path)
-        fig.savefig(out)
-        plt.close(fig)
-        return out
+        from advisor.files import save_figure  # atomic: the whole image or none
+
+        try:
+            return save_figure(fig, path)
+        finally:
+            plt.close(fig)
 
 
 def _change_label(point: FrontierPoint, first: bool, most: int = 3) -> str:
