@@ -222,6 +222,26 @@ class Instance:
         """Every decision in model order: request ids, then offer ids."""
         return tuple(r.request for r in self.requests) + tuple(o.offer for o in self.offers)
 
+    def member_decisions(self, member: str) -> tuple[str, ...]:
+        """The decisions a condition member stands for: a sector id stands for any of
+        its request tiers, a request or offer id for itself."""
+        if member in self.sector_by_id:
+            return self.tiers_by_sector[member]
+        return (member,)
+
+    def member_count(self, member: str, chosen: frozenset[str]) -> int:
+        """How many of the decisions ``member`` stands for are in ``chosen`` (0 or 1,
+        since a sector gets at most one tier)."""
+        return sum(1 for d in self.member_decisions(member) if d in chosen)
+
+    def decision_name(self, decision: str) -> str:
+        """``Integrated circuits: permanent 0%`` for a request, the offer's name for an
+        offer."""
+        request = self.request_by_id.get(decision)
+        if request is not None:
+            return f"{self.sector_by_id[request.sector].name}: {request.tier}"
+        return self.offer_by_id[decision].name
+
     def __str__(self) -> str:
         exports_cp = sum(s.exports for s in self.sectors)
         lines = [

@@ -76,7 +76,7 @@ def decision_term(model: pyo.ConcreteModel, identifier: str) -> pyo.Expression:
         return model.request[identifier]
     if identifier in model.offer:
         return model.offer[identifier]
-    tiers = model.instance_data.tiers_by_sector[identifier]
+    tiers = model.instance_data.member_decisions(identifier)
     return pyo.quicksum(model.request[r] for r in tiers)
 
 

@@ -1,4 +1,4 @@
-"""The negotiation's rules in the user's terms, mapped to the model's constraints.
+r"""The negotiation's rules in the user's terms, mapped to the model's constraints.
 
 An analyst thinks in rules they can point at in their files: "conditions.csv: c7",
 "instance.toml: model.domestic_budget", "instance.toml: market_share_caps.USA".
@@ -7,17 +7,75 @@ The model has constraint rows, several per rule (a cap holds in every scenario, 
 of a built model with their rows, so the explanation and the infeasibility
 diagnosis can remove, relax and name them. The one-tier-per-sector rows are not
 listed: they define what a request tier is and cannot be negotiated away.
+
+A numeric rule (reciprocity, budget, a cap, a floor) carries its :class:`Limit`:
+the model's mutable parameter and the direction that loosens it, so the
+explanation, the diagnosis and the frontier relax a rule the same way.
+
+:class:`RuleBook` checks a decision set against every row of the model, the
+one-tier rows included. Each row is linear in the decision binaries,
+
+.. math:: l_i ≤ a_i^⊤ x + b_i ≤ u_i,
+
+so the rows are read once from the model (Pyomo's standard representation, at the
+parameters' current values) into a sparse matrix, and a decision set, or a batch of
+them, is checked by one product. A row is broken when it misses a bound by more
+than ``RULE_TOLERANCE`` × max(1, Σ|a_ij x_j| + |b_i|, |bound|). This is what the
+reports' "binding rules" and the result's checks use; the independent
+:mod:`advisor.checker` re-implements the same rules for the tests and ``verify``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
+from scipy import sparse
 
 from advisor.instance import Instance
 
 RULE_KINDS = ("reciprocity", "budget", "cap", "floor", "condition")
+RULE_TOLERANCE = 1e-7
+# violation labels sort in this order (then alphabetically), as the reports list them
+LABEL_ORDER = ("reciprocity", "domestic budget", "market share", "condition", "one tier")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The mutable parameter behind a numeric rule and how it is relaxed.
+
+    ``loosen`` is +1 when a higher value loosens the rule (budget, cap) and -1 when
+    a lower one does (reciprocity ratio, floor); ``unit`` is one step of relaxation
+    (one money unit of budget, 0.1 of the ratio, one point of a share); the value
+    stays within [``low``, ``high``]; ``loosest`` is the value at which the rule
+    cannot bind (every offer affordable, no ratio, a share of 0 or 1).
+    """
+
+    param: pyo.Param
+    loosen: int
+    unit: float
+    low: float
+    high: float
+    loosest: float
+
+    @property
+    def value(self) -> float:
+        """The parameter's current value."""
+        return float(pyo.value(self.param))
+
+    def _clip(self, value: float) -> float:
+        return min(self.high, max(self.low, value))
+
+    def by_unit(self) -> float:
+        """The value relaxed by one unit."""
+        return self._clip(self.value + self.loosen * self.unit)
+
+    def by_ten_percent(self) -> float:
+        """The value relaxed by 10%."""
+        return self._clip(self.value * (1 + 0.1 * self.loosen))
 
 
 @dataclass(frozen=True)
@@ -29,11 +87,17 @@ class Rule:
     key: str
     label: str
     constraints: tuple[pyo.ConstraintData, ...]
+    limit: Limit | None = None
 
     @property
     def location(self) -> str:
         """``file: key``, e.g. ``conditions.csv: c7``."""
         return f"{self.file}: {self.key}"
+
+    @property
+    def market(self) -> str | None:
+        """The market of a cap or floor rule (None for the others)."""
+        return self.key.split(".", 1)[1] if self.kind in ("cap", "floor") else None
 
 
 def _rows(component: pyo.Constraint, keep: object = None) -> tuple[pyo.ConstraintData, ...]:
@@ -50,8 +114,8 @@ def _condition_component(model: pyo.ConcreteModel, kind: str) -> pyo.Constraint:
     return getattr(model, f"condition_{kind}_constr")
 
 
-def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
-    """Every negotiable rule of ``model``, in a fixed order."""
+def _limit_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
+    """Reciprocity, budget, caps and floors, each with its :class:`Limit`."""
     rules = [
         Rule(
             "reciprocity",
@@ -59,9 +123,11 @@ def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
             "model.reciprocity_ratio",
             f"reciprocity: counterpart value ≥ {instance.reciprocity_ratio:g} × counterpart cost",
             (model.reciprocity_constr,),
+            Limit(model.reciprocity_ratio, -1, 0.1, 0.0, np.inf, 0.0),
         )
     ]
     if instance.domestic_budget is not None:
+        total_cost = sum(o.domestic_cost for o in instance.offers)
         rules.append(
             Rule(
                 "budget",
@@ -69,6 +135,7 @@ def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
                 "model.domestic_budget",
                 f"domestic budget: offer cost ≤ {instance.domestic_budget:,.1f}",
                 (model.domestic_budget_constr,),
+                Limit(model.domestic_budget, 1, 1.0, -np.inf, np.inf, total_cost),
             )
         )
     for market, cap in instance.market_share_caps.items():
@@ -79,6 +146,7 @@ def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
                 f"market_share_caps.{market}",
                 f"market-share cap: {market} ≤ {cap:.1%} of exports",
                 _rows(model.market_share_cap_constr, market),
+                Limit(model.market_share_cap[market], 1, 0.01, 0.0, 1.0, 1.0),
             )
         )
     for market, floor in instance.market_share_floors.items():
@@ -89,8 +157,15 @@ def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
                 f"market_share_floors.{market}",
                 f"market-share floor: {market} ≥ {floor:.1%} of exports",
                 _rows(model.market_share_floor_constr, market),
+                Limit(model.market_share_floor[market], -1, 0.01, 0.0, 1.0, 0.0),
             )
         )
+    return rules
+
+
+def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
+    """Every negotiable rule of ``model``, in a fixed order."""
+    rules = _limit_rules(model, instance)
     for c in instance.conditions:
         text = c.description or f"{c.kind} {'; '.join(c.members)}"
         rules.append(
@@ -103,3 +178,132 @@ def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
             )
         )
     return rules
+
+
+def rule_for(rules: Iterable[Rule], kind: str, market: str | None = None) -> Rule | None:
+    """The rule of ``kind`` (for a cap or floor, of ``market``), or None."""
+    return next((r for r in rules if r.kind == kind and r.market == market), None)
+
+
+def label_order(label: str) -> tuple[int, str]:
+    """Sort key of a violation label: by :data:`LABEL_ORDER`, then alphabetically."""
+    index = next((i for i, p in enumerate(LABEL_ORDER) if label.startswith(p)), len(LABEL_ORDER))
+    return index, label
+
+
+def _row_labels(model: pyo.ConcreteModel) -> list[tuple[pyo.ConstraintData, str]]:
+    """Every rule row of the model with the label a report gives its violation."""
+    labelled: list[tuple[pyo.ConstraintData, str]] = [
+        (model.reciprocity_constr, "reciprocity")
+    ]
+    if hasattr(model, "domestic_budget_constr"):
+        labelled.append((model.domestic_budget_constr, "domestic budget"))
+    for kind in ("requires", "excludes", "requires_one_of", "at_most", "at_least"):
+        component = _condition_component(model, kind)
+        for index in component:
+            head = index[0] if isinstance(index, tuple) else index
+            labelled.append((component[index], f"condition {head}"))
+    for word, component in (
+        ("cap", model.market_share_cap_constr),
+        ("floor", model.market_share_floor_constr),
+    ):
+        for market, w in component:
+            labelled.append((component[market, w], f"market share {word} {market} [{w}]"))
+    for s in model.one_tier_per_sector_constr:
+        labelled.append((model.one_tier_per_sector_constr[s], f"one tier per sector: {s}"))
+    return labelled
+
+
+def _report_labels(model: pyo.ConcreteModel) -> list[str]:
+    instance: Instance = model.instance_data
+    labels = [f"one tier per sector: {s}" for s in model.one_tier_per_sector_constr]
+    labels += ["reciprocity", "domestic budget"]
+    labels += [f"condition {c.condition}" for c in instance.conditions]
+    for w in instance.scenarios:
+        labels += [f"market share cap {m} [{w.name}]" for m in instance.market_share_caps]
+        labels += [f"market share floor {m} [{w.name}]" for m in instance.market_share_floors]
+    return labels
+
+
+class RuleBook:
+    """Every rule row of a model as a sparse matrix over the decisions, to check
+    decision sets against the rules at the parameters' current values."""
+
+    def __init__(self, model: pyo.ConcreteModel, decisions: Sequence[str]) -> None:
+        self.model = model
+        self.decisions = tuple(decisions)
+        self._read = False
+
+    def refresh(self) -> None:
+        """Read the rows again at first use (after a mutable parameter changed)."""
+        self._read = False
+
+    def _read_rows(self) -> None:
+        """Read every rule row from the model (done at first use: at tariff-line
+        scale a ranking that lists no binding rules never pays for it)."""
+        if self._read:
+            return
+        self._read = True
+        column = {d: i for i, d in enumerate(self.decisions)}
+        variable = {id(self.model.request[r]): column[r] for r in self.model.REQUESTS}
+        variable |= {id(self.model.offer[j]): column[j] for j in self.model.OFFERS}
+        rows, cols, values = [], [], []
+        labels, constants, lower, upper = [], [], [], []
+        for i, (con, label) in enumerate(_row_labels(self.model)):
+            repn = generate_standard_repn(con.body, compute_values=True)
+            for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+                rows.append(i)
+                cols.append(variable[id(var)])
+                values.append(float(coefficient))
+            labels.append(label)
+            constants.append(float(pyo.value(repn.constant)))
+            lower.append(-np.inf if con.lower is None else float(pyo.value(con.lower)))
+            upper.append(np.inf if con.upper is None else float(pyo.value(con.upper)))
+        shape = (len(labels), len(self.decisions))
+        self.matrix = sparse.csr_matrix((values, (rows, cols)), shape=shape)
+        self.magnitude = abs(self.matrix)
+        self.labels = tuple(labels)
+        self._order = {label: i for i, label in enumerate(_report_labels(self.model))}
+        self.constant = np.array(constants)
+        self.lower = np.array(lower)
+        self.upper = np.array(upper)
+
+    def _vectors(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
+        index = {d: i for i, d in enumerate(self.decisions)}
+        x = np.zeros((len(self.decisions), len(sets)))
+        for k, chosen in enumerate(sets):
+            x[[index[d] for d in chosen], k] = 1.0
+        return x
+
+    def broken_rows(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
+        """A boolean (rows × sets) array: which row each decision set breaks."""
+        self._read_rows()
+        x = self._vectors(sets)
+        activity = self.matrix @ x + self.constant[:, None]
+        size = self.magnitude @ x + np.abs(self.constant)[:, None]
+        bound = np.maximum(np.where(np.isfinite(self.lower), np.abs(self.lower), 0.0),
+                           np.where(np.isfinite(self.upper), np.abs(self.upper), 0.0))
+        tol = RULE_TOLERANCE * np.maximum(np.maximum(1.0, size), bound[:, None])
+        return (activity < self.lower[:, None] - tol) | (activity > self.upper[:, None] + tol)
+
+    def violations(self, chosen: frozenset[str]) -> list[str]:
+        """The rules ``chosen`` breaks, as labels (``reciprocity``, ``condition c1``,
+        ``market share cap USA [base]``, ...); empty if it keeps them all."""
+        unknown = chosen - set(self.decisions)
+        if unknown:
+            raise ValueError(f"unknown decisions: {', '.join(sorted(unknown))}")
+        broken = self.broken_rows([chosen])[:, 0]
+        return sorted({self.labels[i] for i in np.flatnonzero(broken)}, key=self._report_order)
+
+    def _report_order(self, label: str) -> int:
+        """Where a label stands when violations are listed: one tier per sector, then
+        reciprocity, the budget, the conditions in file order, and the caps and floors
+        scenario by scenario (the order of ``conditions.csv`` and ``instance.toml``)."""
+        return self._order[label]
+
+    def violations_of_each(self, sets: Sequence[frozenset[str]]) -> list[set[str]]:
+        """:meth:`violations` of every set in one product."""
+        if not sets:
+            return []
+        broken = self.broken_rows(sets)
+        return [{self.labels[i] for i in np.flatnonzero(broken[:, k])} for k in range(len(sets))]

@@ -310,20 +310,17 @@ def compare_with_pyomo(folder: str) -> dict[str, float | int]:
     """
     from advisor.economics import compute_coefficients
     from advisor.inputs.loader import load_instance
-    from advisor.model import build_model
-    from advisor.results import Evaluator
-    from advisor.solving.pipeline import PersistentRanker
+    from advisor.solving.session import open_session
 
     instance = load_instance(folder)
     coef = compute_coefficients(instance)
     direct = build_arrays(instance, coef)
-    model = build_model(instance, coef)
-    ranker = PersistentRanker(model, Evaluator(instance, coef, "expected"), 0.0, None, None)
-    lp = ranker.opt._solver_model.getLp()
-    columns = ranker.opt._pyomo_var_to_solver_var_map
+    ranker = open_session(instance)
+    lp = ranker.highs.getLp()
+    columns = ranker.decision_columns()
     ours_of_pyomo = np.empty(direct.num_col, dtype=np.int64)  # Pyomo column -> direct column
-    for i, var in enumerate(ranker.binaries):
-        ours_of_pyomo[columns[id(var)]] = i
+    for i, column in enumerate(columns):
+        ours_of_pyomo[column] = i
     cost = np.empty(direct.num_col)
     cost[ours_of_pyomo] = np.asarray(lp.col_cost_)
 

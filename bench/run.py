@@ -6,7 +6,7 @@ Every comparison is measured in the same run, so the ratios compare like with li
 on whatever machine (and load) the run had. Nothing here asserts a time: the tables
 report, the README says how to read them.
 
-1. model path: ours (compute_coefficients + build_model + PersistentRanker hand-off
+1. model path: ours (compute_coefficients + build_model + SolverSession hand-off
    + one solve) vs the same MILP built with highspy's array API (bench/highspy_direct.py)
    and solved with the same options, per N;
 2. top-10, distinct_on='all': advisor.solve vs Pyomo's enumerate_binary_solutions on
@@ -125,10 +125,11 @@ def worker_ours(folder: str, time_limit: float, gap: float) -> Row:
     """Our path, one solve: load, coefficients, build_model, hand-off, solve."""
     phases = _Phases()
     from advisor.economics import compute_coefficients
+    from advisor.evaluation import Evaluator
     from advisor.inputs.loader import load_instance
     from advisor.model import build_model
-    from advisor.results import Evaluator
-    from advisor.solving.pipeline import PersistentRanker
+    from advisor.rules import RuleBook
+    from advisor.solving.session import SolverSession
 
     phases.mark("import")
     instance = load_instance(folder)
@@ -139,7 +140,14 @@ def worker_ours(folder: str, time_limit: float, gap: float) -> Row:
     phases.mark("build")
     evaluator = Evaluator(instance, coefficients, "expected")
     with _highs_run_timer() as highs:
-        ranker = PersistentRanker(model, evaluator, gap, None, None)
+        ranker = SolverSession(
+            instance,
+            coefficients,
+            model,
+            evaluator,
+            RuleBook(model, instance.decision_ids()),
+            mip_gap=gap,
+        )
         phases.mark("handoff")
         ranker.deadline = time.monotonic() + time_limit
         solution = ranker.solve()
@@ -170,8 +178,8 @@ def worker_direct(folder: str, time_limit: float, gap: float) -> Row:
     from highspy_direct import build_arrays, make_highs, solve_direct
 
     from advisor.economics import compute_coefficients
+    from advisor.evaluation import Evaluator
     from advisor.inputs.loader import load_instance
-    from advisor.results import Evaluator
 
     phases.mark("import")
     instance = load_instance(folder)
@@ -259,9 +267,9 @@ def worker_enumerate(folder: str, time_limit: float) -> Row:
     from pyomo.contrib.alternative_solutions import enumerate_binary_solutions
 
     from advisor.economics import compute_coefficients
+    from advisor.evaluation import Evaluator
     from advisor.inputs.loader import load_instance
     from advisor.model import build_model
-    from advisor.results import Evaluator
 
     logging.getLogger("pyomo.contrib.alternative_solutions").setLevel(logging.ERROR)
     instance = load_instance(folder)

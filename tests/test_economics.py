@@ -22,8 +22,8 @@ from advisor.economics import (
     exports_at_tariff,
     sector_terms,
 )
+from advisor.evaluation import Evaluator, objective_value
 from advisor.instance import Market, Offer, OfferEffect, RequestTier, Scenario, Sector
-from advisor.results import Evaluator, objective_value
 
 approx = pytest.approx
 

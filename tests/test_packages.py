@@ -24,8 +24,8 @@ from advisor import generate as gen
 from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
 from advisor.solving import packages as packages_module
-from advisor.solving.pipeline import search_method
 from advisor.solving.reduction import dominated_tiers
+from advisor.solving.search import search_method
 
 TOP = 5
 SEEDS = range(120)

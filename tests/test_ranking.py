@@ -497,20 +497,10 @@ def test_a_warm_start_never_returns_the_start_in_place_of_a_better_strategy() ->
     and return the real optimum."""
     from randinst import OBJECTIVES
 
-    from advisor.economics import compute_coefficients
-    from advisor.model import build_model
-    from advisor.results import Evaluator
-    from advisor.solving.pipeline import PersistentRanker
+    from advisor.solving.session import open_session
 
     inst = random_instance(85, OBJECTIVES)
-    coefficients = compute_coefficients(inst)
-    ranker = PersistentRanker(
-        build_model(inst, coefficients),
-        Evaluator(inst, coefficients, "expected"),
-        0.0,
-        None,
-        1,
-    )
+    ranker = open_session(inst, threads=1)
     enum = enumerate_instance(inst)
     names = list(enum.ids)
     with ranker.fixed("O1", 0), ranker.fixed("O2", 1):

@@ -12,11 +12,8 @@ import pytest
 import advisor
 from advisor import generate as gen
 from advisor.checker import rule_violations
-from advisor.economics import compute_coefficients
-from advisor.model import build_model
-from advisor.results import Evaluator
-from advisor.solving import pipeline as solver_module
 from advisor.solving import runtime as highs_runtime
+from advisor.solving.session import open_session
 
 MALAYSIA = Path(__file__).resolve().parent.parent / "instances" / "malaysia_us_2025"
 
@@ -88,11 +85,7 @@ def test_distinct_on_lists_strategies_that_differ_as_promised(
 def test_wall_clock_guard_stops_a_solve_that_overruns(lines300: Path, monkeypatch) -> None:
     """A solve past its limit is cancelled and returns its incumbent, flagged as timed out."""
     instance = advisor.load_instance(lines300)
-    coefficients = compute_coefficients(instance)
-    model = build_model(instance, coefficients)
-    ranker = solver_module.PersistentRanker(
-        model, Evaluator(instance, coefficients, "expected"), 0.0, time.monotonic() + 30, None
-    )
+    ranker = open_session(instance, deadline=time.monotonic() + 30)
     # make the guard fire long before HiGHS's own 30 s limit, as if HiGHS ignored it
     monkeypatch.setattr(highs_runtime, "GUARD_GRACE_S", -29.95)
     started = time.monotonic()
@@ -151,15 +144,8 @@ def test_time_limits_allow_for_highs_cumulative_run_clock(lines300: Path) -> Non
     import highspy
 
     instance = advisor.load_instance(lines300)
-    coefficients = compute_coefficients(instance)
-    ranker = solver_module.PersistentRanker(
-        build_model(instance, coefficients),
-        Evaluator(instance, coefficients, "expected"),
-        0.0,
-        None,
-        1,
-    )
-    highs = ranker.opt._solver_model
+    ranker = open_session(instance, threads=1)
+    highs = ranker.highs
     while highs.getRunTime() < 1.0:  # a history of runs on this object
         highs.clearSolver()
         highs.run()

@@ -26,12 +26,11 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from advisor.economics import compute_coefficients
 from advisor.instance import Instance
-from advisor.model import build_model, decision_term
-from advisor.results import Evaluator
-from advisor.rules import Rule, model_rules
-from advisor.solving.pipeline import PersistentRanker
+from advisor.model import decision_term
+from advisor.rules import Rule
+from advisor.solving.session import open_session
+from advisor.solving.settings import check_instance
 
 BISECTION_STEPS = 30
 
@@ -76,28 +75,26 @@ class Diagnosis:
 class _Diagnoser:
     def __init__(self, instance: Instance) -> None:
         self.instance = instance
-        coefficients = compute_coefficients(instance)
-        self.model = build_model(instance, coefficients, "expected")
-        evaluator = Evaluator(instance, coefficients, "expected")
-        self.ranker = PersistentRanker(self.model, evaluator, 0.0, None, None)
-        self.rules = model_rules(self.model, instance)
+        self.session = open_session(instance, "expected", binding=False)
+        self.model = self.session.model
+        self.rules = self.session.rules
 
     def conflict_set(self) -> list[Rule]:
         """Deletion filter: the rules left are infeasible together, feasible minus any one."""
         needed: list[Rule] = []
         for rule in self.rules:
-            self.ranker.drop(list(rule.constraints))
-            if self.ranker.feasible():
-                self.ranker.restore(list(rule.constraints))
+            self.session.drop(list(rule.constraints))
+            if self.session.feasible():
+                self.session.restore(list(rule.constraints))
                 needed.append(rule)
         for rule in self.rules:
             if rule not in needed:
-                self.ranker.restore(list(rule.constraints))
+                self.session.restore(list(rule.constraints))
         return needed
 
     def fix(self, rule: Rule) -> Conflict:
-        with self.ranker.without(rule.constraints):
-            if not self.ranker.feasible():
+        with self.session.without(rule.constraints):
+            if not self.session.feasible():
                 return Conflict(
                     rule.location,
                     rule.label,
@@ -123,12 +120,12 @@ class _Diagnoser:
         total = pyo.quicksum(decision_term(self.model, m) for m in condition.members)
         step = -1 if condition.kind == "at_least" else 1
         k = condition.count or 0
-        with self.ranker.without(rule.constraints):
+        with self.session.without(rule.constraints):
             while 0 <= k + step <= len(condition.members):
                 k += step
-                cut = self.ranker.add_cut(total >= k if step < 0 else total <= k)
-                ok = self.ranker.feasible()
-                self.ranker.remove_cut(cut)
+                cut = self.session.add_cut(total >= k if step < 0 else total <= k)
+                ok = self.session.feasible()
+                self.session.remove_cut(cut)
                 if ok:
                     break
         word = "lower" if step < 0 else "raise"
@@ -141,51 +138,35 @@ class _Diagnoser:
         )
 
     def _fix_limit(self, rule: Rule) -> Conflict:
-        param, loosest, text = self._limit(rule)
-        current = pyo.value(param)
-        good, bad = loosest, current
+        """Bisect the rule's limit between its value and its loosest value."""
+        limit = rule.limit
+        assert limit is not None  # every rule but a condition has one
+        current = limit.value
+        good, bad = limit.loosest, current
         for _ in range(BISECTION_STEPS):
             middle = (good + bad) / 2
-            with self.ranker.parameter(param, middle):
-                if self.ranker.feasible():
+            with self.session.parameter(limit.param, middle):
+                if self.session.feasible():
                     good = middle
                 else:
                     bad = middle
-        return Conflict(rule.location, rule.label, rule.kind, text(current, good), good)
+        return Conflict(rule.location, rule.label, rule.kind, _fix_text(rule, current, good), good)
 
-    def _limit(self, rule: Rule) -> tuple[Any, float, Any]:
-        m = self.model
-        if rule.kind == "budget":
-            loosest = sum(o.domestic_cost for o in self.instance.offers)
-            return (
-                m.domestic_budget,
-                loosest,
-                lambda old, new: f"raise the budget from {old:,.1f} to {new:,.1f}",
-            )
-        if rule.kind == "reciprocity":
-            return (
-                m.reciprocity_ratio,
-                0.0,
-                lambda old, new: f"lower the reciprocity ratio from {old:g} to {new:.4f}",
-            )
-        market = rule.key.split(".", 1)[1]
-        if rule.kind == "cap":
-            return (
-                m.market_share_cap[market],
-                1.0,
-                lambda old, new: f"raise the {market} cap from {old:.2%} to {new:.2%}",
-            )
-        return (
-            m.market_share_floor[market],
-            0.0,
-            lambda old, new: f"lower the {market} floor from {old:.2%} to {new:.2%}",
-        )
+
+def _fix_text(rule: Rule, old: float, new: float) -> str:
+    """The fix of a numeric rule in words: its limit moved from ``old`` to ``new``."""
+    if rule.kind == "budget":
+        return f"raise the budget from {old:,.1f} to {new:,.1f}"
+    if rule.kind == "reciprocity":
+        return f"lower the reciprocity ratio from {old:g} to {new:.4f}"
+    word, what = ("raise", "cap") if rule.kind == "cap" else ("lower", "floor")
+    return f"{word} the {rule.market} {what} from {old:.2%} to {new:.2%}"
 
 
 def diagnose(instance: Instance) -> Diagnosis:
     """Say whether ``instance`` is feasible; if not, which rules conflict and the fix."""
-    diagnoser = _Diagnoser(instance)
-    if diagnoser.ranker.feasible():
+    diagnoser = _Diagnoser(check_instance(instance))
+    if diagnoser.session.feasible():
         return Diagnosis(True, ())
     conflicts = tuple(diagnoser.fix(rule) for rule in diagnoser.conflict_set())
     return Diagnosis(False, conflicts)

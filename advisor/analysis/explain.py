@@ -22,19 +22,14 @@ default) this module answers, by re-solving the same persistent model:
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
-import pyomo.environ as pyo
-from pyomo.contrib.solver.solvers.highs import Highs
 
-from advisor.economics import compute_coefficients
-from advisor.model import build_model
-from advisor.results import Evaluator, Result, Strategy
-from advisor.rules import Rule, model_rules
-from advisor.solving.pipeline import PersistentRanker, quiet_stdout
+from advisor.results import Result, Strategy
+from advisor.rules import Rule
+from advisor.solving.session import lp_relaxation_duals, open_session
 
 
 @dataclass(frozen=True)
@@ -112,16 +107,13 @@ class _Explainer:
     """One model and persistent solver, re-solved with one thing changed at a time."""
 
     def __init__(self, result: Result) -> None:
-        instance = result.instance
-        self.instance = instance
-        coefficients = compute_coefficients(instance)
+        self.instance = result.instance
         optima = dict(result.scenario_optimum) if result.scenario_optimum else None
-        self.model = build_model(instance, coefficients, result.objective, optima)
-        self.evaluator = Evaluator(instance, coefficients, result.objective, optima)
-        self.ranker = PersistentRanker(self.model, self.evaluator, 0.0, None, None)
+        self.session = open_session(self.instance, result.objective, optima, binding=False)
+        self.evaluator = self.session.evaluator
 
     def best(self) -> frozenset[str] | None:
-        solution = self.ranker.solve()
+        solution = self.session.solve()
         return None if solution is None else solution.chosen
 
     def objective(self, chosen: frozenset[str] | None) -> float | None:
@@ -130,17 +122,12 @@ class _Explainer:
     def decision_value(self, decision: str, strategy: Strategy) -> DecisionValue:
         chosen = frozenset(strategy.decisions)
         inside = decision in chosen
-        with self.ranker.fixed(decision, 0 if inside else 1):
+        with self.session.fixed(decision, 0 if inside else 1):
             flipped = self.best()
         value = self.objective(flipped)
         inst = self.instance
         kind = "request" if decision in inst.request_by_id else "offer"
-        name = (
-            f"{inst.sector_by_id[inst.request_by_id[decision].sector].name}: "
-            f"{inst.request_by_id[decision].tier}"
-            if kind == "request"
-            else inst.offer_by_id[decision].name
-        )
+        name = inst.decision_name(decision)
         order = inst.decision_ids()
         others = (flipped or frozenset()) ^ {decision}
         return DecisionValue(
@@ -155,15 +142,13 @@ class _Explainer:
         )
 
     def rule_price(self, rule: Rule, optimum: float, marginal: float | None) -> RulePrice:
-        with self.ranker.without(rule.constraints):
+        with self.session.without(rule.constraints):
             removed = self.objective(self.best())
         one = ten = None
-        relax = self._relaxations(rule)
-        if relax is not None:
-            param, unit, ten_percent = relax
-            with self.ranker.parameter(param, unit):
+        if rule.limit is not None:
+            with self.session.parameter(rule.limit.param, rule.limit.by_unit()):
                 one = self.objective(self.best())
-            with self.ranker.parameter(param, ten_percent):
+            with self.session.parameter(rule.limit.param, rule.limit.by_ten_percent()):
                 ten = self.objective(self.best())
 
         def gain(value: float | None) -> float | None:
@@ -172,25 +157,6 @@ class _Explainer:
         return RulePrice(
             rule.label, rule.location, rule.kind, gain(removed), gain(one), gain(ten), marginal
         )
-
-    def _relaxations(self, rule: Rule) -> tuple[Any, float, float] | None:
-        """The parameter of a numeric rule and its values relaxed by a unit and by 10%."""
-        m = self.model
-        if rule.kind == "reciprocity":
-            rho = pyo.value(m.reciprocity_ratio)
-            return m.reciprocity_ratio, max(0.0, rho - 0.1), rho * 0.9
-        if rule.kind == "budget":
-            budget = pyo.value(m.domestic_budget)
-            return m.domestic_budget, budget + 1.0, budget * 1.1
-        if rule.kind not in ("cap", "floor"):
-            return None
-        market = rule.key.split(".", 1)[1]
-        if rule.kind == "cap":
-            cap = pyo.value(m.market_share_cap[market])
-            return m.market_share_cap[market], min(1.0, cap + 0.01), min(1.0, cap * 1.1)
-        if rule.kind == "floor":
-            floor = pyo.value(m.market_share_floor[market])
-            return m.market_share_floor[market], max(0.0, floor - 0.01), floor * 0.9
 
 
 def lp_marginal_values(result: Result) -> dict[str, float]:
@@ -204,21 +170,8 @@ def lp_marginal_values(result: Result) -> dict[str, float]:
     money unit of the market's exports beyond the share limit. They are not per
     unit of the ratio or the share (the exact one-step prices are the re-solves).
     """
-    instance = result.instance
-    coefficients = compute_coefficients(instance)
     optima = dict(result.scenario_optimum) if result.scenario_optimum else None
-    model = build_model(instance, coefficients, result.objective, optima)
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
-    opt = Highs()
-    with quiet_stdout():
-        results = opt.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False)
-    out: dict[str, float] = {}
-    with contextlib.suppress(Exception):
-        duals = results.solution_loader.get_duals()
-        for rule in model_rules(model, instance):
-            if rule.kind != "condition":
-                out[rule.location] = abs(sum(duals.get(c, 0.0) for c in rule.constraints))
-    return out
+    return lp_relaxation_duals(result.instance, result.objective, optima)
 
 
 def explain(result: Result, rank: int = 1) -> Explanation:
@@ -242,6 +195,6 @@ def explain(result: Result, rank: int = 1) -> Explanation:
     marginal = lp_marginal_values(result)
     rules = tuple(
         explainer.rule_price(rule, optimum, marginal.get(rule.location))
-        for rule in model_rules(explainer.model, result.instance)
+        for rule in explainer.session.rules
     )
     return Explanation(rank, strategy, optimum, tuple(decisions), rules, result.instance.money)

@@ -23,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.checker import rule_violations
-from advisor.economics import compute_coefficients
+from advisor.evaluation import Evaluator
 from advisor.instance import Instance, frozen_mapping
-from advisor.model import build_model
-from advisor.results import Evaluator, Strategy
-from advisor.solving.pipeline import PersistentRanker
+from advisor.results import Strategy
+from advisor.rules import rule_for
+from advisor.solving.session import open_session
+from advisor.solving.settings import check_instance
 
 VARY = ("budget", "reciprocity", "cap")
 
@@ -223,6 +223,7 @@ def frontier(
     ratio, and the cap ± 5 points for a cap (the market's baseline share −5/+10
     points when it has no cap).
     """
+    check_instance(instance)
     if vary not in VARY:
         raise ValueError(f"vary must be one of {', '.join(VARY)}, got {vary!r}")
     if points < 2:
@@ -239,44 +240,51 @@ def frontier(
     high = high if upper is None else upper
     values = [low + (high - low) * i / (points - 1) for i in range(points)]
     swept = _with_limit(instance, vary, market, high)
-    coefficients = compute_coefficients(swept)
-    model = build_model(swept, coefficients, objective)
-    evaluator = Evaluator(swept, coefficients, objective)
-    ranker = PersistentRanker(model, evaluator, 0.0, None, None)
-    param = {
-        "budget": lambda: model.domestic_budget,
-        "reciprocity": lambda: model.reciprocity_ratio,
-        "cap": lambda: model.market_share_cap[market],
-    }[vary]()
+    session = open_session(swept, objective)
+    rule = rule_for(session.rules, vary, market if vary == "cap" else None)
+    assert rule is not None and rule.limit is not None  # _with_limit made the rule
     raw: list[FrontierPoint] = []
     previous: frozenset[str] | None = None
     for value in values:
-        param.set_value(value)
-        ranker.update_parameters()
-        point_instance = _with_limit(instance, vary, market, value)
-        if previous is not None and not rule_violations(point_instance, previous):
-            ranker.warm_start(previous)
-        solution = ranker.solve()
+        session.set_parameter(rule.limit.param, value)
+        session.rulebook.refresh()
+        if previous is not None and not session.rulebook.violations(previous):
+            session.warm_start(previous)
+        solution = session.solve()
         chosen = None if solution is None else solution.chosen
         strategy = None
         if solution is not None:
-            point = Evaluator(point_instance, coefficients, objective)
-            strategy = point.strategy(1, solution.chosen, solution.objective)
-        before, after = previous or frozenset(), chosen or frozenset()
-        order = instance.decision_ids()
-        raw.append(
-            FrontierPoint(
-                value,
-                strategy,
-                tuple(d for d in order if d in after - before) if chosen else (),
-                tuple(d for d in order if d in before - after) if chosen else (),
-                False,
+            point = Evaluator(
+                _with_limit(instance, vary, market, value),
+                session.coefficients,
+                objective,
+                rules=session.rulebook,
             )
-        )
+            strategy = point.strategy(1, solution.chosen, solution.objective)
+        raw.append(_point(instance, value, strategy, previous, chosen))
         previous = chosen if chosen is not None else previous
     flags = _pareto(raw, vary, market)
     final = tuple(dataclasses.replace(p, pareto=f) for p, f in zip(raw, flags, strict=True))
     return Frontier(instance, vary, market, final)
+
+
+def _point(
+    instance: Instance,
+    value: float,
+    strategy: Strategy | None,
+    previous: frozenset[str] | None,
+    chosen: frozenset[str] | None,
+) -> FrontierPoint:
+    """The point at ``value``: its strategy and what changed since the last one."""
+    before, after = previous or frozenset(), chosen or frozenset()
+    order = instance.decision_ids()
+    return FrontierPoint(
+        value,
+        strategy,
+        tuple(d for d in order if d in after - before) if chosen else (),
+        tuple(d for d in order if d in before - after) if chosen else (),
+        False,
+    )
 
 
 def _with_limit(instance: Instance, vary: str, market: str | None, value: float) -> Instance:

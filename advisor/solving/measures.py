@@ -20,23 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
-from advisor.checker import rule_violations
+from advisor.economics import compute_coefficients
+from advisor.evaluation import Evaluator, scenario_values
 from advisor.instance import Instance, Scenario, frozen_mapping
-
-
-@dataclass(frozen=True)
-class ScenarioMeasures:
-    """RP, EEV, WS, VSS and EVPI of one expected-value ranking (money)."""
-
-    recourse_value: float
-    wait_and_see_value: float
-    mean_value_expected: float | None
-    value_of_stochastic_solution: float | None
-    expected_value_of_perfect_information: float
-    mean_value_strategy: tuple[str, ...]
-    note: str = ""
+from advisor.results import ScenarioMeasures
+from advisor.solving.search import StoppedError, best_strategy
 
 
 def mean_value_instance(instance: Instance) -> Instance:
@@ -67,11 +56,13 @@ def scenario_measures(
     optima: Mapping[str, float],
     mean_value_strategy: frozenset[str] | None,
     expected_value_of: Callable[[frozenset[str]], float],
+    violations_of: Callable[[frozenset[str]], list[str]],
 ) -> ScenarioMeasures:
     """Assemble the measures from the solves the solver made.
 
     ``mean_value_strategy`` is the optimum of :func:`mean_value_instance` (None if
-    it has none); ``expected_value_of`` evaluates a decision set over all scenarios.
+    it has none); ``expected_value_of`` evaluates a decision set over all scenarios and
+    ``violations_of`` lists the rules of ``instance`` it breaks.
     """
     wait_and_see = sum(w.probability * optima[w.name] for w in instance.scenarios)
     evpi = wait_and_see - recourse_value
@@ -87,7 +78,7 @@ def scenario_measures(
             "the mean-value problem has no feasible strategy",
         )
     decisions = tuple(d for d in order if d in mean_value_strategy)
-    broken = rule_violations(instance, mean_value_strategy)
+    broken = violations_of(mean_value_strategy)
     if broken:
         return ScenarioMeasures(
             recourse_value,
@@ -104,3 +95,50 @@ def scenario_measures(
     return ScenarioMeasures(
         recourse_value, wait_and_see, eev, recourse_value - eev, evpi, decisions
     )
+
+
+def scenario_optima(
+    instance: Instance, mip_gap: float, deadline: float | None, threads: int | None
+) -> dict[str, float]:
+    """V*_ω: the best value attainable in each scenario alone, under the same rules.
+
+    Raises :class:`~advisor.solving.search.StoppedError` (``infeasible`` or
+    ``time_limit``) when a scenario has no best strategy.
+    """
+    optima = {}
+    coefficients = compute_coefficients(instance)
+    for w in instance.scenarios:
+        solution = best_strategy(instance, f"scenario:{w.name}", mip_gap, deadline, threads)
+        if solution is None:
+            raise StoppedError("infeasible")
+        optima[w.name] = scenario_values(coefficients, instance, solution.chosen)[w.name]
+    return optima
+
+
+def value_of_scenarios(
+    instance: Instance,
+    evaluator: Evaluator,
+    violations_of: Callable[[frozenset[str]], list[str]],
+    best: frozenset[str],
+    optima: dict[str, float] | None,
+    mip_gap: float,
+    deadline: float | None,
+    threads: int | None,
+) -> tuple[ScenarioMeasures, dict[str, float]]:
+    """VSS and EVPI of an expected-value ranking whose rank 1 is ``best``: each
+    scenario's optimum (unless given) and the mean-value problem solved, the
+    mean-value strategy checked by ``violations_of`` against the ranking's rules."""
+    if optima is None:
+        optima = scenario_optima(instance, mip_gap, deadline, threads)
+    mean = best_strategy(
+        mean_value_instance(instance), "expected", mip_gap, deadline, threads, tie_break=True
+    )
+    measures = scenario_measures(
+        instance,
+        evaluator.objective_of(best),
+        optima,
+        None if mean is None else mean.chosen,
+        evaluator.objective_of,
+        violations_of,
+    )
+    return measures, optima

@@ -1,0 +1,183 @@
+"""Which ranking search runs, and running it on a session.
+
+Two searches answer "the K best strategies": no-good ``cuts`` on one persistent
+MILP (:mod:`advisor.solving.cuts`) and the offer-``packages`` branch and bound
+(:mod:`advisor.solving.packages`) for tariff-line instances. :func:`search_method`
+chooses; :func:`run_search` runs the choice and returns the solutions in rank
+order; :func:`best_strategy` is the single best strategy of an instance, by the
+same rule, for the scenario optima and the mean-value problem.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from advisor.instance import Instance
+from advisor.results import OBJECTIVE_TOLERANCE
+from advisor.solving.cuts import (
+    TIE_BREAK_MAX_DECISIONS,
+    CutRanking,
+    ProgressFn,
+    in_tie_group,
+    tie_key,
+)
+from advisor.solving.packages import OfferPackageSearch, Package
+from advisor.solving.reduction import dominated_tiers
+from advisor.solving.session import Solution, SolverSession, open_session
+
+SEARCHES = ("auto", "cuts", "packages")
+
+
+class StoppedError(Exception):
+    """A solve the ranking depends on ended without an answer: ``status`` says how
+    (``time_limit`` or ``infeasible``)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass
+class SearchOutcome:
+    """The solutions found, in rank order, the HiGHS solves made and what to warn."""
+
+    solutions: list[Solution]
+    solves: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def search_method(
+    search: str, instance: Instance, distinct_on: str, top: int, min_difference: int
+) -> str:
+    """Which ranking search to run: no-good ``cuts`` or the offer-``packages`` search.
+
+    ``auto`` picks the package search for tariff-line instances (more than 200
+    decisions) when it answers the question asked: distinct offer packages, strict
+    K-best (the K best completions of each package, merged), or the single best
+    strategy; otherwise (``sectors``, ``min_difference`` > 1, and every small
+    instance, whose ties are broken by the tie-break rule) no-good cuts.
+    """
+    if search != "auto":
+        if search == "packages" and not _packages_apply(distinct_on, top, min_difference):
+            raise ValueError(
+                "the package search ranks distinct offer packages (distinct_on='offers'), "
+                "strict K-best (distinct_on='all') or the single best strategy (top=1), "
+                "with min_difference 1"
+            )
+        return search
+    large = len(instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS
+    return "packages" if large and _packages_apply(distinct_on, top, min_difference) else "cuts"
+
+
+def _packages_apply(distinct_on: str, top: int, min_difference: int) -> bool:
+    return min_difference <= 1 and (distinct_on in ("offers", "all") or top == 1)
+
+
+def run_search(
+    session: SolverSession, method: str, top: int, min_difference: int, progress: ProgressFn
+) -> SearchOutcome:
+    """The ``top`` best strategies by ``method``, on ``session``.
+
+    Strict K-best lists every tie; with ``distinct_on`` offers or sectors a cut
+    removes a whole class, so the greedy loop picks each class's tie-break winner.
+    """
+    if method == "packages":
+        progress("searching offer packages (branch and bound over the offers)")
+        return rank_packages(session, top, strict=session.distinct_on == "all")
+    loop = CutRanking(session, progress)
+    if min_difference <= 1 and session.distinct_on == "all":
+        solutions = loop.strict(top)
+    else:
+        solutions = loop.diverse(top, min_difference)
+    return SearchOutcome(solutions, session.solves, loop.warnings)
+
+
+def _package_gap(package: Package, open_bound: float) -> float:
+    """A package's gap: its completion's, or, when the search stopped with nodes left
+    open, how far an unexplored strategy could still be above it."""
+    unexplored = (open_bound - package.value) / max(1.0, abs(package.value))
+    return max(package.gap, unexplored, 0.0)
+
+
+def rank_packages(session: SolverSession, top: int, strict: bool) -> SearchOutcome:
+    """The ``top`` best offer packages by :class:`OfferPackageSearch`, or with
+    ``strict`` the ``top`` best strategies (each package's ``top`` best completions,
+    merged).
+
+    For packages (and a single best strategy) dominated request tiers
+    (:mod:`advisor.solving.reduction`) are fixed to 0 first: no package's best
+    requests need them; a strict list may, so it keeps them.
+    """
+    instance = session.instance
+    per_package = top if strict else 1
+    if per_package == 1:
+        session.fix_requests(dominated_tiers(instance, session.coefficients))
+    highs_model = session.highs_model()
+    if highs_model.lp_.sense_ != highspy.ObjSense.kMaximize:
+        raise RuntimeError("the package search expects a maximisation")
+    search = OfferPackageSearch(
+        highs_model,
+        session.names,
+        session.decision_columns(),
+        list(session.model.OFFERS),
+        max(session.mip_gap, OBJECTIVE_TOLERANCE),
+        session.deadline,
+        session.threads,
+        lambda chosen: tie_key(instance, chosen),
+        per_package,
+    )
+    packages = search.rank(top)
+    session.timed_out = session.timed_out or search.timed_out
+    open_bound = search.open_bound if search.timed_out else -np.inf
+    solutions = [
+        Solution(
+            p.chosen,
+            session.evaluator.objective_of(p.chosen),
+            p.proven and p.gap <= session.mip_gap + OBJECTIVE_TOLERANCE,
+            _package_gap(p, open_bound),
+        )
+        for p in packages
+    ]
+    warnings = []
+    if any(in_tie_group(a.objective, b.objective) for a, b in itertools.pairwise(solutions)):
+        warnings.append(
+            "some listed strategies tie within 1e-6 of each other; the package search "
+            "lists ties in its own (deterministic) order, not by the tie-break rule"
+        )
+    solves = session.solves + search.lp_solves + search.mip_solves
+    return SearchOutcome(solutions, solves, warnings)
+
+
+def best_strategy(
+    instance: Instance,
+    objective: str,
+    mip_gap: float,
+    deadline: float | None,
+    threads: int | None,
+    tie_break: bool = False,
+) -> Solution | None:
+    """The single best strategy of ``instance`` (no ranking): by the offer-package
+    search above 200 decisions, else one MILP solve. None if infeasible; raises
+    :class:`StoppedError` if the time limit stopped it with nothing found.
+
+    With ``tie_break``, the strategy is the tie-break's pick among all those tied
+    at the optimum (needed when the strategy itself is reported, not just its value).
+    """
+    session = open_session(
+        instance, objective, mip_gap=mip_gap, deadline=deadline, threads=threads, binding=False
+    )
+    loop = CutRanking(session, lambda message: None)
+    if search_method("auto", instance, "all", 1, 1) == "packages":  # tariff-line scale
+        found = rank_packages(session, 1, strict=False).solutions
+        solution = found[0] if found else None
+    else:
+        solution = session.solve()
+    if solution is None and session.timed_out:
+        raise StoppedError("time_limit")
+    if tie_break and loop.break_ties and solution is not None and solution.proven:
+        solution = loop.tie_group(solution)[0]
+    return solution

@@ -1,0 +1,362 @@
+"""A solver session: one model, one persistent HiGHS instance, and what is added to it.
+
+:func:`open_session` is the one way the advisor goes from an instance to a solver:
+coefficients (:mod:`advisor.economics`), the Pyomo model (:mod:`advisor.model`), the
+evaluator that scores decision sets (:mod:`advisor.evaluation`), the model's rules
+(:mod:`advisor.rules`) and a :class:`SolverSession` holding Pyomo's persistent HiGHS
+interface (``pyomo.contrib.solver``'s ``highs``). Every later solve only adds or
+removes rows (cuts, dropped rules) or changes a mutable parameter, which the
+persistent interface passes on without rebuilding anything.
+
+This module is the only code that touches Pyomo's or highspy's private parts
+(``_solver_model``, ``_pyomo_var_to_solver_var_map``): Pyomo is pinned to a minor
+version for it (``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+import highspy
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from advisor.economics import Coefficients, compute_coefficients
+from advisor.evaluation import Evaluator
+from advisor.instance import Instance
+from advisor.model import build_model
+from advisor.results import OBJECTIVE_TOLERANCE, tolerance
+from advisor.rules import Rule, RuleBook, model_rules
+from advisor.solving.runtime import (
+    match_thread_pool,
+    quiet_stdout,
+    time_limit_option,
+    wall_clock_guard,
+)
+
+# Pyomo re-reads nothing on its own: every change goes through the session's calls
+_NO_AUTO_UPDATES = (
+    "check_for_new_or_removed_constraints",
+    "check_for_new_or_removed_vars",
+    "check_for_new_or_removed_params",
+    "update_constraints",
+    "update_vars",
+    "update_named_expressions",
+    "update_parameters",
+)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One solve's decision set, its objective (recomputed) and how it ended."""
+
+    chosen: frozenset[str]
+    objective: float
+    proven: bool
+    gap: float
+
+
+@dataclass
+class SolverSession:
+    """One model and one persistent HiGHS instance; cuts and changes come and go.
+
+    ``deadline`` (a ``time.monotonic()`` value) bounds every solve of the session;
+    ``timed_out`` says whether one was stopped by it. ``distinct_on`` (``all``,
+    ``offers`` or ``sectors``) says which decisions a no-good cut compares;
+    ``rulebook`` checks decision sets against the model's rules.
+    """
+
+    instance: Instance
+    coefficients: Coefficients
+    model: pyo.ConcreteModel
+    evaluator: Evaluator
+    rulebook: RuleBook
+    mip_gap: float = 0.0
+    deadline: float | None = None
+    threads: int | None = None
+    distinct_on: str = "all"
+    solves: int = 0
+    timed_out: bool = False
+    solver_time: float = 0.0
+    _started: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        model = self.model
+        self.binaries = [model.request[r] for r in model.REQUESTS] + [
+            model.offer[j] for j in model.OFFERS
+        ]
+        self.names = list(model.REQUESTS) + list(model.OFFERS)
+        compared = {
+            "all": set(self.names),
+            "offers": set(model.OFFERS),
+            "sectors": set(model.REQUESTS),
+        }[self.distinct_on]
+        self.compared = [
+            (n, x) for n, x in zip(self.names, self.binaries, strict=True) if n in compared
+        ]
+        model.ranking_cuts = pyo.ConstraintList()
+        self.opt = Highs()
+        for option in _NO_AUTO_UPDATES:
+            setattr(self.opt.config.auto_updates, option, False)
+        self.opt.config.raise_exception_on_nonoptimal_result = False
+        self.opt.config.load_solutions = False
+        with quiet_stdout():
+            self.opt.set_instance(model)
+
+    # ------------------------------------------------------------------ the rules
+
+    @property
+    def rules(self) -> list[Rule]:
+        """The model's negotiable rules (:func:`advisor.rules.model_rules`)."""
+        return model_rules(self.model, self.instance)
+
+    def version(self) -> str:
+        """HiGHS's version, e.g. ``1.16.0``."""
+        return ".".join(str(v) for v in self.opt.version())
+
+    # ------------------------------------------------------------------ solving
+
+    def solve(self) -> Solution | None:
+        """Solve once; None when infeasible or stopped with nothing found."""
+        match_thread_pool(self.threads)
+        # A gap of 0 means "proven within the tie tolerance": strategies closer than
+        # that are ties anyway, and closing the last 1e-6 can take HiGHS 10x longer.
+        options: dict[str, object] = {"rel_gap": max(self.mip_gap, OBJECTIVE_TOLERANCE)}
+        if self.threads is not None:
+            options["threads"] = self.threads
+        remaining = None
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                return None
+            options["time_limit"] = time_limit_option(self.highs, remaining)
+        with quiet_stdout(), wall_clock_guard(self.highs.cancelSolve, remaining) as cancelled:
+            results = self.opt.solve(self.model, **options)
+        self.solves += 1
+        self.solver_time += results.timing_info.wall_time or 0.0
+        stopped = results.termination_condition == TerminationCondition.maxTimeLimit
+        self.timed_out = self.timed_out or stopped or cancelled.is_set()
+        if results.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
+            return None
+        if self._started and not self._solution_matches_objective():
+            # HiGHS 1.16 can report a better objective with the start itself as its
+            # solution; solve again from scratch (the start is dropped with the rest)
+            self._started = False
+            self.highs.clearSolver()
+            return self.solve()
+        self._started = False
+        return self._solution(results)
+
+    def _solution(self, results: object) -> Solution:
+        primals = results.solution_loader.get_vars(self.binaries)  # type: ignore[attr-defined]
+        chosen = frozenset(
+            n for n, v in zip(self.names, self.binaries, strict=True) if primals[v] > 0.5
+        )
+        converged = TerminationCondition.convergenceCriteriaSatisfied
+        proven = results.termination_condition == converged  # type: ignore[attr-defined]
+        gap = 0.0
+        bound = results.objective_bound  # type: ignore[attr-defined]
+        incumbent = results.incumbent_objective  # type: ignore[attr-defined]
+        if bound is not None and incumbent is not None:
+            # scaled like the tie tolerance: an incumbent of 0 (a regret of 0, say)
+            # must not turn rounding noise in the bound into a huge gap
+            gap = abs(bound - incumbent) / max(1.0, abs(incumbent))
+        # HiGHS also stops at its absolute gap (1e-6 by default): within a tie, so proven
+        proven = proven and gap <= self.mip_gap + OBJECTIVE_TOLERANCE
+        return Solution(chosen, self.evaluator.objective_of(chosen), proven, gap)
+
+    def feasible(self) -> bool:
+        """Whether any strategy satisfies the rules now in the solver."""
+        return self.solve() is not None
+
+    # ------------------------------------------------------------------ cuts and rows
+
+    def _distance_expr(self, chosen: frozenset[str], every: bool = False) -> pyo.Expression:
+        """Hamming distance from ``chosen`` over the decisions that ``distinct_on`` compares
+        (over every decision with ``every``)."""
+        pairs = zip(self.names, self.binaries, strict=True) if every else self.compared
+        return pyo.quicksum((1 - x) if name in chosen else x for name, x in pairs)
+
+    def add_cut(self, expr: object) -> pyo.ConstraintData:
+        """Add a row to the model and the solver."""
+        con = self.model.ranking_cuts.add(expr)
+        self.opt.add_constraints([con])
+        return con
+
+    def remove_cut(self, con: pyo.ConstraintData) -> None:
+        """Remove a row added by :meth:`add_cut`."""
+        self.opt.remove_constraints([con])
+        del self.model.ranking_cuts[con.index()]
+
+    def exclude(
+        self, chosen: frozenset[str], distance: int = 1, every: bool = False
+    ) -> pyo.ConstraintData:
+        r"""Add the no-good (Hamming) cut keeping later solutions ≥ ``distance`` away.
+
+        .. math:: Σ_{i: x^*_i = 1} (1 - x_i) + Σ_{i: x^*_i = 0} x_i ≥ d
+        """
+        return self.add_cut(self._distance_expr(chosen, every) >= distance)
+
+    def objective_floor(self, value: float) -> pyo.ConstraintData:
+        """Keep only solutions tied with ``value`` (the enumeration of a tie group)."""
+        return self.add_cut(self.model.objective.expr >= value - tolerance(value))
+
+    def drop(self, rows: list[pyo.ConstraintData]) -> None:
+        """Take constraint rows out of the model and the solver."""
+        self.opt.remove_constraints(rows)
+        for con in rows:
+            con.deactivate()
+
+    def restore(self, rows: list[pyo.ConstraintData]) -> None:
+        """Put rows taken out by :meth:`drop` back."""
+        for con in rows:
+            con.activate()
+        self.opt.add_constraints(rows)
+
+    @contextlib.contextmanager
+    def without(self, constraints: Iterable[pyo.ConstraintData]) -> Iterator[None]:
+        """Solve as if ``constraints`` were not there (a rule dropped), then restore."""
+        rows = list(constraints)
+        self.drop(rows)
+        try:
+            yield
+        finally:
+            self.restore(rows)
+
+    @contextlib.contextmanager
+    def fixed(self, decision: str, value: int) -> Iterator[None]:
+        """Solve with one decision forced to ``value`` (0 or 1), then free it."""
+        cut = self.add_cut(self.binaries[self.names.index(decision)] == value)
+        try:
+            yield
+        finally:
+            self.remove_cut(cut)
+
+    def set_parameter(self, param: pyo.Param, value: float) -> None:
+        """Set a mutable parameter (budget, ratio, cap) and pass it to HiGHS."""
+        param.set_value(value)
+        with quiet_stdout():
+            self.opt.update_parameters()
+
+    @contextlib.contextmanager
+    def parameter(self, param: pyo.Param, value: float) -> Iterator[None]:
+        """Solve with a mutable parameter at ``value``, then restore it."""
+        old = pyo.value(param)
+        self.set_parameter(param, value)
+        try:
+            yield
+        finally:
+            self.set_parameter(param, old)
+
+    def fix_requests(self, requests: Iterable[str]) -> None:
+        """Fix request tiers to 0 for good (tiers no strategy of interest needs)."""
+        variables = [self.model.request[r] for r in requests]
+        for x in variables:
+            x.fix(0)
+        match_thread_pool(self.threads)
+        with quiet_stdout():
+            self.opt.update_variables(variables)
+
+    # ------------------------------------------------------------------ highspy's side
+
+    @property
+    def highs(self) -> highspy.Highs:
+        """The highspy object behind Pyomo's persistent interface."""
+        return self.opt._solver_model
+
+    def highs_model(self) -> highspy.HighsModel:
+        """A copy of the model as HiGHS holds it (for the offer-package search)."""
+        return self.highs.getModel()
+
+    def decision_columns(self) -> list[int]:
+        """HiGHS's column of each decision binary, in the order of ``names``."""
+        columns = self.opt._pyomo_var_to_solver_var_map
+        return [columns[id(x)] for x in self.binaries]
+
+    def warm_start(self, chosen: frozenset[str]) -> None:
+        """Offer HiGHS a known feasible strategy as its starting incumbent.
+
+        Pyomo's persistent interface has no warm-start call for HiGHS, so the
+        solution goes to the highspy object directly.
+        """
+        values = [0.0] * self.highs.getNumCol()
+        for name, column in zip(self.names, self.decision_columns(), strict=True):
+            values[column] = 1.0 if name in chosen else 0.0
+        solution = highspy.HighsSolution()
+        solution.col_value = values
+        self.highs.setSolution(solution)
+        self._started = True
+
+    def _solution_matches_objective(self) -> bool:
+        """Whether HiGHS's solution is worth the objective it reports (c·x + offset)."""
+        lp = self.highs.getLp()
+        x = self.highs.getSolution().col_value
+        value = sum(c * v for c, v in zip(lp.col_cost_, x, strict=True)) + lp.offset_
+        reported = self.highs.getInfo().objective_function_value
+        return abs(value - reported) <= tolerance(reported)
+
+
+def highs_version() -> str:
+    """HiGHS's version without a session, e.g. ``1.16.0``."""
+    return ".".join(str(v) for v in Highs().version())
+
+
+def open_session(
+    instance: Instance,
+    objective: str = "expected",
+    optima: Mapping[str, float] | None = None,
+    *,
+    mip_gap: float = 0.0,
+    deadline: float | None = None,
+    threads: int | None = None,
+    distinct_on: str = "all",
+    binding: bool = True,
+) -> SolverSession:
+    """Coefficients, model, evaluator and a persistent solver for ``instance``.
+
+    ``objective`` is ``expected``, ``worst_case``, ``regret`` (with ``optima``, each
+    scenario's own best value) or ``scenario:NAME``; strategies are scored under the
+    same objective (``expected`` for a single scenario's model). With ``binding``
+    the evaluator lists each strategy's binding rules from the model's rules.
+    """
+    coefficients, model = _model(instance, objective, optima)
+    scored = "expected" if objective.startswith("scenario:") else objective
+    rulebook = RuleBook(model, instance.decision_ids())
+    evaluator = Evaluator(instance, coefficients, scored, optima, rulebook if binding else None)
+    return SolverSession(
+        instance, coefficients, model, evaluator, rulebook, mip_gap, deadline, threads, distinct_on
+    )
+
+
+def _model(
+    instance: Instance, objective: str, optima: Mapping[str, float] | None
+) -> tuple[Coefficients, pyo.ConcreteModel]:
+    coefficients = compute_coefficients(instance)
+    return coefficients, build_model(instance, coefficients, objective, optima)
+
+
+def lp_relaxation_duals(
+    instance: Instance, objective: str, optima: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """|Σ duals| of each numeric rule's rows in the LP relaxation, by rule location
+    (``instance.toml: model.domestic_budget``, ...); empty if HiGHS gives no duals.
+
+    The relaxation is a model of its own (integrality relaxed), solved once.
+    """
+    _, model = _model(instance, objective, optima)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
+    opt = Highs()
+    with quiet_stdout():
+        results = opt.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False)
+    out: dict[str, float] = {}
+    with contextlib.suppress(Exception):  # no duals (infeasible, stopped): no prices
+        duals = results.solution_loader.get_duals()
+        for rule in model_rules(model, instance):
+            if rule.kind != "condition":
+                out[rule.location] = abs(sum(duals.get(c, 0.0) for c in rule.constraints))
+    return out
