@@ -1,0 +1,108 @@
+"""The one dispatch of the reports: (result type, format) -> renderer.
+
+Every renderer takes the thing reported and one companion: a ranked result and its
+diagnosis (or None), an explanation and the result it explains, a frontier and the
+path of its plot (or None). :data:`RENDERERS` holds all twelve; :func:`render`,
+:func:`render_explanation` and :func:`render_frontier` look theirs up through
+:func:`renderer`, which raises the one error for an unknown format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from advisor.report.csv_report import render_csv, render_explanation_csv, render_frontier_csv
+from advisor.report.explanation import render_explanation_markdown, render_explanation_table
+from advisor.report.frontier import render_frontier_markdown, render_frontier_table
+from advisor.report.json_report import render_explanation_json, render_frontier_json, render_json
+from advisor.report.markdown import render_markdown
+from advisor.report.table import render_table
+from advisor.results import Result
+
+if TYPE_CHECKING:
+    from advisor.analysis.diagnose import Diagnosis
+    from advisor.analysis.explain import Explanation
+    from advisor.analysis.frontier import Frontier
+
+FORMATS = ("table", "json", "csv", "markdown")
+RESULT, EXPLANATION, FRONTIER = "result", "explanation", "frontier"
+
+# (thing reported, companion) -> the report; the companion's type depends on the kind
+Renderer = Callable[[Any, Any], str]
+
+RENDERERS: Mapping[tuple[str, str], Renderer] = MappingProxyType(
+    {
+        (RESULT, "table"): render_table,
+        (RESULT, "json"): render_json,
+        (RESULT, "csv"): render_csv,
+        (RESULT, "markdown"): render_markdown,
+        (EXPLANATION, "table"): render_explanation_table,
+        (EXPLANATION, "json"): render_explanation_json,
+        (EXPLANATION, "csv"): render_explanation_csv,
+        (EXPLANATION, "markdown"): render_explanation_markdown,
+        (FRONTIER, "table"): render_frontier_table,
+        (FRONTIER, "json"): render_frontier_json,
+        (FRONTIER, "csv"): render_frontier_csv,
+        (FRONTIER, "markdown"): render_frontier_markdown,
+    }
+)
+
+
+def renderer(kind: str, fmt: str) -> Renderer:
+    """The renderer of ``kind`` (``result``, ``explanation``, ``frontier``) in ``fmt``.
+
+    Raises ValueError naming :data:`FORMATS` for an unknown format (checked by
+    equality first, so even an unhashable ``fmt`` gets this error).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return RENDERERS[kind, fmt]
+
+
+def render(result: Result, fmt: str = "table", diagnosis: Diagnosis | None = None) -> str:
+    """The report of ``result`` in format ``fmt`` (one of :data:`FORMATS`).
+
+    For an infeasible result, pass ``diagnosis=advisor.diagnose(result.instance)``
+    to name the conflicting rules (table, Markdown, and the JSON key ``diagnosis``).
+    """
+    return renderer(RESULT, fmt)(result, diagnosis)
+
+
+def render_explanation(explanation: Explanation, result: Result, fmt: str = "table") -> str:
+    """The explanation of a strategy of ``result`` in format ``fmt``.
+
+    - ``table``: decision values and rule prices, within 100 columns;
+    - ``markdown``: a briefing, "Why strategy N", with the weightiest decisions and every
+      costly rule in words, then the full tables;
+    - ``csv``: :meth:`Explanation.to_frame` (one row per decision);
+    - ``json`` (version 1): ``schema_version``, ``report`` (``"explanation"``),
+      ``instance``, ``path``, ``currency``, ``unit``, ``money``, ``objective`` (what the
+      ranking maximises), ``status``; ``explanation``: :meth:`Explanation.to_dict`
+      (``rank``, ``objective``, ``optimum``, ``money``, ``decisions``: ``decision``,
+      ``kind``, ``name``, ``chosen``, ``objective_if_flipped`` and ``change`` (null: no
+      strategy with the decision reversed), ``then_added``, ``then_dropped``,
+      ``summary``; ``rules``: ``rule``, ``location``, ``kind``, ``removed``,
+      ``relaxed_one_unit``, ``relaxed_10pct`` (gains over ``optimum``),
+      ``lp_marginal_value`` (indicative LP dual, null for conditions), and ``limit``,
+      ``relaxed_one_unit_to``, ``relaxed_10pct_to``: the limit and its relaxed values,
+      null for conditions); ``strategy``: the strategy, as in the ranking's JSON.
+    """
+    return renderer(EXPLANATION, fmt)(explanation, result)
+
+
+def render_frontier(frontier: Frontier, fmt: str = "table", plot: str | None = None) -> str:
+    """A frontier in format ``fmt``; ``plot`` is the path of its drawing, if any.
+
+    - ``table`` and ``markdown``: one row per point (the swept value, the best
+      strategy's objective, protected value, offer cost, the watched market's share,
+      whether it is Pareto-efficient, what changes from the previous point), what the
+      sweep shows, and the strategies along the way;
+    - ``csv``: :meth:`Frontier.to_frame`;
+    - ``json`` (version 1): ``schema_version``, ``report`` (``"frontier"``),
+      ``currency``, ``unit``, ``money``, ``path``, ``axis_label``, ``plot`` (or null),
+      and :meth:`Frontier.to_dict`: ``instance``, ``vary``, ``market``, ``points``
+      (the rows of :meth:`Frontier.to_frame`; null where a point has no strategy).
+    """
+    return renderer(FRONTIER, fmt)(frontier, plot)

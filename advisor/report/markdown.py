@@ -1,0 +1,185 @@
+"""The Markdown brief of a ranked result: a note an analyst pastes into a memo.
+
+:func:`render_markdown` opens with the recommendation in one paragraph, then the
+ranking as a Markdown table (each strategy compared with rank 1), a section per
+strategy (requests, offers, value by scenario, conditions triggered, binding rules),
+the scenarios with VSS and EVPI, and the caveats: the warnings, the model's limits,
+and the solver status when not optimal. A result without strategies says why.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from advisor.report.text import md, md_table, money, percent, signed_money
+from advisor.report.words import (
+    MODEL_CAVEAT,
+    condition_text,
+    diagnosis_lines,
+    difference_text,
+    measure_lines,
+    no_strategy_lines,
+    objective_words,
+    rule_text,
+    several_scenarios,
+    solver_line,
+    status_line,
+    summary,
+)
+from advisor.results import Result, Strategy
+
+if TYPE_CHECKING:
+    from advisor.analysis.diagnose import Diagnosis
+
+
+def render_markdown(result: Result, diagnosis: Diagnosis | None = None) -> str:
+    """A briefing note an analyst can paste into a memo."""
+    inst = result.instance
+    out = [f"# Negotiation brief: {inst.name}", ""]
+    out.append(
+        f"*{inst.home} negotiating with {inst.counterpart}. Money in {inst.money}. Objective: "
+        f"{objective_words(result)}. Status: "
+        f"{status_line(result)}.*"
+    )
+    out.append("")
+    if inst.description:
+        out += [inst.description, ""]
+    if not result.strategies:
+        out += ["## No strategy", ""]
+        if result.status == "infeasible" and diagnosis is not None:
+            out += _md_diagnosis(diagnosis)
+        else:
+            # the plain-text lines joined back into one Markdown paragraph
+            out += [" ".join(no_strategy_lines(result)), ""]
+    else:
+        out += ["## Recommendation", "", summary(result, result.strategies[0]), ""]
+        out += _md_ranking(result)
+        descriptions = condition_text(result)
+        for s in result.strategies:
+            out += _md_strategy(result, s, descriptions)
+        if several_scenarios(result):
+            out += _md_scenarios(result)
+    out += _md_caveats(result)
+    return "\n".join(out)
+
+
+def _md_ranking(result: Result) -> list[str]:
+    """The ranking as a Markdown table, each strategy compared with rank 1."""
+    first = result.strategies[0]
+    rows = [
+        [
+            str(s.rank) + ("" if s.proven_optimal else " (not proven)"),
+            money(s.objective),
+            money(s.protected_value),
+            money(s.offer_cost),
+            signed_money(s.reciprocity_balance),
+            f"{s.largest_market.market} {percent(s.largest_market.share)}",
+            "recommended" if s.rank == 1 else md(difference_text(first, s)),
+        ]
+        for s in result.strategies
+    ]
+    out = ["## Ranked strategies", ""]
+    out += md_table(
+        [
+            "Rank",
+            "Objective",
+            "Protected value",
+            "Offer cost",
+            "Counterpart balance",
+            "Largest market",
+            "Compared with rank 1",
+        ],
+        rows,
+        "rrrrrll",
+    )
+    return [*out, "", f"Money in {result.instance.money}.", ""]
+
+
+def _md_scenarios(result: Result) -> list[str]:
+    """The scenarios with their probabilities, then VSS and EVPI."""
+    out = ["## Scenarios", ""]
+    for w in result.instance.scenarios:
+        text = f"- **{md(w.name)}** ({percent(w.probability)})"
+        out.append(text + (f": {w.description}" if w.description else ""))
+    out.append("")
+    out += [f"- {line}" for line in measure_lines(result)]
+    if result.scenario_measures is not None:
+        out.append("")
+    return out
+
+
+def _md_caveats(result: Result) -> list[str]:
+    """The warnings and the model's limits, then the solver line."""
+    out = ["## Caveats", ""]
+    caveats = [*result.warnings, MODEL_CAVEAT]
+    if any(r.acceptance < 1 for r in result.instance.requests):
+        caveats.append(
+            "Protected values are weighted by the analyst's probability that the "
+            "counterpart grants each request."
+        )
+    if result.status != "optimal":
+        caveats.append(f"Solver status: {status_line(result)}.")
+    out += [f"- {c}" for c in caveats]
+    return [*out, "", f"*{solver_line(result)}.*", ""]
+
+
+def _md_diagnosis(diagnosis: Diagnosis) -> list[str]:
+    """The conflicting rules of an infeasible instance, each with its fix."""
+    if diagnosis.feasible:
+        return [" ".join(diagnosis_lines(diagnosis)), ""]
+    n = len(diagnosis.conflicts)
+    out = [
+        f"No strategy satisfies the rules of this instance. These {n} rule"
+        f"{'s' if n != 1 else ''} conflict: together they leave no strategy, and without any "
+        "one of them the others can be met. Each fix is the smallest change of that rule "
+        "alone, every other rule kept.",
+        "",
+    ]
+    for c in diagnosis.conflicts:
+        out.append(f"- **`{c.location}`**: {md(c.rule)}. Fix: {md(c.fix)}.")
+    return [*out, ""]
+
+
+def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> list[str]:
+    """One strategy's section: requests, offers, values by scenario, conditions."""
+    inst = result.instance
+    out = [f"### Strategy {s.rank}: objective {money(s.objective)}", ""]
+    out += [f"Requests to {inst.counterpart}:", ""]
+    if s.requests:
+        out += [
+            f"- {md(r.sector_name)} ({md(r.sector)}): {md(r.tier)}, tariff "
+            f"{percent(r.tariff)}, protects {money(r.protected_value)}"
+            for r in s.requests
+        ]
+    else:
+        out.append("- none")
+    out += ["", "Offers:", ""]
+    if s.offers:
+        out += [
+            f"- {md(o.name)} ({md(o.offer)}): worth {money(o.counterpart_value)} to "
+            f"{inst.counterpart}, costs {money(o.domestic_cost)} at home"
+            for o in s.offers
+        ]
+    else:
+        out.append("- none")
+    out.append("")
+    if len(inst.scenarios) > 1:
+        values = "; ".join(f"{md(w)} {money(v)}" for w, v in s.scenario_values.items())
+        line = (
+            f"Value by scenario: {values}. Expected {money(s.expected_value)}, worst case "
+            f"{money(s.worst_case_value)}"
+        )
+        if s.regret is not None:
+            line += f", regret {money(s.regret)}"
+        out += [line + ".", ""]
+    if s.conditions_triggered:
+        out += ["Conditions triggered:", ""]
+        out += [
+            f"- {md(c)}" + (f": {descriptions[c]}" if descriptions.get(c) else "")
+            for c in s.conditions_triggered
+        ]
+        out.append("")
+    if s.binding_constraints:
+        rules = [rule_text(result, b, s.conditions_triggered) for b in s.binding_constraints]
+        out += ["Binding rules: " + "; ".join(rules) + ".", ""]
+    return out

@@ -1,0 +1,243 @@
+"""The terminal report of a ranked result: a plain-text table within 100 columns.
+
+:func:`render_table` prints the instance and objective, the scenarios, the status,
+then the ranking (one row per strategy), each strategy's value in every scenario, the
+scenario measures, and a block per strategy: its requests and offers, what the
+counterpart receives and concedes, the market shares after the deal, the conditions it
+triggers and the rules that bind it. A result without strategies says why instead
+(naming the conflicting rules when given a diagnosis).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from advisor.report.text import WIDTH, money, percent, signed_money, text_table, wrap
+from advisor.report.words import (
+    condition_text,
+    difference_text,
+    measure_lines,
+    no_strategy_lines,
+    objective_words,
+    rule_text,
+    several_scenarios,
+    solver_line,
+    status_line,
+)
+from advisor.results import Result, Strategy
+
+if TYPE_CHECKING:
+    from advisor.analysis.diagnose import Diagnosis
+
+
+def render_table(result: Result, diagnosis: Diagnosis | None = None) -> str:
+    """A ranked report a person reads in a terminal, within 100 columns.
+
+    For an infeasible result, ``diagnosis`` (:func:`advisor.diagnose`) names the
+    conflicting rules and their fixes; without it the report gives a general hint.
+    """
+    out = _heading(result)
+    if not result.strategies:
+        out += no_strategy_lines(result, diagnosis)
+    else:
+        out += _ranking_table(result)
+        if several_scenarios(result):
+            out.append("")
+            out += _scenario_table(result)
+        measures = measure_lines(result)
+        if measures:
+            out.append("")
+            for line in measures:
+                out += wrap(line)
+        for s in result.strategies:
+            out.append("")
+            out += _strategy_block(result, s)
+    if result.warnings:
+        out += ["", "Warnings:"]
+        for w in result.warnings:
+            out += wrap(w, "  - ", "    ")
+    out += ["", *wrap(solver_line(result))]
+    return "\n".join(out) + "\n"
+
+
+def _heading(result: Result) -> list[str]:
+    """The title, the parties and objective, the scenarios and the status."""
+    inst = result.instance
+    out = [inst.name, "=" * min(WIDTH, len(inst.name))]
+    out += wrap(
+        f"{inst.home} negotiating with {inst.counterpart}. Money in {inst.money}. "
+        f"Objective: {objective_words(result)}."
+    )
+    if several_scenarios(result):
+        out.append("Scenarios:")
+        for w in inst.scenarios:
+            text = f"{w.name} ({percent(w.probability)})"
+            if w.description:
+                text += f": {w.description}"
+            if result.scenario_optimum is not None:
+                text += f" [own optimum {money(result.scenario_optimum[w.name])}]"
+            out += wrap(text, "  ", "    ")
+    out += wrap(f"Status: {status_line(result)}.")
+    out.append("")
+    return out
+
+
+def _ranking_table(result: Result) -> list[str]:
+    """One row per strategy: objective, protected value, offer cost, balance, shares."""
+    inst = result.instance
+    cp = inst.counterpart
+    headers = [
+        "rank",
+        "objective",
+        "protected",
+        "offer cost",
+        "balance",
+        f"{cp} share",
+        "largest mkt",
+        "vs best",
+        "req+off",
+    ]
+    rows = []
+    for s in result.strategies:
+        largest = s.largest_market
+        share = {m.market: m.share for m in s.markets}.get(cp)
+        rows.append(
+            [
+                f"{s.rank}{'' if s.proven_optimal else ' *'}",
+                money(s.objective),
+                money(s.protected_value),
+                money(s.offer_cost),
+                signed_money(s.reciprocity_balance),
+                percent(share),
+                f"{largest.market} {percent(largest.share)}",
+                money(-s.gap_to_best),
+                f"{len(s.requests)}+{len(s.offers)}",
+            ]
+        )
+    lines = [f"Ranked strategies ({inst.money})"]
+    lines += text_table(headers, rows, "rrrrrrlrr", "  ")
+    lines += wrap(
+        "protected: expected export value protected; offer cost: domestic cost of the "
+        f"offers; balance: value to {cp} minus the reciprocity ratio times its cost of the "
+        f"requests (>= 0); {cp} share, largest mkt: shares of {inst.home}'s exports after "
+        "the deal (expected); vs best: objective minus rank 1's; req+off: requests + offers.",
+        "  ",
+        "  ",
+    )
+    if any(not s.proven_optimal for s in result.strategies):
+        lines += wrap("* not proven optimal (see its MIP gap below).", "  ", "  ")
+    return lines
+
+
+def _scenario_table(result: Result) -> list[str]:
+    """Each strategy's value in every scenario; falls back to lines when too wide."""
+    names = [w.name for w in result.instance.scenarios]
+    with_regret = any(s.regret is not None for s in result.strategies)
+    headers = ["rank", *names, "expected", "worst case"] + (["regret"] if with_regret else [])
+    rows = []
+    for s in result.strategies:
+        row = [str(s.rank), *(money(s.scenario_values[w]) for w in names)]
+        row += [money(s.expected_value), money(s.worst_case_value)]
+        if with_regret:
+            row.append(money(s.regret))
+        rows.append(row)
+    title = f"Value in each scenario ({result.instance.money}; protected value minus offer cost)"
+    table = text_table(headers, rows, "r" * len(headers), "  ")
+    if max(len(line) for line in table) <= WIDTH:
+        return [title, *table]
+    lines = [title]
+    for s, row in zip(result.strategies, rows, strict=True):
+        cells = [f"{h} {v}" for h, v in zip(headers[1:], row[1:], strict=True)]
+        lines += wrap(f"{s.rank}: " + "; ".join(cells), "  ", "     ")
+    return lines
+
+
+def _strategy_block(result: Result, s: Strategy) -> list[str]:
+    """One strategy in full: how it differs from rank 1, its decisions, the deal."""
+    unit = result.instance.money
+    head = f"Strategy {s.rank}: objective {money(s.objective)}"
+    head += " (best)" if s.rank == 1 else f" ({money(s.gap_to_best)} below the best)"
+    if not s.proven_optimal:
+        head += f", not proven optimal (MIP gap {percent(s.mip_gap)})"
+    lines = [head, "-" * min(WIDTH, len(head))]
+    if s.rank > 1:
+        first = result.strategies[0]
+        lines += wrap(f"Differs from strategy 1: {difference_text(first, s)}.", "  ", "    ")
+    lines += _decision_tables(result, s)
+    lines += wrap(
+        f"Counterpart: receives {money(s.counterpart_value)}, concedes "
+        f"{money(s.counterpart_cost)}; balance {signed_money(s.reciprocity_balance)} {unit}.",
+        "  ",
+        "    ",
+    )
+    lines += wrap(
+        "Market shares after the deal: "
+        + ", ".join(f"{m.market} {percent(m.share)}" for m in s.markets)
+        + ".",
+        "  ",
+        "    ",
+    )
+    return lines + _rule_lines(result, s)
+
+
+def _decision_tables(result: Result, s: Strategy) -> list[str]:
+    """The strategy's requests (with the probability each is granted, when any is
+    uncertain) and its offers, as two tables."""
+    inst = result.instance
+    unit = inst.money
+    lines = []
+    if s.requests:
+        uncertain = any(r.acceptance < 1 for r in inst.requests)
+        headers = ["id", "sector", "tier", "tariff", "protected"]
+        rows = [
+            [r.sector, r.sector_name, r.tier, percent(r.tariff), money(r.protected_value)]
+            + ([percent(r.acceptance)] if uncertain else [])
+            for r in s.requests
+        ]
+        if uncertain:
+            headers.append("granted")
+            title = f"value protected if granted, in {unit}; probability it is granted"
+        else:
+            title = f"value protected, in {unit}"
+        lines.append(f"  Requests to {inst.counterpart} ({title}):")
+        lines += text_table(headers, rows, "lllrr" + "r" * uncertain, "    ", shrink=1)
+    else:
+        lines.append(f"  Requests to {inst.counterpart}: none")
+    if s.offers:
+        rows = [
+            [o.offer, o.name, money(o.counterpart_value), money(o.domestic_cost)] for o in s.offers
+        ]
+        lines.append(f"  Offers in return ({unit}):")
+        lines += text_table(
+            ["id", "offer", f"value to {inst.counterpart}", "domestic cost"],
+            rows,
+            "llrr",
+            "    ",
+            shrink=1,
+        )
+    else:
+        lines.append("  Offers in return: none")
+    return lines
+
+
+def _rule_lines(result: Result, s: Strategy) -> list[str]:
+    """The conditions the strategy triggers, then the rules that bind it; a binding
+    condition already listed as triggered is only referred to."""
+    lines = []
+    descriptions = condition_text(result)
+    if s.conditions_triggered:
+        lines.append("  Conditions triggered:")
+        for cid in s.conditions_triggered:
+            text = f"{cid}: {descriptions[cid]}" if descriptions.get(cid) else cid
+            lines += wrap(text, "    - ", "      ")
+    if s.binding_constraints:
+        lines.append("  Binding rules (each blocks a move that would raise the objective):")
+        shown = [f"condition {c}" for c in s.conditions_triggered]
+        for rule in s.binding_constraints:
+            if rule not in shown:
+                lines += wrap(rule_text(result, rule), "    - ", "      ")
+        above = [r.removeprefix("condition ") for r in s.binding_constraints if r in shown]
+        if above:
+            text = f"condition{'s' if len(above) > 1 else ''} {', '.join(above)} (see above)"
+            lines += wrap(text, "    - ", "      ")
+    return lines

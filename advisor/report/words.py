@@ -1,0 +1,247 @@
+"""The words of a ranked result that several reports share.
+
+What the objective and the solver status mean, a binding rule stated with its limit,
+how two strategies differ, the scenario measures (VSS and EVPI), what to say when
+there is no strategy (with or without a :class:`~advisor.analysis.diagnose.Diagnosis`),
+and the one-paragraph summary of a strategy that opens the Markdown brief and the
+"Why strategy N" briefing. Plain text; callers wrap or escape it for their format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from advisor.report.text import listing, money, percent, signed_money, wrap
+from advisor.results import Result, Strategy
+
+if TYPE_CHECKING:
+    from advisor.analysis.diagnose import Diagnosis
+
+OBJECTIVE_WORDS = {
+    "expected": "expected value over the scenarios",
+    "worst_case": "worst-case value over the scenarios",
+    "regret": "minus the largest regret (shortfall from a scenario's own optimum)",
+}
+STATUS_WORDS = {
+    "optimal": "each listed strategy is proven the best of those left",
+    "exhausted": "fewer feasible strategies than asked for: every one is listed",
+    "gap": "solved to a relative MIP gap above 0: a strategy may be up to that gap "
+    "from the best of those left",
+    "time_limit": "stopped by the time limit: what was found is listed, and the last "
+    "strategy may not be proven optimal",
+    "infeasible": "no strategy satisfies the rules",
+}
+INFEASIBLE_HINT = (
+    "Look at the rules that restrict every package: reciprocity (reciprocity_ratio), "
+    "the domestic budget (domestic_budget), the treaty conditions (conditions.csv, "
+    "especially at_least and requires), and the market-share caps and floors "
+    "(instance.toml)."
+)
+DIAGNOSE_HINT = (
+    "advisor.diagnose(instance) names the conflicting rules and the smallest fix of each "
+    "(the command line includes its diagnosis)."
+)
+VSS_WORDS = "what planning over all scenarios gains over planning for the average future"
+EVPI_WORDS = "what knowing in advance which scenario happens would be worth"
+MODEL_CAVEAT = (
+    "Values come from a constant-elasticity model of trade (WITS-SMART, GSIM) and the "
+    "figures in the instance; estimates there carry their own uncertainty."
+)
+
+
+def objective_words(result: Result) -> str:
+    """What the ranking maximises; with one scenario, expected and worst case are the
+    same value, so it is said in the model's own terms."""
+    if len(result.instance.scenarios) == 1 and result.objective in ("expected", "worst_case"):
+        return "protected export value minus the weighted cost of the offers"
+    return OBJECTIVE_WORDS.get(result.objective, result.objective)
+
+
+def status_line(result: Result) -> str:
+    """``optimal (each listed strategy is ...)``; a gap status names the gap."""
+    words = STATUS_WORDS.get(result.status, "")
+    if result.status == "gap":
+        words = (
+            f"solved to a relative MIP gap of {percent(result.mip_gap)}: " + words.split(": ", 1)[1]
+        )
+    return f"{result.status} ({words})" if words else result.status
+
+
+def solver_line(result: Result) -> str:
+    """The closing line: solver, status, wall time, gap and number of solves."""
+    s = result.solver
+    return (
+        f"Solver: {s.name} {s.version}; status {result.status}; {s.time_s:.2f} s; "
+        f"gap {percent(s.gap)}; {s.solves} solve{'s' if s.solves != 1 else ''}"
+        + ("; offer-package search" if s.search == "packages" else "")
+    )
+
+
+def several_scenarios(result: Result) -> bool:
+    return len(result.instance.scenarios) > 1
+
+
+def measure_lines(result: Result) -> list[str]:
+    """VSS = RP - EEV and EVPI = WS - RP in sentences; none without the measures."""
+    m = result.scenario_measures
+    if m is None:
+        return []
+    unit = result.instance.money
+    lines = []
+    if m.value_of_stochastic_solution is None:
+        lines.append(f"VSS (value of the stochastic solution): {m.note or 'undefined'}.")
+    else:
+        lines.append(
+            f"VSS (value of the stochastic solution) = {money(m.value_of_stochastic_solution)}"
+            f" {unit}: {VSS_WORDS} (RP {money(m.recourse_value)} - EEV "
+            f"{money(m.mean_value_expected)})."
+        )
+    lines.append(
+        f"EVPI (expected value of perfect information) = "
+        f"{money(m.expected_value_of_perfect_information)} {unit}: {EVPI_WORDS} "
+        f"(WS {money(m.wait_and_see_value)} - RP {money(m.recourse_value)})."
+    )
+    return lines
+
+
+def condition_text(result: Result) -> dict[str, str]:
+    """Each condition's description, by condition id."""
+    return {c.condition: c.description for c in result.instance.conditions}
+
+
+def rule_text(result: Result, rule: str, described: Sequence[str] = ()) -> str:
+    """A binding rule in words: the limit it sets, or the condition's description.
+
+    Conditions in ``described`` (already shown with their description) are only
+    referred to.
+    """
+    inst = result.instance
+    if rule.startswith("condition "):
+        cid = rule.removeprefix("condition ")
+        if cid in described:
+            return f"{rule} (above)"
+        text = condition_text(result).get(cid)
+        return f"{rule}: {text}" if text else rule
+    if rule == "reciprocity":
+        return (
+            f"reciprocity: value to {inst.counterpart} >= {inst.reciprocity_ratio:g} x its "
+            "cost of the requests"
+        )
+    if rule == "domestic budget" and inst.domestic_budget is not None:
+        return f"domestic budget: offer cost <= {money(inst.domestic_budget)} {inst.money}"
+    match = re.fullmatch(r"market share (cap|floor) (\S+) \[(.+)\]", rule)
+    if match:
+        kind, market, scenario = match.groups()
+        limits = inst.market_share_caps if kind == "cap" else inst.market_share_floors
+        if market in limits:
+            bound = "at most" if kind == "cap" else "at least"
+            where = f" in scenario {scenario}" if len(inst.scenarios) > 1 else ""
+            return (
+                f"{rule}: {market} takes {bound} {percent(limits[market])} of "
+                f"{inst.home}'s exports{where}"
+            )
+    return rule
+
+
+def differences(first: Strategy, other: Strategy) -> tuple[list[str], list[str]]:
+    """Decisions ``other`` adds to and drops from ``first`` (file order)."""
+    a, b = set(first.decisions), set(other.decisions)
+    return [d for d in other.decisions if d not in a], [d for d in first.decisions if d not in b]
+
+
+def difference_text(first: Strategy, other: Strategy) -> str:
+    """``adds A, B; drops C``, or ``same decisions``."""
+    added, dropped = differences(first, other)
+    parts = []
+    if added:
+        parts.append("adds " + ", ".join(added))
+    if dropped:
+        parts.append("drops " + ", ".join(dropped))
+    return "; ".join(parts) or "same decisions"
+
+
+def diagnosis_lines(diagnosis: Diagnosis, indent: str = "  ") -> list[str]:
+    """The conflicting rules, each with its location and its smallest fix (wrapped)."""
+    if diagnosis.feasible:
+        return wrap(
+            "The diagnosis finds the rules satisfiable: the solver stopped for another "
+            "reason (numerical trouble or a limit); try again with --gap or --time-limit."
+        )
+    n = len(diagnosis.conflicts)
+    lines = wrap(
+        f"These {n} rule{'s' if n != 1 else ''} conflict: together they leave no strategy, "
+        "and without any one of them the others can be met. Each fix is the smallest change "
+        "of that rule alone, every other rule kept:"
+    )
+    for c in diagnosis.conflicts:
+        lines += wrap(f"- {c.location}", indent, indent + "  ")
+        lines += wrap(c.rule, indent + "    ", indent + "      ")
+        lines += wrap(f"fix: {c.fix}", indent + "    ", indent + "      ")
+    return lines
+
+
+def no_strategy_lines(result: Result, diagnosis: Diagnosis | None = None) -> list[str]:
+    """Why a result lists no strategy and what to try (wrapped).
+
+    Infeasible: the diagnosis if given, else the rules that even the empty package
+    breaks (``result.empty_package_violations``) and a general hint. Otherwise the
+    solver stopped before finding one.
+    """
+    if result.status == "infeasible" and diagnosis is not None:
+        return wrap("No strategy satisfies the rules of this instance.") + diagnosis_lines(
+            diagnosis
+        )
+    if result.status == "infeasible":
+        lines = wrap("No strategy satisfies the rules of this instance.")
+        broken = result.empty_package_violations
+        if broken:
+            lines += wrap(
+                "Even asking for nothing and offering nothing breaks: " + ", ".join(broken) + "."
+            )
+        return lines + wrap(INFEASIBLE_HINT + " " + DIAGNOSE_HINT)
+    return wrap(
+        "No strategy was found before the solver stopped. Allow more time "
+        "(--time-limit) or a larger MIP gap (--gap)."
+    )
+
+
+def summary(result: Result, s: Strategy, lead: str = "The recommended strategy") -> str:
+    """A strategy in one paragraph: what it asks and offers, what it protects and
+    costs, the counterpart's balance, the largest market after the deal, the range
+    over the scenarios, and (for rank 1) the margin over the runner-up."""
+    inst = result.instance
+    unit = inst.money
+    by_tier: dict[str, list[str]] = {}
+    for r in s.requests:
+        by_tier.setdefault(r.tier, []).append(r.sector_name)
+    asks = [f"{tier} on {listing(names)}" for tier, names in by_tier.items()]
+    gives = [o.name for o in s.offers]
+    text = f"{lead} asks {inst.counterpart} for "
+    text += "; ".join(asks) if asks else "nothing"
+    text += f"; and offers {listing(gives)} in return. " if gives else "; and offers nothing. "
+    text += (
+        f"It protects an expected {money(s.protected_value)} {unit} of exports at a domestic "
+        f"cost of {money(s.offer_cost)} {unit}, an objective of {money(s.objective)} "
+        f"({objective_words(result)}). "
+    )
+    text += (
+        f"{inst.counterpart} receives {money(s.counterpart_value)} {unit} of value against "
+        f"{money(s.counterpart_cost)} {unit} it concedes (balance "
+        f"{signed_money(s.reciprocity_balance)}). "
+    )
+    largest = s.largest_market
+    text += (
+        f"After the deal, {largest.market} is the largest market for {inst.home}'s exports, "
+        f"with a share of {percent(largest.share)}."
+    )
+    if len(inst.scenarios) > 1:
+        text += (
+            f" Its value ranges from {money(s.worst_case_value)} in the worst scenario to "
+            f"{money(max(s.scenario_values.values()))} in the best."
+        )
+    if len(result.strategies) > 1 and s.rank == 1:
+        runner = result.strategies[1]
+        text += f" The next best strategy scores {money(runner.gap_to_best)} less."
+    return text
