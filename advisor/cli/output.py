@@ -1,0 +1,172 @@
+"""What the command line writes besides its computations: reports, messages, errors.
+
+Standard output carries the report and nothing else; every message (progress on a
+terminal, notes, errors) goes to standard error, prefixed with the program's name.
+A mistake of the user is a :class:`CliError` (one line of words, maybe a few more,
+and an exit code), never a traceback. Report and plot files are checked before the
+computation (:func:`check_outputs`, carried as :class:`Outputs`) and written
+atomically through :mod:`advisor.files`, whose :class:`~advisor.files.OutputError`
+becomes a :class:`CliError`. :func:`render_diagnosis` is the report of the
+``diagnose`` command, in the four report formats.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor import files
+from advisor.analysis.diagnose import Diagnosis
+from advisor.instance import Instance
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_STRATEGY = 4
+EXIT_VERIFICATION = 5
+EXIT_INTERRUPTED = 130
+
+PROG = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "advisor"
+PLOT_SUFFIXES = (".png", ".svg")
+
+
+class CliError(Exception):
+    """A user's mistake the command reports in words (no traceback) with an exit code."""
+
+    def __init__(self, lines: str | Sequence[str], code: int = EXIT_USAGE) -> None:
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        self.code = code
+        super().__init__("\n".join(self.lines))
+
+
+@contextlib.contextmanager
+def output_errors() -> Iterator[None]:
+    """Turn :class:`advisor.files.OutputError` into the command's one-line error."""
+    try:
+        yield
+    except files.OutputError as error:
+        raise CliError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The files a command writes, checked before it computes (None: not asked for)."""
+
+    report: Path | None = None
+    plot: Path | None = None
+
+
+def check_output(output: str | None) -> Path | None:
+    """Fail early, before a long solve, if FILE obviously cannot be written."""
+    if output is None:
+        return None
+    with output_errors():
+        return files.check_writable(output)
+
+
+def check_plot(plot: str | None) -> Path | None:
+    """Fail early if the plot file has a suffix matplotlib is not asked for, or cannot
+    be written."""
+    if plot is None:
+        return None
+    path = check_output(plot)
+    assert path is not None
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise CliError(
+            f"cannot plot to {plot}: the file must end in {' or '.join(PLOT_SUFFIXES)} "
+            "(the format follows the suffix), e.g. --plot frontier.png"
+        )
+    return path
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (:func:`advisor.files.write_atomically`);
+    a failure is a :class:`CliError` ("cannot write PATH: reason")."""
+    with output_errors():
+        files.write_atomically(path, text)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """The report to ``output`` (atomically) or to standard output."""
+    if output is not None:
+        write_atomically(output, text)
+        return
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def say(line: str) -> None:
+    """One message line on standard error, after the program's name."""
+    print(f"{PROG}: {line}", file=sys.stderr)
+
+
+def report_error(error: CliError) -> int:
+    """Print ``error`` on standard error ("PROG: error: ..." then its other lines)."""
+    for i, line in enumerate(error.lines):
+        print(f"{PROG}: error: {line}" if i == 0 else line, file=sys.stderr)
+    return error.code
+
+
+class Progress:
+    """Short progress messages on a terminal's standard error, on one updated line."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.started
+        sys.stderr.write(f"\r\x1b[K{PROG}: {message} ({elapsed:.0f} s)...")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
+def stderr_is_terminal() -> bool:
+    """Whether standard error is a terminal (progress messages appear only there)."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------ the diagnosis report
+
+CONFLICT_COLUMNS = ("location", "rule", "kind", "fix", "relaxed_value")
+
+
+def render_diagnosis(diagnosis: Diagnosis, instance: Instance, fmt: str) -> str:
+    """The ``diagnose`` command's report: table (text), json, csv (one row per
+    conflicting rule; none when feasible) or markdown."""
+    if fmt == "json":
+        doc = {"report": "diagnosis", "instance": instance.name, **diagnosis.to_dict()}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        frame = diagnosis.to_frame().reindex(columns=list(CONFLICT_COLUMNS))
+        return frame.to_csv(index=False, lineterminator="\n")
+    if fmt == "markdown":
+        lines = [f"# Diagnosis: {instance.name}", ""]
+        if diagnosis.feasible:
+            verdict = str(diagnosis)
+            return "\n".join([*lines, f"{verdict[0].upper()}{verdict[1:]}.", ""])
+        lines += [f"No strategy satisfies these {len(diagnosis.conflicts)} rules together:", ""]
+        for c in diagnosis.conflicts:
+            lines.append(f"- **`{c.location}`**: {c.rule.rstrip('.')}. Fix: {c.fix}.")
+        return "\n".join([*lines, ""])
+    return f"Diagnosis of {instance.name}\n{diagnosis}\n"
