@@ -104,8 +104,8 @@ def generate(base: Instance, lines: int, seed: int) -> dict[str, pd.DataFrame | 
         rows = _line_rows(sector, count, rng)
         sector_rows.extend(rows)
         lines_of[sector.sector] = [str(r["sector"]) for r in rows]
-    line_share = {str(r["sector"]): float(r["exports"]) for r in sector_rows}
-    sigma = {str(r["sector"]): float(r["elasticity"]) for r in sector_rows}
+    line_share = {str(r["sector"]): float(str(r["exports"])) for r in sector_rows}
+    sigma = {str(r["sector"]): float(str(r["elasticity"])) for r in sector_rows}
     request_rows = []
     request_of: dict[tuple[str, str], str] = {}
     for r in base.requests:

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 import advisor
-from advisor.analysis.frontier import Frontier, _with_limit
+from advisor.analysis.frontier import Frontier, with_limit
 from advisor.checker import rule_violations
 from advisor.instance import Instance
 from advisor.report import render_frontier
@@ -76,7 +76,7 @@ def assert_checker_passes(sweep: Frontier) -> None:
     for p in sweep.points:
         if p.strategy is None:
             continue
-        point = _with_limit(sweep.instance, sweep.vary, sweep.market, p.value)
+        point = with_limit(sweep.instance, sweep.vary, sweep.market, p.value)
         assert rule_violations(point, frozenset(p.strategy.decisions)) == [], p.value
 
 

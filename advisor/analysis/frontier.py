@@ -118,8 +118,10 @@ class Frontier:
         pareto = [(x, y) for x, y, p in zip(xs, ys, feasible, strict=True) if p.pareto]
         ax.scatter(xs, ys, color="0.5", s=18, zorder=2, label="best strategy at a sweep point")
         if pareto:
+            pareto_x, pareto_y = zip(*pareto, strict=True)
             ax.scatter(
-                *zip(*pareto, strict=True),
+                pareto_x,
+                pareto_y,
                 color="tab:blue",
                 s=36,
                 zorder=3,
@@ -175,6 +177,8 @@ def _default_range(instance: Instance, vary: str, market: str | None) -> tuple[f
         return 0.0, sum(o.domestic_cost for o in instance.offers)
     if vary == "reciprocity":
         return 0.0, max(2.0, 2 * instance.reciprocity_ratio)
+    if market is None:
+        raise ValueError("a cap sweep needs the market whose cap is swept")
     if market in instance.market_share_caps:
         cap = instance.market_share_caps[market]
         return max(0.0, cap - 0.05), min(1.0, cap + 0.05)
@@ -231,6 +235,10 @@ def frontier(
     objective = objective or instance.objective
     if objective == "regret":
         raise ValueError("frontiers are drawn for the expected or worst_case objective")
+    if market is not None and vary != "cap":
+        raise ValueError(
+            f"market applies to vary='cap' (the market whose cap is swept), not {vary!r}"
+        )
     if vary == "cap":
         market = market or instance.counterpart
         if market not in instance.market_by_id:
@@ -239,10 +247,10 @@ def frontier(
     low = low if lower is None else lower
     high = high if upper is None else upper
     values = [low + (high - low) * i / (points - 1) for i in range(points)]
-    swept = _with_limit(instance, vary, market, high)
+    swept = with_limit(instance, vary, market, high)
     session = open_session(swept, objective)
     rule = rule_for(session.rules, vary, market if vary == "cap" else None)
-    assert rule is not None and rule.limit is not None  # _with_limit made the rule
+    assert rule is not None and rule.limit is not None  # with_limit made the rule
     raw: list[FrontierPoint] = []
     previous: frozenset[str] | None = None
     for value in values:
@@ -255,7 +263,7 @@ def frontier(
         strategy = None
         if solution is not None:
             point = Evaluator(
-                _with_limit(instance, vary, market, value),
+                with_limit(instance, vary, market, value),
                 session.coefficients,
                 objective,
                 rules=session.rulebook,
@@ -287,11 +295,13 @@ def _point(
     )
 
 
-def _with_limit(instance: Instance, vary: str, market: str | None, value: float) -> Instance:
+def with_limit(instance: Instance, vary: str, market: str | None, value: float) -> Instance:
     """The instance with the swept limit set to ``value`` (adding it if absent)."""
     if vary == "budget":
         return dataclasses.replace(instance, domestic_budget=value)
     if vary == "reciprocity":
         return dataclasses.replace(instance, reciprocity_ratio=value)
+    if market is None:
+        raise ValueError("a cap sweep needs the market whose cap is swept")
     caps = dict(instance.market_share_caps) | {market: value}
     return dataclasses.replace(instance, market_share_caps=frozen_mapping(caps))

@@ -140,7 +140,8 @@ def load_instance(path: str | Path) -> Instance:
     scenarios = _scenarios(settings, problems) if settings is not None else None
     if any(rows is None for rows in tables.values()) or settings is None or scenarios is None:
         raise InstanceError(problems)
-    instance = _assemble(folder, settings, scenarios, tables, problems)  # type: ignore[arg-type]
+    complete = {file: rows for file, rows in tables.items() if rows is not None}
+    instance = _assemble(folder, settings, scenarios, complete, problems)
     if problems:
         raise InstanceError(problems)
     return instance
@@ -391,7 +392,7 @@ def _assemble(
     scenarios: tuple[Scenario, ...],
     tables: dict[str, list[Row]],
     problems: list[Problem],
-) -> Instance | None:
+) -> Instance:
     markets = _build(tables[MARKETS.file], Market)
     sectors = _build(tables[SECTORS.file], Sector)
     requests = _build(tables[REQUESTS.file], RequestTier)
@@ -474,7 +475,7 @@ def _check_references(
             if value is not None and value not in ids[target]:
                 message = f"'{value}' is not {what} in {target}"
                 problems.append(Problem(spec.file, row.number, column, message))
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[object, object], int] = {}
     for row in tables[OFFER_EFFECTS.file]:
         pair = (row.values.get("offer"), row.values.get("market"))
         if None in pair:
@@ -487,9 +488,9 @@ def _check_references(
                     "market",
                     f"offer '{pair[0]}' already has an effect on '{pair[1]}' "
                     f"(row {seen[pair]}): one row per offer and market",
-                )  # type: ignore[index]
+                )
             )
-        seen.setdefault(pair, row.number)  # type: ignore[arg-type]
+        seen.setdefault(pair, row.number)
 
 
 def _check_conditions(rows: list[Row], ids: dict[str, set[str]], problems: list[Problem]) -> None:

@@ -122,7 +122,7 @@ class _Completion:
 class _Node:
     priority: tuple[float, int]  # (-bound, sequence number): best bound first, then age
     fixed: dict[int, float] = field(compare=False)  # offer position -> 0.0 or 1.0
-    basis: object = field(compare=False, default=None)  # the parent's LP basis: a warm start
+    basis: highspy.HighsBasis | None = field(compare=False, default=None)  # the parent's LP basis: a warm start
     solved: bool = field(compare=False, default=False)
 
 
@@ -269,7 +269,9 @@ class OfferPackageSearch:
         outside = max([open_bound] + [p.bound for p in ordered[top:]])
         return outside <= kth + max(self.mip_gap, 1e-9) * max(1.0, abs(kth))
 
-    def _node(self, fixed: dict[int, float], bound: float, basis: object = None) -> _Node:
+    def _node(
+        self, fixed: dict[int, float], bound: float, basis: highspy.HighsBasis | None = None
+    ) -> _Node:
         self._sequence += 1
         return _Node((-bound, self._sequence), fixed, basis)
 
@@ -419,7 +421,7 @@ class OfferPackageSearch:
         if activity is not None:
             lower[held] = upper[held] = np.round(activity[held])
         rows = np.arange(len(lower), dtype=np.int32)
-        self.mip.changeRowsBounds(len(rows), rows, lower, upper)
+        self.mip.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
 
     def _solve_mip(
         self, lower: np.ndarray, upper: np.ndarray

@@ -99,8 +99,10 @@ def _time_limit(value: object) -> float | None:
 
 
 def _flag(value: object, argument: str, optional: bool = False) -> bool | None:
-    if (optional and value is None) or isinstance(value, bool):
-        return value  # type: ignore[return-value]
+    if optional and value is None:
+        return None
+    if isinstance(value, bool):
+        return value
     accepted = "True, False or None" if optional else "True or False"
     raise TypeError(f"{argument} must be {accepted}, got {value!r}")
 
