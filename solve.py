@@ -1,4 +1,5 @@
-"""Rank negotiation strategies for an instance folder: ``python solve.py --help``."""
+"""The command line: ``python solve.py [COMMAND] [INSTANCE_DIR] [options]``; no COMMAND
+means ``rank``. The commands: rank, explain, frontier, diagnose, validate (``--help``)."""
 
 from advisor.cli import main
 
