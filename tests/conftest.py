@@ -32,6 +32,11 @@ def tiny() -> Instance:
     return advisor.load_instance(TINY)
 
 
+@pytest.fixture(scope="session")
+def malaysia() -> Instance:
+    return advisor.load_instance(ROOT / "instances" / "malaysia_us_2025")
+
+
 def _solve_py(
     *args: str | Path, cwd: Path | None = None, stdout=subprocess.PIPE
 ) -> subprocess.CompletedProcess:

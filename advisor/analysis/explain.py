@@ -23,6 +23,7 @@ default) this module answers, by re-solving the same persistent model:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from numbers import Integral
 from typing import Any
 
 import pandas as pd
@@ -176,6 +177,12 @@ def lp_marginal_values(result: Result) -> dict[str, float]:
 
 def explain(result: Result, rank: int = 1) -> Explanation:
     """Explain strategy ``rank`` of ``result``: decision values and rule prices."""
+    if not isinstance(result, Result):
+        raise TypeError(
+            f"result must be an advisor.Result (from advisor.solve), got {type(result).__name__}"
+        )
+    if isinstance(rank, bool) or not isinstance(rank, Integral):
+        raise TypeError(f"rank must be a whole number (1 is the best strategy), got {rank!r}")
     if not result.strategies:
         raise ValueError(f"nothing to explain: the result's status is '{result.status}'")
     if not 1 <= rank <= len(result.strategies):
