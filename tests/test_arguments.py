@@ -14,7 +14,7 @@ import advisor
     ("call", "error", "message"),
     [
         (lambda i: advisor.solve(None), TypeError, "instance must be an advisor.Instance"),
-        (lambda i: advisor.solve("instances/tiny"), TypeError, "load it with advisor.load_instance"),
+        (lambda i: advisor.solve("instances/tiny"), TypeError, "load it with advisor.load_"),
         (lambda i: advisor.solve(i, top=2.5), TypeError, "top must be a whole number"),
         (lambda i: advisor.solve(i, top="a"), TypeError, "top must be a whole number"),
         (lambda i: advisor.solve(i, top=True), TypeError, "top must be a whole number"),
@@ -47,7 +47,7 @@ def test_arguments_are_checked_at_the_door(tiny, call, error, message: str) -> N
 
 def test_explain_checks_its_arguments(tiny) -> None:
     result = advisor.solve(tiny, top=2)
-    with pytest.raises(TypeError, match="result must be an advisor.Result"):
+    with pytest.raises(TypeError, match=r"result must be an advisor\.Result"):
         advisor.explain(tiny)
     with pytest.raises(TypeError, match="rank must be a whole number"):
         advisor.explain(result, rank="1")

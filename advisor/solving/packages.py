@@ -122,7 +122,8 @@ class _Completion:
 class _Node:
     priority: tuple[float, int]  # (-bound, sequence number): best bound first, then age
     fixed: dict[int, float] = field(compare=False)  # offer position -> 0.0 or 1.0
-    basis: highspy.HighsBasis | None = field(compare=False, default=None)  # the parent's LP basis: a warm start
+    # the parent's LP basis: a warm start
+    basis: highspy.HighsBasis | None = field(compare=False, default=None)
     solved: bool = field(compare=False, default=False)
 
 
