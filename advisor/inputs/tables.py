@@ -69,23 +69,26 @@ class Row:
     ok: bool
 
 
-def _read_frame(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.DataFrame | None:
-    """Read the file's cells as text (the csv module, so no row can shift columns)."""
+def _read_text(path: Path, spec: TableSpec, problems: list[Problem]) -> str | None:
+    """The file's text, or None with the problem that stopped it."""
     if not path.is_file():
         problems.append(Problem(spec.file, None, None, f"file not found in {path.parent}"))
         return None
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         problems.append(
             Problem(
                 spec.file, None, None, "not UTF-8 text: save it as 'CSV UTF-8' in a spreadsheet"
             )
         )
-        return None
     except OSError as exc:  # no permission, a folder named like the file, ...
         problems.append(Problem(spec.file, None, None, f"cannot read the file: {exc.strerror}"))
-        return None
+    return None
+
+
+def _records(text: str, spec: TableSpec, problems: list[Problem]) -> list[list[str]] | None:
+    """The CSV records, or None if one cannot be read or there is no header row."""
     records: list[list[str]] = []
     try:
         for record in csv.reader(io.StringIO(text, newline=""), strict=True):
@@ -99,14 +102,30 @@ def _read_frame(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.Data
     if not any(cell.strip() for cell in records[0]):
         problems.append(Problem(spec.file, 1, None, "the first row is blank: expected the header"))
         return None
+    return records
+
+
+def _header_names(header: list[str]) -> list[str]:
+    """Column names; a blank one is ``Unnamed: i`` and a repeated one ``exports.1``, as
+    pandas names them."""
     names: list[str] = []
-    for index, cell in enumerate(records[0]):
+    for index, cell in enumerate(header):
         base = cell.strip() or f"Unnamed: {index}"
         name, copy = base, 0
-        while name in names:  # a repeated header, named like pandas does: exports.1
+        while name in names:
             copy += 1
             name = f"{base}.{copy}"
         names.append(name)
+    return names
+
+
+def _read_frame(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.DataFrame | None:
+    """Read the file's cells as text (the csv module, so no row can shift columns)."""
+    text = _read_text(path, spec, problems)
+    records = None if text is None else _records(text, spec, problems)
+    if records is None:
+        return None
+    names = _header_names(records[0])
     width = len(names)
     body: list[list[str]] = []
     readable = True
