@@ -1,5 +1,6 @@
-"""Scoring decision sets: the objective, the scenario values and the full
-:class:`~advisor.results.Strategy` of a set of chosen requests and offers.
+"""Scoring decision sets: objective, scenario values and the full Strategy.
+
+The :class:`~advisor.results.Strategy` of a set of chosen requests and offers.
 
 Every score is computed from the model's coefficients (:mod:`advisor.economics`),
 not from the solver's values, so a strategy's numbers are those of its decisions
@@ -73,16 +74,19 @@ class Evaluator:
     rules: RuleBook | None = None
 
     def objective_of(self, chosen: frozenset[str]) -> float:
+        """The ranking objective of ``chosen``."""
         return objective_value(
             self.coefficients, self.instance, chosen, self.objective, self.scenario_optimum
         )
 
     def scenario_values(self, chosen: frozenset[str]) -> dict[str, float]:
+        """V_ω of ``chosen`` in every scenario."""
         return scenario_values(self.coefficients, self.instance, chosen)
 
     def strategy(
         self, rank: int, chosen: frozenset[str], best: float, proven: bool = True, gap: float = 0.0
     ) -> Strategy:
+        """The :class:`Strategy` of ``chosen``, at ``rank`` below a best objective ``best``."""
         inst, coef = self.instance, self.coefficients
         order = inst.decision_ids()
         decisions = tuple(d for d in order if d in chosen)

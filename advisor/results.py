@@ -29,8 +29,10 @@ def tolerance(value: float) -> float:
 
 @dataclass(frozen=True)
 class ScenarioMeasures:
-    """RP, EEV, WS, VSS and EVPI of one expected-value ranking (money); see
-    :mod:`advisor.solving.measures`."""
+    """RP, EEV, WS, VSS and EVPI of one expected-value ranking (money).
+
+    See :mod:`advisor.solving.measures`.
+    """
 
     recourse_value: float
     wait_and_see_value: float
@@ -43,6 +45,12 @@ class ScenarioMeasures:
 
 @dataclass(frozen=True)
 class ChosenRequest:
+    """A requested tier as a strategy lists it.
+
+    The sector, the granted tariff, the acceptance probability, the protected value
+    (probability-weighted, before acceptance) and the counterpart's cost.
+    """
+
     request: str
     sector: str
     sector_name: str
@@ -55,6 +63,8 @@ class ChosenRequest:
 
 @dataclass(frozen=True)
 class ChosenOffer:
+    """An offer as a strategy lists it: its value to the counterpart and its cost at home."""
+
     offer: str
     name: str
     category: str
@@ -105,9 +115,11 @@ class Strategy:
 
     @property
     def largest_market(self) -> MarketOutcome:
+        """The market with the largest expected share after the deal."""
         return max(self.markets, key=lambda m: (m.share, m.market))
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the ``strategies`` entries of the JSON report)."""
         data = asdict(self)
         data["scenario_values"] = dict(self.scenario_values)
         data["decisions"] = list(self.decisions)
@@ -117,6 +129,8 @@ class Strategy:
 
 @dataclass(frozen=True)
 class SolverInfo:
+    """Which solver ran, how long (``time_s``), its largest gap and how many solves."""
+
     name: str
     version: str
     time_s: float
@@ -177,9 +191,11 @@ class Result:
     empty_package_violations: tuple[str, ...] = field(default_factory=tuple)
 
     def __len__(self) -> int:
+        """The number of listed strategies."""
         return len(self.strategies)
 
     def __getitem__(self, index: int) -> Strategy:
+        """Strategy ``index`` (0 is rank 1)."""
         return self.strategies[index]
 
     def to_frame(self) -> pd.DataFrame:

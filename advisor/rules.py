@@ -226,10 +226,13 @@ def _report_labels(model: pyo.ConcreteModel) -> list[str]:
 
 
 class RuleBook:
-    """Every rule row of a model as a sparse matrix over the decisions, to check
-    decision sets against the rules at the parameters' current values."""
+    """Every rule row of a model as a sparse matrix over the decisions.
+
+    It checks decision sets against the rules at the parameters' current values.
+    """
 
     def __init__(self, model: pyo.ConcreteModel, decisions: Sequence[str]) -> None:
+        """The rules of ``model``, with columns in the order of ``decisions``."""
         self.model = model
         self.decisions = tuple(decisions)
         self._read = False
@@ -239,8 +242,11 @@ class RuleBook:
         self._read = False
 
     def _read_rows(self) -> None:
-        """Read every rule row from the model (done at first use: at tariff-line
-        scale a ranking that lists no binding rules never pays for it)."""
+        """Read every rule row from the model.
+
+        Done at first use: at tariff-line scale a ranking that lists no binding rules
+        never pays for it.
+        """
         if self._read:
             return
         self._read = True
@@ -287,8 +293,11 @@ class RuleBook:
         return (activity < self.lower[:, None] - tol) | (activity > self.upper[:, None] + tol)
 
     def violations(self, chosen: frozenset[str]) -> list[str]:
-        """The rules ``chosen`` breaks, as labels (``reciprocity``, ``condition c1``,
-        ``market share cap USA [base]``, ...); empty if it keeps them all."""
+        """The rules ``chosen`` breaks, as labels; empty if it keeps them all.
+
+        Labels read ``reciprocity``, ``domestic budget``, ``condition c1``,
+        ``market share cap USA [base]``, ``one tier per sector: IC``.
+        """
         unknown = chosen - set(self.decisions)
         if unknown:
             raise ValueError(f"unknown decisions: {', '.join(sorted(unknown))}")
@@ -296,9 +305,12 @@ class RuleBook:
         return sorted({self.labels[i] for i in np.flatnonzero(broken)}, key=self._report_order)
 
     def _report_order(self, label: str) -> int:
-        """Where a label stands when violations are listed: one tier per sector, then
-        reciprocity, the budget, the conditions in file order, and the caps and floors
-        scenario by scenario (the order of ``conditions.csv`` and ``instance.toml``)."""
+        """Where a label stands when violations are listed.
+
+        One tier per sector, then reciprocity, the budget, the conditions in file
+        order, and the caps and floors scenario by scenario (the order of
+        ``conditions.csv`` and ``instance.toml``).
+        """
         return self._order[label]
 
     def violations_of_each(self, sets: Sequence[frozenset[str]]) -> list[set[str]]:

@@ -115,6 +115,7 @@ def _whole(minimum: int) -> Callable[[Any], int]:
 
 
 def read_toml(folder: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    """``instance.toml`` as a dict, or None with the problem that stopped it."""
     path = folder / TOML_FILE
     if not path.is_file():
         problems.append(Problem(TOML_FILE, None, None, f"file not found in {folder}"))
@@ -171,6 +172,7 @@ SCENARIO_KEYS = (
 
 
 def parse_settings(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """Every setting of ``instance.toml``, parsed, with a problem for each bad key."""
     toml = _TomlReader(data, problems)
     toml.check_keys(data, TOP_KEYS, "")
     out: dict[str, Any] = {
@@ -272,6 +274,7 @@ def _parse_scenarios(toml: _TomlReader) -> list[dict[str, Any]]:
 
 
 def parse_scenarios(settings: dict[str, Any], problems: list[Problem]) -> tuple[Scenario, ...]:
+    """The scenarios (one ``base`` if none): names unique, probabilities adding to 1."""
     raw = settings["scenarios"]
     if not raw:
         return (Scenario("base", 1.0, "the values in sectors.csv"),)

@@ -42,6 +42,7 @@ class Column:
 
     @property
     def required(self) -> bool:
+        """Whether the column must be present (it has no default)."""
         return self.default is _REQUIRED
 
 
@@ -56,6 +57,7 @@ class TableSpec:
     all_columns: tuple[Column, ...] = field(init=False)
 
     def __post_init__(self) -> None:
+        """Add the free-text columns every table may have."""
         extra = tuple(Column(n, None, "") for n in FREE_TEXT_COLUMNS)
         object.__setattr__(self, "all_columns", self.columns + extra)
 
@@ -106,8 +108,10 @@ def _records(text: str, spec: TableSpec, problems: list[Problem]) -> list[list[s
 
 
 def _header_names(header: list[str]) -> list[str]:
-    """Column names; a blank one is ``Unnamed: i`` and a repeated one ``exports.1``, as
-    pandas names them."""
+    """Column names, a blank one ``Unnamed: i`` and a repeated one ``exports.1``.
+
+    As pandas names them.
+    """
     names: list[str] = []
     for index, cell in enumerate(header):
         base = cell.strip() or f"Unnamed: {index}"

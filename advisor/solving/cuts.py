@@ -53,10 +53,14 @@ def in_tie_group(anchor: float, value: float) -> bool:
 
 
 class CutRanking:
-    """The ranking loop: strict K-best (d = 1 over all decisions) or greedy diverse
-    K-best (d > 1, or ``distinct_on`` offers or sectors)."""
+    """The ranking loop: strict K-best, or greedy diverse K-best.
+
+    Strict: d = 1 over all decisions. Diverse: d > 1, or ``distinct_on`` offers or
+    sectors.
+    """
 
     def __init__(self, session: SolverSession, progress: ProgressFn) -> None:
+        """Rank on ``session``, telling ``progress`` before each solve."""
         self.session = session
         self.instance = session.instance
         self.progress = progress

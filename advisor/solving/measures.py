@@ -125,9 +125,12 @@ def value_of_scenarios(
     deadline: float | None,
     threads: int | None,
 ) -> tuple[ScenarioMeasures, dict[str, float]]:
-    """VSS and EVPI of an expected-value ranking whose rank 1 is ``best``: each
-    scenario's optimum (unless given) and the mean-value problem solved, the
-    mean-value strategy checked by ``violations_of`` against the ranking's rules."""
+    """VSS and EVPI of an expected-value ranking whose rank 1 is ``best``.
+
+    Each scenario's optimum (unless given) and the mean-value problem are solved;
+    the mean-value strategy is checked by ``violations_of`` against the ranking's
+    rules.
+    """
     if optima is None:
         optima = scenario_optima(instance, mip_gap, deadline, threads)
     mean = best_strategy(

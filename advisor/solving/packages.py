@@ -1,4 +1,4 @@
-"""Ranking distinct offer packages at tariff-line scale: branch and bound over the offers.
+r"""Ranking distinct offer packages at tariff-line scale: branch and bound over the offers.
 
 With ``distinct_on = "offers"`` the ranking lists offer packages y (sets of offers),
 each with its best requests. Writing f(y) for the best objective with the offers
@@ -18,7 +18,7 @@ search branches on the offers only, and leaves the lines to LP bounds:
 1. **Best-first branch and bound over the offers.** A node N fixes some offers to 0
    or 1; its bound is the LP relaxation with those fixings,
 
-   .. math:: U(N) = \\max \\{ c^T x : A x ≤ b, 0 ≤ x ≤ 1, y_j = v_j \\; ∀ j ∈ N \\},
+   .. math:: U(N) = \max \{ c^T x : A x ≤ b, 0 ≤ x ≤ 1, y_j = v_j \; ∀ j ∈ N \},
 
    solved by HiGHS's dual simplex, warm-started from its parent's basis. A node is
    solved lazily: a child carries its parent's bound until it is first popped. A
@@ -36,7 +36,7 @@ search branches on the offers only, and leaves the lines to LP bounds:
    feasible x with offers y (d_r the reduced costs, π_i the duals of the rows whose
    slack s_i is an integer: one tier per sector, the conditions),
 
-   .. math:: c^T x ≤ U(y) - Σ_r |d_r| \\, |x_r - x^*_r| - Σ_i |π_i| \\, |s_i - s^*_i|,
+   .. math:: c^T x ≤ U(y) - Σ_r |d_r| \, |x_r - x^*_r| - Σ_i |π_i| \, |s_i - s^*_i|,
 
    so a strategy that moves a request or an integer row priced above δ is worth
    less than U(y) - δ. The *core* MILP fixes every request at a bound of x* with
@@ -83,9 +83,11 @@ INFEASIBLE = (
 
 @dataclass(frozen=True)
 class Package:
-    """One strategy found by the search (an offer package with its requests): its
-    value L, an upper bound U on what it could be improved to, and whether the
-    completion proved L within the gap of U."""
+    """One strategy found by the search: an offer package with its requests.
+
+    Its value L, an upper bound U on what it could be improved to, and whether the
+    completion proved L within the gap of U.
+    """
 
     chosen: frozenset[str]
     value: float
@@ -94,6 +96,7 @@ class Package:
 
     @property
     def gap(self) -> float:
+        """(U - L) / max(1, |L|): how far the package could still be improved."""
         return max(0.0, self.bound - self.value) / max(1.0, abs(self.value))
 
 
@@ -162,6 +165,7 @@ class OfferPackageSearch:
         tie_key: Callable[[frozenset[str]], object],
         per_package: int = 1,
     ) -> None:
+        """Search ``model``; ``names`` are the decisions at HiGHS ``columns``."""
         offers = set(offer_names)
         self.per_package = per_package
         self.columns = _Columns(
@@ -199,8 +203,9 @@ class OfferPackageSearch:
     # ------------------------------------------------------------------ search
 
     def rank(self, top: int) -> list[Package]:
-        """The ``top`` best offer packages (with ``per_package`` > 1: strategies), best
-        first; fewer if there are fewer.
+        """The ``top`` best offer packages, best first; fewer if there are fewer.
+
+        With ``per_package`` > 1 they are the ``top`` best strategies.
 
         Completions run in a second thread (HiGHS releases the GIL), beside the LP
         search. The search waits for them whenever the stopping rule could hold, so
@@ -290,9 +295,12 @@ class OfferPackageSearch:
     def _lawler_children(
         self, node: _Node, lp: _Relaxation, package: dict[int, float]
     ) -> list[_Node]:
-        """Lawler's partition of ``node`` without ``package``: with the free offers
-        j_1 … j_m, child i fixes j_1 … j_{i-1} as in the package and flips j_i. Flipping
-        an offer at a bound of the LP costs at least its reduced cost."""
+        """Lawler's partition of ``node`` without ``package``.
+
+        With the free offers j_1 … j_m, child i fixes j_1 … j_{i-1} as in the package
+        and flips j_i. Flipping an offer at a bound of the LP costs at least its
+        reduced cost.
+        """
         basis = self.lp.getBasis()
         children = []
         prefix = dict(node.fixed)
@@ -340,8 +348,10 @@ class OfferPackageSearch:
     # ------------------------------------------------------------- completion
 
     def _complete(self, package: dict[int, float], lp: _Relaxation) -> list[Package]:
-        """The package's ``per_package`` best completions by core reduced-cost fixing
-        (step 3); best first, empty if none (or time ran out before one was found).
+        """The package's ``per_package`` best completions, best first (step 3).
+
+        By core reduced-cost fixing; empty if none (or time ran out before one was
+        found).
 
         ``lp`` is the LP optimum of the node where the package was found: every offer
         is at 0 or 1 in it, so it is also optimal with the offers fixed, and its duals
@@ -391,8 +401,11 @@ class OfferPackageSearch:
     def _best_in_core(
         self, lower: np.ndarray, upper: np.ndarray, requests: np.ndarray
     ) -> list[_Completion]:
-        """The ``per_package`` best strategies within these bounds, by no-good cuts over
-        the free requests (rows added to the MILP for the search, then deleted)."""
+        """The ``per_package`` best strategies within these bounds.
+
+        By no-good cuts over the free requests (rows added to the MILP for the
+        search, then deleted).
+        """
         found: list[_Completion] = []
         free = requests[upper[requests] - lower[requests] > 0.5]
         base_rows = self.mip.getNumRow()
@@ -479,8 +492,10 @@ def _threshold(prices: np.ndarray, size: int) -> float:
 
 
 def _integral_rows(lp: highspy.HighsLp) -> np.ndarray:
-    """Rows whose slack is an integer in every integer solution: integer coefficients
-    on integer columns only, and integer (or infinite) bounds."""
+    """Rows whose slack is an integer in every integer solution.
+
+    Integer coefficients on integer columns only, and integer (or infinite) bounds.
+    """
     matrix = lp.a_matrix_
     start, index = np.array(matrix.start_), np.array(matrix.index_)
     value = np.array(matrix.value_)

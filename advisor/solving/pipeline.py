@@ -135,8 +135,10 @@ def _open(instance: Instance, run: _Run, report: ProgressFn) -> SolverSession:
 
 
 def _measures(instance: Instance, run: _Run, report: ProgressFn) -> ScenarioMeasures | None:
-    """VSS and EVPI for an expected-value ranking with several scenarios, when asked
-    (by default up to 200 decisions)."""
+    """VSS and EVPI of an expected-value ranking with several scenarios, when asked.
+
+    By default they are computed up to 200 decisions.
+    """
     s, session, solutions = run.settings, run.session, run.outcome.solutions
     if s.objective != "expected" or len(instance.scenarios) < 2 or not solutions:
         return None

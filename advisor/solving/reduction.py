@@ -1,4 +1,4 @@
-"""Dominated request tiers: tiers no optimal strategy needs, found before solving.
+r"""Dominated request tiers: tiers no optimal strategy needs, found before solving.
 
 A tier k of sector s is **dominated** by another tier k' of s when swapping k for
 k' in any feasible strategy keeps it feasible and lowers no scenario's value. Such
@@ -12,33 +12,33 @@ feasible whenever, in every row,
 
 .. math::
 
-    α_{k'} ≤ α_k \\text{ in a ≤ row}, \\qquad α_{k'} ≥ α_k \\text{ in a ≥ row},
+    α_{k'} ≤ α_k \text{ in a ≤ row}, \qquad α_{k'} ≥ α_k \text{ in a ≥ row},
 
 and, with a_r the acceptance, V_ω(x') ≥ V_ω(x) in every scenario ω whenever
 
-.. math:: a_{k'} p_{k'ω} ≥ a_k p_{kω} \\quad ∀ ω.   \\qquad (1)
+.. math:: a_{k'} p_{k'ω} ≥ a_k p_{kω} \quad ∀ ω.   \qquad (1)
 
 The rows, one family at a time (notation of :mod:`advisor.model`):
 
 - one tier per sector, Σ_{r ∈ R_s} x_r ≤ 1: both coefficients are 1;
 - reciprocity, Σ_j g_j y_j - ρ Σ_r c_r x_r ≥ 0 with ρ ≥ 0:
 
-  .. math:: c_{k'} ≤ c_k   \\qquad (2)
+  .. math:: c_{k'} ≤ c_k   \qquad (2)
 
   (required even when ρ = 0, so the pruning stays valid for every ratio, as in a
   frontier sweep of ρ);
 - the domestic budget holds no request;
 - market shares: exports to market m in scenario ω are
   E_{mω} = B_{mω} + [m = cp] Σ_r p_{rω} x_r + Σ_j e_{jm} y_j, so in the cap row
-  E_{mω} - \\bar s_m Σ_{m'} E_{m'ω} ≤ 0 and the floor row
-  E_{mω} - \\underline s_m Σ_{m'} E_{m'ω} ≥ 0 the coefficient of x_r is f_m p_{rω}
+  E_{mω} - \bar s_m Σ_{m'} E_{m'ω} ≤ 0 and the floor row
+  E_{mω} - \underline s_m Σ_{m'} E_{m'ω} ≥ 0 the coefficient of x_r is f_m p_{rω}
   with f_m = [m = cp] - s_m [cp ∈ M] (s_m the cap or the floor). Written as ≤ rows
   (a floor row negated, F_m = -f_m), the condition F_m p_{k'ω} ≤ F_m p_{kω} is
 
-  .. math:: σ p_{k'ω} ≤ σ p_{kω} \\quad ∀ ω, \\; σ ∈ \\{\\operatorname{sign} F_m\\}   \\qquad (3)
+  .. math:: σ p_{k'ω} ≤ σ p_{kω} \quad ∀ ω, \; σ ∈ \{\operatorname{sign} F_m\}   \qquad (3)
 
   which depends on the limits only through their signs: a cap on the counterpart
-  (0 < \\bar s < 1) asks p_{k'ω} ≤ p_{kω} (a tier that protects more raises its
+  (0 < \bar s < 1) asks p_{k'ω} ≤ p_{kω} (a tier that protects more raises its
   share), a cap elsewhere or a floor on the counterpart the reverse;
 - conditions, each kind's rows written as ≤ rows over the members' terms t(i)
   (t = x_i for a request or an offer id, t = Σ_{r ∈ R_s} x_r for a sector id s):
@@ -54,7 +54,7 @@ The rows, one family at a time (notation of :mod:`advisor.model`):
   The coefficient α_r of x_r in a row is the signed count of the members that
   are r itself or r's sector, and the condition is
 
-  .. math:: α_{k'} ≤ α_k \\quad \\text{in every condition row.}   \\qquad (4)
+  .. math:: α_{k'} ≤ α_k \quad \text{in every condition row.}   \qquad (4)
 
   A sector id counts the same for all of its tiers, so it never blocks
   pruning. A tier named by its own id blocks it where k *helps* (an object of

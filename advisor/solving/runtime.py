@@ -1,5 +1,4 @@
-"""Running HiGHS inside the advisor: quiet standard output, a wall-clock guard, and
-one process-wide thread pool.
+"""Running HiGHS inside the advisor: quiet stdout, a wall-clock guard, one thread pool.
 
 These are shared by every stage that calls HiGHS: the persistent ranking in
 :mod:`advisor.solving.pipeline` and the offer-package search in :mod:`advisor.solving.packages`.

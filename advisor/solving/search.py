@@ -33,10 +33,13 @@ SEARCHES = ("auto", "cuts", "packages")
 
 
 class StoppedError(Exception):
-    """A solve the ranking depends on ended without an answer: ``status`` says how
-    (``time_limit`` or ``infeasible``)."""
+    """A solve the ranking depends on ended without an answer.
+
+    ``status`` says how: ``time_limit`` or ``infeasible``.
+    """
 
     def __init__(self, status: str) -> None:
+        """Stopped with ``status``."""
         super().__init__(status)
         self.status = status
 
@@ -97,16 +100,20 @@ def run_search(
 
 
 def _package_gap(package: Package, open_bound: float) -> float:
-    """A package's gap: its completion's, or, when the search stopped with nodes left
-    open, how far an unexplored strategy could still be above it."""
+    """A package's gap: its completion's, or what an unexplored node could still add.
+
+    When the search stopped with nodes left open, an unexplored strategy could
+    still be above the package by up to the open bound.
+    """
     unexplored = (open_bound - package.value) / max(1.0, abs(package.value))
     return max(package.gap, unexplored, 0.0)
 
 
 def rank_packages(session: SolverSession, top: int, strict: bool) -> SearchOutcome:
-    """The ``top`` best offer packages by :class:`OfferPackageSearch`, or with
-    ``strict`` the ``top`` best strategies (each package's ``top`` best completions,
-    merged).
+    """The ``top`` best offer packages, or with ``strict`` the ``top`` best strategies.
+
+    By :class:`OfferPackageSearch`; strict K-best merges each package's ``top`` best
+    completions.
 
     For packages (and a single best strategy) dominated request tiers
     (:mod:`advisor.solving.reduction`) are fixed to 0 first: no package's best
@@ -160,8 +167,9 @@ def best_strategy(
     threads: int | None,
     tie_break: bool = False,
 ) -> Solution | None:
-    """The single best strategy of ``instance`` (no ranking): by the offer-package
-    search above 200 decisions, else one MILP solve. None if infeasible; raises
+    """The single best strategy of ``instance`` (no ranking); None if infeasible.
+
+    By the offer-package search above 200 decisions, else one MILP solve. Raises
     :class:`StoppedError` if the time limit stopped it with nothing found.
 
     With ``tie_break``, the strategy is the tie-break's pick among all those tied

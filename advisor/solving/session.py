@@ -85,6 +85,7 @@ class SolverSession:
     _started: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
+        """Hand the model to a persistent HiGHS instance, once."""
         model = self.model
         self.binaries = [model.request[r] for r in model.REQUESTS] + [
             model.offer[j] for j in model.OFFERS
@@ -177,8 +178,10 @@ class SolverSession:
     # ------------------------------------------------------------------ cuts and rows
 
     def _distance_expr(self, chosen: frozenset[str], every: bool = False) -> pyo.Expression:
-        """Hamming distance from ``chosen`` over the decisions that ``distinct_on`` compares
-        (over every decision with ``every``)."""
+        """Hamming distance from ``chosen`` over the decisions ``distinct_on`` compares.
+
+        With ``every``, over every decision.
+        """
         pairs = zip(self.names, self.binaries, strict=True) if every else self.compared
         return pyo.quicksum((1 - x) if name in chosen else x for name, x in pairs)
 
@@ -343,8 +346,10 @@ def _model(
 def lp_relaxation_duals(
     instance: Instance, objective: str, optima: Mapping[str, float] | None = None
 ) -> dict[str, float]:
-    """|Σ duals| of each numeric rule's rows in the LP relaxation, by rule location
-    (``instance.toml: model.domestic_budget``, ...); empty if HiGHS gives no duals.
+    """|Σ duals| of each numeric rule's rows in the LP relaxation, by rule location.
+
+    Locations read ``instance.toml: model.domestic_budget``; the result is empty if
+    HiGHS gives no duals.
 
     The relaxation is a model of its own (integrality relaxed), solved once.
     """

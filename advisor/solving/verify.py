@@ -21,10 +21,13 @@ VERIFY_TOLERANCE = 1e-6
 
 
 class VerificationError(RuntimeError):
-    """The independent checker disagrees with a listed strategy: ``problems`` says
-    where, one line each."""
+    """The independent checker disagrees with a listed strategy.
+
+    ``problems`` says where, one line each.
+    """
 
     def __init__(self, problems: list[str]) -> None:
+        """The disagreements, one line each."""
         self.problems = problems
         super().__init__(
             "the independent checker disagrees with the result:\n  " + "\n  ".join(problems)
