@@ -152,14 +152,21 @@ def rule_violations(instance: Instance, decisions: Iterable[str]) -> list[str]:
         if not _condition_holds(instance, chosen, c.kind, c.members, c.count):
             broken.append(f"condition {c.condition}")
     for w in instance.scenarios:
-        total = sum(sc.market_exports[m.market, w.name] for m in instance.markets)
-        tol = RULE_TOLERANCE * max(1.0, abs(total))
-        for market, cap in instance.market_share_caps.items():
-            if sc.market_exports[market, w.name] > cap * total + tol:
-                broken.append(f"market share cap {market} [{w.name}]")
-        for market, floor in instance.market_share_floors.items():
-            if sc.market_exports[market, w.name] < floor * total - tol:
-                broken.append(f"market share floor {market} [{w.name}]")
+        broken += _share_violations(instance, sc, w.name)
+    return broken
+
+
+def _share_violations(instance: Instance, sc: Scores, scenario: str) -> list[str]:
+    """The market-share caps and floors broken in one scenario."""
+    broken = []
+    total = sum(sc.market_exports[m.market, scenario] for m in instance.markets)
+    tol = RULE_TOLERANCE * max(1.0, abs(total))
+    for market, cap in instance.market_share_caps.items():
+        if sc.market_exports[market, scenario] > cap * total + tol:
+            broken.append(f"market share cap {market} [{scenario}]")
+    for market, floor in instance.market_share_floors.items():
+        if sc.market_exports[market, scenario] < floor * total - tol:
+            broken.append(f"market share floor {market} [{scenario}]")
     return broken
 
 

@@ -1,4 +1,4 @@
-"""Trade economics: from an instance to the linear coefficients of the model.
+r"""Trade economics: from an instance to the linear coefficients of the model.
 
 All the non-linear economics is computed here, once, so the optimisation model stays
 a linear MILP in the decision binaries. The core is the constant-elasticity
@@ -8,11 +8,11 @@ and Weinstein (QJE 2006):
 
 .. math::
 
-    X_s(t) = X_{s0} \\left(\\frac{1 + t}{1 + t_{s0}}\\right)^{-\\sigma_s}
+    X_s(t) = X_{s0} \left(\frac{1 + t}{1 + t_{s0}}\right)^{-\sigma_s}
 
 with :math:`X_{s0}` home's exports of sector s to the counterpart at the current
 tariff :math:`t_{s0}`. Every scenario ω may override :math:`t_{s0}`, the threat
-tariff :math:`\\tau_s` and :math:`\\sigma_s`; all coefficients are per scenario.
+tariff :math:`\tau_s` and :math:`\sigma_s`; all coefficients are per scenario.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from advisor.instance import Instance, RequestTier, Scenario, Sector
 def exports_at_tariff(
     exports: float, current_tariff: float, tariff: float, elasticity: float
 ) -> float:
-    """Exports after a tariff change, constant elasticity (WITS-SMART).
+    r"""Exports after a tariff change, constant elasticity (WITS-SMART).
 
-    .. math:: X(t) = X_0 \\left(\\frac{1 + t}{1 + t_0}\\right)^{-\\sigma}
+    .. math:: X(t) = X_0 \left(\frac{1 + t}{1 + t_0}\right)^{-\sigma}
 
     A 19% tariff on exports now at 0% with sigma 1.23 gives 1.19^-1.23 = 0.807 of
     the baseline: a 19% cut in volume (the check in the facts file).
@@ -47,11 +47,12 @@ class SectorTerms:
     elasticity: float
 
     def exports_at(self, tariff: float) -> float:
+        """Exports of the sector at ``tariff`` (:func:`exports_at_tariff`)."""
         return exports_at_tariff(self.exports, self.current_tariff, tariff, self.elasticity)
 
     @property
     def value_at_risk(self) -> float:
-        """:math:`X_s(t_{s0}) - X_s(\\tau_s)`: exports lost if the threat is imposed."""
+        r""":math:`X_s(t_{s0}) - X_s(\tau_s)`: exports lost if the threat is imposed."""
         return self.exports - self.exports_at(self.threat_tariff)
 
     def effective_tariff(self, tariff: float) -> float:
@@ -59,11 +60,11 @@ class SectorTerms:
         return min(tariff, self.threat_tariff)
 
     def protected_value(self, tariff: float) -> float:
-        """:math:`p = X_s(\\min(t_k, \\tau_s)) - X_s(\\tau_s)`: exports a tier keeps."""
+        r""":math:`p = X_s(\min(t_k, \tau_s)) - X_s(\tau_s)`: exports a tier keeps."""
         return self.exports_at(self.effective_tariff(tariff)) - self.exports_at(self.threat_tariff)
 
     def forgone_revenue(self, tariff: float) -> float:
-        """:math:`\\tau_s X_s(\\tau_s) - t X_s(t)`: the counterpart's lost tariff revenue.
+        r""":math:`\tau_s X_s(\tau_s) - t X_s(t)`: the counterpart's lost tariff revenue.
 
         Negative beyond the revenue-maximising tariff 1/(sigma - 1), where the
         lower tariff raises so much trade that revenue rises.
@@ -86,9 +87,9 @@ def sector_terms(sector: Sector, scenario: Scenario) -> SectorTerms:
 def counterpart_cost(
     request: RequestTier, sector: Sector, terms: SectorTerms, weight: float
 ) -> float:
-    """The counterpart's cost of granting a tier, in one scenario.
+    r"""The counterpart's cost of granting a tier, in one scenario.
 
-    .. math:: c_{k} = w \\, w_s \\, (\\tau_s X_s(\\tau_s) - t_k X_s(t_k))
+    .. math:: c_{k} = w \, w_s \, (\tau_s X_s(\tau_s) - t_k X_s(t_k))
 
     with w the instance's ``counterpart_cost_weight`` and w_s the sector's
     ``sensitivity``, unless ``requests.csv`` states the cost directly.

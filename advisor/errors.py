@@ -28,6 +28,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """``file, row R, column 'C': message`` (row and column only when known)."""
         where = self.file
         if self.row is not None:
             where += f", row {self.row}"
@@ -44,6 +45,7 @@ class InstanceError(Exception):
     """
 
     def __init__(self, problems: list[Problem] | Problem, title: str = "invalid instance"):
+        """Collect ``problems`` (one or several) under ``title``, the message's first line."""
         self.problems: tuple[Problem, ...] = (
             (problems,) if isinstance(problems, Problem) else tuple(problems)
         )

@@ -30,6 +30,7 @@ class OutputError(OSError):
     """A file the advisor cannot write; ``str(error)`` is "cannot write PATH: reason"."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
+        """Record the ``path`` that cannot be written and the ``reason`` why."""
         super().__init__(f"cannot write {path}: {reason}")
         self.path = Path(path)
         self.reason = reason
@@ -120,8 +121,10 @@ def write_atomically(path: str | Path, text: str) -> Path:
 
 
 def save_figure(figure: Figure, path: str | Path) -> Path:
-    """Save a matplotlib ``figure`` to ``path`` atomically, in the format its suffix names
-    (``.png``, ``.svg``, ``.pdf``, ...; matplotlib's default, PNG, without one)."""
+    """Save a matplotlib ``figure`` to ``path`` atomically, in the format its suffix names.
+
+    The suffix is ``.png``, ``.svg``, ``.pdf``, ...; without one, matplotlib's default (PNG).
+    """
     fmt = Path(path).suffix.lower().lstrip(".") or None
 
     def fill(handle: IO[bytes]) -> None:

@@ -271,6 +271,7 @@ def write_instance(tables: dict[str, pd.DataFrame | str], folder: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: write a synthetic instance; return the exit code (0, or 2 on an error)."""
     parser = argparse.ArgumentParser(
         prog="python -m advisor.generate",
         description="Write a SYNTHETIC tariff-line instance calibrated on a sector-level one.",

@@ -127,10 +127,12 @@ class Condition:
 
     @property
     def subject(self) -> str:
+        """The first member: the condition's subject (for the pairwise kinds)."""
         return self.members[0]
 
     @property
     def objects(self) -> tuple[str, ...]:
+        """The members after the first: the condition's objects (for the pairwise kinds)."""
         return self.members[1:]
 
 
@@ -191,18 +193,22 @@ class Instance:
 
     @cached_property
     def sector_by_id(self) -> Mapping[str, Sector]:
+        """Sectors by their id (read-only)."""
         return MappingProxyType({s.sector: s for s in self.sectors})
 
     @cached_property
     def request_by_id(self) -> Mapping[str, RequestTier]:
+        """Request tiers by their id (read-only)."""
         return MappingProxyType({r.request: r for r in self.requests})
 
     @cached_property
     def offer_by_id(self) -> Mapping[str, Offer]:
+        """Offers by their id (read-only)."""
         return MappingProxyType({o.offer: o for o in self.offers})
 
     @cached_property
     def market_by_id(self) -> Mapping[str, Market]:
+        """Markets by their id (read-only)."""
         return MappingProxyType({m.market: m for m in self.markets})
 
     @cached_property
@@ -223,26 +229,33 @@ class Instance:
         return tuple(r.request for r in self.requests) + tuple(o.offer for o in self.offers)
 
     def member_decisions(self, member: str) -> tuple[str, ...]:
-        """The decisions a condition member stands for: a sector id stands for any of
-        its request tiers, a request or offer id for itself."""
+        """The decisions a condition member stands for.
+
+        A sector id stands for any of its request tiers, a request or offer id for itself.
+        """
         if member in self.sector_by_id:
             return self.tiers_by_sector[member]
         return (member,)
 
     def member_count(self, member: str, chosen: frozenset[str]) -> int:
-        """How many of the decisions ``member`` stands for are in ``chosen`` (0 or 1,
-        since a sector gets at most one tier)."""
+        """How many of the decisions ``member`` stands for are in ``chosen``.
+
+        It is 0 or 1, since a sector gets at most one tier.
+        """
         return sum(1 for d in self.member_decisions(member) if d in chosen)
 
     def decision_name(self, decision: str) -> str:
-        """``Integrated circuits: permanent 0%`` for a request, the offer's name for an
-        offer."""
+        """The name of a decision: ``Integrated circuits: permanent 0%``, or the offer's name.
+
+        A request is named by its sector and tier, an offer by its own name.
+        """
         request = self.request_by_id.get(decision)
         if request is not None:
             return f"{self.sector_by_id[request.sector].name}: {request.tier}"
         return self.offer_by_id[decision].name
 
     def __str__(self) -> str:
+        """A few lines on the instance: its parties, its sizes, scenarios, objective and limits."""
         exports_cp = sum(s.exports for s in self.sectors)
         lines = [
             f"{self.name}",

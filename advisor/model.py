@@ -131,9 +131,9 @@ def _create_constraints(model: pyo.ConcreteModel, instance: Instance, coef: Coef
 
 
 def _one_tier_per_sector(model: pyo.ConcreteModel, instance: Instance) -> None:
-    """At most one tier per sector.
+    r"""At most one tier per sector.
 
-    .. math:: Σ_{r ∈ R_s} x_r ≤ 1 \\quad ∀ s
+    .. math:: Σ_{r ∈ R_s} x_r ≤ 1 \quad ∀ s
     """
     tiers = instance.tiers_by_sector
 
@@ -172,19 +172,19 @@ def _domestic_budget(model: pyo.ConcreteModel, instance: Instance) -> None:
 
 
 def _conditions(model: pyo.ConcreteModel, instance: Instance) -> None:
-    """Treaty conditions, one constraint family per kind (A subject, G the objects).
+    r"""Treaty conditions, one constraint family per kind (A subject, G the objects).
 
     .. math::
 
-        requires:         x_A ≤ x_B \\quad ∀ B ∈ G
+        requires:         x_A ≤ x_B \quad ∀ B ∈ G
 
-        requires\\_one\\_of:  x_A ≤ Σ_{B ∈ G} x_B
+        requires\_one\_of:  x_A ≤ Σ_{B ∈ G} x_B
 
-        excludes:         x_A + x_B ≤ 1 \\quad ∀ B ∈ G
+        excludes:         x_A + x_B ≤ 1 \quad ∀ B ∈ G
 
-        at\\_most:          Σ_{i ∈ G} x_i ≤ k
+        at\_most:          Σ_{i ∈ G} x_i ≤ k
 
-        at\\_least:         Σ_{i ∈ G} x_i ≥ k
+        at\_least:         Σ_{i ∈ G} x_i ≥ k
     """
     by_kind: dict[str, list[Condition]] = {}
     for c in instance.conditions:
@@ -222,15 +222,15 @@ def _conditions(model: pyo.ConcreteModel, instance: Instance) -> None:
 
 
 def _market_shares(model: pyo.ConcreteModel, instance: Instance) -> None:
-    """Market diversification: caps and floors on each market's share, in every scenario.
+    r"""Market diversification: caps and floors on each market's share, in every scenario.
 
     Written directly over the binaries (no auxiliary total), which HiGHS solves
     much faster:
 
     .. math::
 
-        E_{mω} - \\bar{s}_m Σ_{m'} E_{m'ω} ≤ 0, \\qquad
-        E_{mω} - \\underline{s}_m Σ_{m'} E_{m'ω} ≥ 0 \\quad ∀ ω
+        E_{mω} - \bar{s}_m Σ_{m'} E_{m'ω} ≤ 0, \qquad
+        E_{mω} - \underline{s}_m Σ_{m'} E_{m'ω} ≥ 0 \quad ∀ ω
     """
     model.CAPPED = pyo.Set(initialize=list(instance.market_share_caps), ordered=True)
     model.FLOORED = pyo.Set(initialize=list(instance.market_share_floors), ordered=True)
@@ -264,15 +264,15 @@ def _market_shares(model: pyo.ConcreteModel, instance: Instance) -> None:
 def _create_objective(
     model: pyo.ConcreteModel, objective: str, scenario_optimum: Mapping[str, float] | None
 ) -> None:
-    """The objective, by kind.
+    r"""The objective, by kind.
 
     .. math::
 
-        expected:    \\max Σ_ω π_ω V_ω
+        expected:    \max Σ_ω π_ω V_ω
 
-        worst\\_case:  \\max η \\quad s.t. \\; η ≤ V_ω \\; ∀ ω
+        worst\_case:  \max η \quad s.t. \; η ≤ V_ω \; ∀ ω
 
-        regret:      \\max -ρ \\quad s.t. \\; ρ ≥ V^*_ω - V_ω \\; ∀ ω
+        regret:      \max -ρ \quad s.t. \; ρ ≥ V^*_ω - V_ω \; ∀ ω
 
     where V*_ω is the best value attainable in scenario ω alone (same rules).
     """

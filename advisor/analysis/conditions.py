@@ -66,9 +66,11 @@ def _names(instance: Instance, decision: str, members: Iterable[str]) -> bool:
 
 
 def unlocks(instance: Instance, decision: str, dropped: Sequence[str]) -> tuple[Link, ...]:
-    """The ``requires`` and ``requires_one_of`` conditions with ``decision`` among their
-    objects, each with ``ids``: the decisions of ``dropped`` its subject stands for
-    (those that need ``decision``). Conditions with none are left out."""
+    """The ``requires`` and ``requires_one_of`` conditions with ``decision`` among their objects.
+
+    Each comes with ``ids``: the decisions of ``dropped`` its subject stands for (those
+    that need ``decision``). Conditions with none are left out.
+    """
     out = []
     for c in instance.conditions:
         if c.kind in ("requires", "requires_one_of") and _names(instance, decision, c.objects):
@@ -108,8 +110,10 @@ def _obstacle(
 
 
 def obstacles(instance: Instance, decision: str, chosen: Sequence[str]) -> tuple[Link, ...]:
-    """The conditions that adding ``decision`` to the package ``chosen`` would break
-    (``ids`` as in :func:`_obstacle`), in ``conditions.csv`` order."""
+    """The conditions that adding ``decision`` to the package ``chosen`` would break.
+
+    Their ``ids`` are as in :func:`_obstacle`; they come in ``conditions.csv`` order.
+    """
     found = (_obstacle(instance, c, decision, chosen) for c in instance.conditions)
     return tuple(link for link in found if link is not None)
 

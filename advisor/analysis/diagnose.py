@@ -54,6 +54,7 @@ class Diagnosis:
     conflicts: tuple[Conflict, ...]
 
     def __str__(self) -> str:
+        """The verdict in words: feasible, or each conflicting rule with its fix."""
         if self.feasible:
             return "the instance is feasible: at least one strategy satisfies every rule"
         lines = [
@@ -66,9 +67,11 @@ class Diagnosis:
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
+        """The conflicts, one row per rule (:class:`Conflict`'s fields as columns)."""
         return pd.DataFrame([asdict(c) for c in self.conflicts])
 
     def to_dict(self) -> dict[str, Any]:
+        """The verdict as a JSON-ready dict: ``feasible`` and the ``conflicts``."""
         return {"feasible": self.feasible, "conflicts": [asdict(c) for c in self.conflicts]}
 
 

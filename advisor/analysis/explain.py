@@ -48,6 +48,7 @@ class DecisionValue:
 
     @property
     def summary(self) -> str:
+        """One line: "dropping A: -1,234.5 (then +B, -C)", or "no feasible strategy"."""
         verb = "dropping" if self.chosen else "adding"
         if self.objective_if_flipped is None:
             return f"{verb} {self.decision}: no feasible strategy"
@@ -94,6 +95,7 @@ class Explanation:
         return pd.DataFrame(rows).set_index("rule") if rows else pd.DataFrame()
 
     def to_dict(self) -> dict[str, Any]:
+        """The explanation as a JSON-ready dict; each decision also carries its summary."""
         return {
             "rank": self.rank,
             "objective": self.strategy.objective,

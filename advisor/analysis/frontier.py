@@ -55,6 +55,7 @@ class Frontier:
 
     @property
     def axis_label(self) -> str:
+        """The swept limit in words, for the plot's x axis."""
         money = self.instance.money
         return {
             "budget": f"domestic budget ({money})",
@@ -63,6 +64,7 @@ class Frontier:
         }[self.vary]
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per point: the swept value, the strategy's figures, its moves, ``pareto``."""
         rows = []
         for p in self.points:
             s = p.strategy
@@ -88,6 +90,7 @@ class Frontier:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
+        """The sweep as a JSON-ready dict: the rows of :meth:`to_frame`, NaN as None."""
         frame = self.to_frame()
         return {
             "instance": self.instance.name,
@@ -97,8 +100,10 @@ class Frontier:
         }
 
     def plot(self, path: str | Path) -> Path:
-        """Draw the frontier to ``path`` (PNG or SVG by its suffix) atomically (the whole
-        image or nothing, see :mod:`advisor.files`); return the path."""
+        """Draw the frontier to ``path`` (PNG or SVG by its suffix); return the path.
+
+        The file is written atomically: the whole image or nothing (see :mod:`advisor.files`).
+        """
         import matplotlib
 
         matplotlib.use("Agg")
@@ -156,8 +161,10 @@ class Frontier:
 
 
 def _change_label(point: FrontierPoint, first: bool, most: int = 3) -> str:
-    """What changes at ``point``: "+A +B -C", at most ``most`` moves then "(N more)";
-    the first feasible point (no previous strategy) says what it holds."""
+    """What changes at ``point``: "+A +B -C", at most ``most`` moves then "(N more)".
+
+    The first feasible point (no previous strategy) says what it holds instead.
+    """
     s = point.strategy
     if first and s is not None:
         n, m = len(s.requests), len(s.offers)

@@ -40,6 +40,7 @@ class CliError(Exception):
     """A user's mistake the command reports in words (no traceback) with an exit code."""
 
     def __init__(self, lines: str | Sequence[str], code: int = EXIT_USAGE) -> None:
+        """Keep the message ``lines`` (one string or several) and the exit ``code``."""
         self.lines = [lines] if isinstance(lines, str) else list(lines)
         self.code = code
         super().__init__("\n".join(self.lines))
@@ -71,8 +72,10 @@ def check_output(output: str | None) -> Path | None:
 
 
 def check_plot(plot: str | None) -> Path | None:
-    """Fail early if the plot file has a suffix matplotlib is not asked for, or cannot
-    be written."""
+    """Fail early if the plot file cannot be written or its suffix is not a plot format.
+
+    The accepted suffixes are :data:`PLOT_SUFFIXES` (matplotlib follows the suffix).
+    """
     if plot is None:
         return None
     path = check_output(plot)
@@ -86,8 +89,10 @@ def check_plot(plot: str | None) -> Path | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (:func:`advisor.files.write_atomically`);
-    a failure is a :class:`CliError` ("cannot write PATH: reason")."""
+    """Write ``text`` to ``path`` atomically (:func:`advisor.files.write_atomically`).
+
+    A failure is a :class:`CliError` ("cannot write PATH: reason").
+    """
     with output_errors():
         files.write_atomically(path, text)
 
@@ -119,11 +124,13 @@ class Progress:
     """Short progress messages on a terminal's standard error, on one updated line."""
 
     def __init__(self, enabled: bool) -> None:
+        """Start the clock; with ``enabled`` false, nothing is ever shown."""
         self.enabled = enabled
         self.started = time.monotonic()
         self.shown = False
 
     def __call__(self, message: str) -> None:
+        """Show ``message`` and the seconds elapsed, replacing the previous message."""
         if not self.enabled:
             return
         elapsed = time.monotonic() - self.started
@@ -132,6 +139,7 @@ class Progress:
         self.shown = True
 
     def done(self) -> None:
+        """Clear the progress line, if one is shown."""
         if self.shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
@@ -152,8 +160,10 @@ CONFLICT_COLUMNS = ("location", "rule", "kind", "fix", "relaxed_value")
 
 
 def render_diagnosis(diagnosis: Diagnosis, instance: Instance, fmt: str) -> str:
-    """The ``diagnose`` command's report: table (text), json, csv (one row per
-    conflicting rule; none when feasible) or markdown."""
+    """The ``diagnose`` command's report: table (text), json, csv or markdown.
+
+    The csv has one row per conflicting rule (none when the instance is feasible).
+    """
     if fmt == "json":
         doc = {"report": "diagnosis", "instance": instance.name, **diagnosis.to_dict()}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -90,6 +90,7 @@ FRACTION = _bounded(float, 0, 1, False)  # a number from 0 to 1
 
 
 def add_instance(parser: Parser) -> None:
+    """The optional INSTANCE_DIR positional (default: the repository's default instance)."""
     parser.add_argument(
         "instance",
         nargs="?",
@@ -100,6 +101,7 @@ def add_instance(parser: Parser) -> None:
 
 
 def add_report_options(parser: Parser) -> None:
+    """The report's options: --format, --output and --quiet."""
     parser.add_argument(
         "--format",
         "-f",
@@ -125,6 +127,7 @@ def add_report_options(parser: Parser) -> None:
 
 
 def add_limit_options(parser: Parser) -> None:
+    """The solver's limits: --time-limit and --threads."""
     parser.add_argument(
         "--time-limit",
         type=POSITIVE,
@@ -141,6 +144,7 @@ def add_limit_options(parser: Parser) -> None:
 
 
 def add_objective(parser: Parser) -> None:
+    """The --objective option (expected, worst case or regret)."""
     parser.add_argument(
         "--objective",
         choices=OBJECTIVES,
@@ -230,8 +234,10 @@ def add_sweep_options(parser: Parser, legacy: bool = False) -> None:
 
 
 def add_legacy_analyses(parser: argparse.ArgumentParser) -> None:
-    """``--explain [RANK]`` and ``--frontier LIMIT``: the explain and frontier commands
-    as flags of the command without a subcommand."""
+    """``--explain [RANK]`` and ``--frontier LIMIT``, two mutually exclusive analysis flags.
+
+    They are the explain and frontier commands as flags of the command without a subcommand.
+    """
     group = parser.add_argument_group("analyses (the same as the explain and frontier commands)")
     analysis = group.add_mutually_exclusive_group()
     analysis.add_argument(
@@ -386,8 +392,10 @@ exit codes: 0 valid; 2 invalid (each problem as "file, row R, column 'C': messag
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command without a subcommand: rank's options and the --explain and
-    --frontier flags. Its --help is the top-level help (it lists the commands)."""
+    """The command without a subcommand: rank's options and the --explain and --frontier flags.
+
+    Its --help is the top-level help (it lists the commands).
+    """
     parser = argparse.ArgumentParser(
         prog=PROG,
         usage=USAGE,
@@ -474,9 +482,11 @@ def _option_named(arg: str, options: dict[str, bool]) -> str | None:
 
 
 def find_command(argv: Sequence[str], options: dict[str, bool]) -> int | None:
-    """The position of the subcommand in ``argv``: the first argument that is neither
-    an option nor an option's value, if it names a command; None otherwise (no
-    command: rank). Nothing after ``--`` is a command."""
+    """The position of the subcommand in ``argv``, or None if there is none (rank).
+
+    The subcommand is the first argument that is neither an option nor an option's
+    value, if it names a command. Nothing after ``--`` is a command.
+    """
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -495,8 +505,10 @@ def find_command(argv: Sequence[str], options: dict[str, bool]) -> int | None:
 
 
 def _resolve_rank(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """explain's RANK: the positional or --rank (not both); a lone whole number that is
-    no folder is the RANK of the default instance."""
+    """Explain's RANK: the positional or --rank (not both).
+
+    A lone whole number that is no folder is the RANK of the default instance.
+    """
     if args.rank_argument is not None and args.rank is not None:
         parser.error("give the rank once: RANK or --rank RANK")
     rank = args.rank if args.rank is not None else args.rank_argument

@@ -1,4 +1,4 @@
-"""The CSV reports: each result type's pandas frame, written with full precision.
+r"""The CSV reports: each result type's pandas frame, written with full precision.
 
 A ranked result is :meth:`Result.to_frame` (one row per strategy, indexed by ``rank``;
 its fixed columns, then ``share_<market>`` and ``value_<scenario>``), an explanation
@@ -6,7 +6,7 @@ its fixed columns, then ``share_<market>`` and ``value_<scenario>``), an explana
 (one row per point, no index). The columns are the frames' own: a result without
 strategies, whose frame is empty, gets the header of the fixed columns from
 :data:`advisor.results.FRAME_COLUMNS`, the spec the frame itself is built from. Lines
-end in ``\\n`` on every platform.
+end in ``\n`` on every platform.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def render_explanation_csv(explanation: Explanation, result: Result) -> str:
 
 
 def render_frontier_csv(frontier: Frontier, plot: str | None = None) -> str:
-    """One row per point (:meth:`Frontier.to_frame`), without an index; ``plot`` is not
-    part of the table."""
+    """One row per point (:meth:`Frontier.to_frame`), without an index.
+
+    ``plot`` is not part of the table.
+    """
     return frontier.to_frame().to_csv(index=False, lineterminator="\n")

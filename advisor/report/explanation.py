@@ -52,8 +52,11 @@ LP_WORDS = (
 
 
 def _decision_facts(inst: Instance, decision: str, s: Strategy) -> str:
-    """What a decision weighs: an offer's value, cost and market effects; a request's
-    protected value (acceptance times protected value) and counterpart cost (Markdown)."""
+    """What a decision weighs, in Markdown.
+
+    For an offer, its value, cost and market effects; for a request, its expected
+    protected value (acceptance times protected value) and counterpart cost.
+    """
     cp = inst.counterpart
     request = next((r for r in s.requests if r.request == decision), None)
     if request is not None:
@@ -88,9 +91,11 @@ def _moves_text(d: DecisionValue) -> str:
 
 
 def _chosen_reasons(inst: Instance, d: DecisionValue, s: Strategy) -> list[str]:
-    """Why a chosen decision matters: the dropped decisions it unlocks (they need it
-    by a condition), the balance it holds up, the ``at_least`` conditions it meets
-    exactly (Markdown clauses)."""
+    """Why a chosen decision matters, as Markdown clauses.
+
+    The dropped decisions it unlocks (they need it by a condition), the balance it
+    holds up, the ``at_least`` conditions it meets exactly.
+    """
     why = []
     unlocked = [
         f"`{u}` (condition `{link.condition}`)"
@@ -364,8 +369,10 @@ def render_explanation_markdown(explanation: Explanation, result: Result) -> str
 
 
 def _md_decisions(explanation: Explanation, inst: Instance) -> list[str]:
-    """The weightiest chosen decisions in words, the others by value, then the
-    additions that would cost most and the cheapest one."""
+    """The weightiest chosen decisions in words, the others by value, then the additions.
+
+    The additions named are those that would cost most and the cheapest one.
+    """
     s = explanation.strategy
     out = ["", "## What its decisions are worth", ""]
     out += md_paragraph(
@@ -410,8 +417,10 @@ def _md_decisions(explanation: Explanation, inst: Instance) -> list[str]:
 
 
 def _md_rules(explanation: Explanation, inst: Instance) -> list[str]:
-    """The costly rules in words, dearest first; the free ones named in one bullet;
-    the indicative LP duals."""
+    """The costly rules in words, dearest first, then the free ones and the LP duals.
+
+    The free rules are named in one bullet; the LP duals are indicative.
+    """
     optimum = explanation.optimum
     out = ["", "## What each rule costs", ""]
     out += md_paragraph(

@@ -108,9 +108,12 @@ def _frontier_rows(
     pareto_mark: str,
     changes: Callable[[FrontierPoint, bool], str],
 ) -> list[list[str]]:
-    """One row per point: the swept value, objective, protected value, offer cost, the
-    watched market's share, ``pareto_mark`` if Pareto-efficient, ``changes(point, first)``
-    (``first``: the first point with a strategy); ``no_strategy`` fills a row without one."""
+    """One row per point of the frontier; ``no_strategy`` fills a row without a strategy.
+
+    A row holds the swept value, objective, protected value, offer cost, the watched
+    market's share, ``pareto_mark`` if Pareto-efficient, and ``changes(point, first)``
+    (``first``: the first point with a strategy).
+    """
     watched = _watched_market(frontier)
     rows = []
     for i, p in enumerate(frontier.points):

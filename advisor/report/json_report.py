@@ -135,8 +135,10 @@ def render_json(result: Result, diagnosis: Diagnosis | None = None) -> str:
 
 
 def explanation_document(explanation: Explanation, result: Result) -> dict[str, Any]:
-    """The JSON explanation as a dict (schema: :func:`advisor.report.render_explanation`);
-    each rule also carries its limit and the two relaxed limits the prices are at."""
+    """The JSON explanation as a dict (schema: :func:`advisor.report.render_explanation`).
+
+    Each rule also carries its limit and the two relaxed limits the prices are at.
+    """
     inst = result.instance
     data = explanation.to_dict()
     for rule, price in zip(data["rules"], explanation.rules, strict=True):

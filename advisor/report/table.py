@@ -181,8 +181,10 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
 
 
 def _decision_tables(result: Result, s: Strategy) -> list[str]:
-    """The strategy's requests (with the probability each is granted, when any is
-    uncertain) and its offers, as two tables."""
+    """The strategy's requests and its offers, as two tables.
+
+    The requests show the probability each is granted when any is uncertain.
+    """
     inst = result.instance
     unit = inst.money
     lines = []
@@ -221,8 +223,10 @@ def _decision_tables(result: Result, s: Strategy) -> list[str]:
 
 
 def _rule_lines(result: Result, s: Strategy) -> list[str]:
-    """The conditions the strategy triggers, then the rules that bind it; a binding
-    condition already listed as triggered is only referred to."""
+    """The conditions the strategy triggers, then the rules that bind it.
+
+    A binding condition already listed as triggered is only referred to.
+    """
     lines = []
     descriptions = condition_text(result)
     if s.conditions_triggered:

@@ -24,8 +24,10 @@ CURRENCY_SIGNS = {"USD": "US$"}
 
 
 def _number(value: float | None, digits: int, spec: str) -> str:
-    """``value`` in format ``spec``; None or not finite -> ``"-"``; a value that rounds
-    to 0 at ``digits`` decimals is printed as 0 (never ``"-0.0"``)."""
+    """``value`` in format ``spec``; None or not finite -> ``"-"``.
+
+    A value that rounds to 0 at ``digits`` decimals is printed as 0 (never ``"-0.0"``).
+    """
     if value is None or not math.isfinite(value):
         return "-"
     if round(value, digits) == 0:
@@ -93,8 +95,11 @@ def clip(text: str, width: int) -> str:
 
 
 def wrap(text: str, indent: str = "", hang: str | None = None) -> list[str]:
-    """``text`` wrapped at :data:`WIDTH`; continuation lines indent by ``hang``
-    (default: ``indent`` and two spaces). An empty text is one (blank) line."""
+    """``text`` wrapped at :data:`WIDTH`, as lines.
+
+    Continuation lines indent by ``hang`` (default: ``indent`` and two spaces). An
+    empty text is one (blank) line.
+    """
     return textwrap.wrap(
         text,
         WIDTH,
@@ -151,8 +156,10 @@ def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) 
 
 
 def md_paragraph(text: str, bullet: bool = False) -> list[str]:
-    """Markdown prose wrapped at 100 columns (a bullet hangs by two spaces); a long
-    word (a path, a code span) is never broken."""
+    """Markdown prose wrapped at 100 columns (a bullet hangs by two spaces).
+
+    A long word (a path, a code span) is never broken.
+    """
     return textwrap.wrap(
         text,
         WIDTH,

@@ -52,8 +52,11 @@ MODEL_CAVEAT = (
 
 
 def objective_words(result: Result) -> str:
-    """What the ranking maximises; with one scenario, expected and worst case are the
-    same value, so it is said in the model's own terms."""
+    """What the ranking maximises, in words.
+
+    With one scenario, expected and worst case are the same value, so it is said in
+    the model's own terms.
+    """
     if len(result.instance.scenarios) == 1 and result.objective in ("expected", "worst_case"):
         return "protected export value minus the weighted cost of the offers"
     return OBJECTIVE_WORDS.get(result.objective, result.objective)
@@ -80,6 +83,7 @@ def solver_line(result: Result) -> str:
 
 
 def several_scenarios(result: Result) -> bool:
+    """Whether the instance has more than one scenario."""
     return len(result.instance.scenarios) > 1
 
 
@@ -208,9 +212,12 @@ def no_strategy_lines(result: Result, diagnosis: Diagnosis | None = None) -> lis
 
 
 def summary(result: Result, s: Strategy, lead: str = "The recommended strategy") -> str:
-    """A strategy in one paragraph: what it asks and offers, what it protects and
-    costs, the counterpart's balance, the largest market after the deal, the range
-    over the scenarios, and (for rank 1) the margin over the runner-up."""
+    """A strategy in one paragraph.
+
+    What it asks and offers, what it protects and costs, the counterpart's balance,
+    the largest market after the deal, the range over the scenarios, and (for rank 1)
+    the margin over the runner-up.
+    """
     inst = result.instance
     unit = inst.money
     by_tier: dict[str, list[str]] = {}
