@@ -234,22 +234,7 @@ def frontier(
     ratio, and the cap ± 5 points for a cap (the market's baseline share −5/+10
     points when it has no cap).
     """
-    check_instance(instance)
-    if vary not in VARY:
-        raise ValueError(f"vary must be one of {', '.join(VARY)}, got {vary!r}")
-    if points < 2:
-        raise ValueError(f"points must be at least 2, got {points}")
-    objective = objective or instance.objective
-    if objective == "regret":
-        raise ValueError("frontiers are drawn for the expected or worst_case objective")
-    if market is not None and vary != "cap":
-        raise ValueError(
-            f"market applies to vary='cap' (the market whose cap is swept), not {vary!r}"
-        )
-    if vary == "cap":
-        market = market or instance.counterpart
-        if market not in instance.market_by_id:
-            raise ValueError(f"unknown market {market!r}")
+    objective, market = _check_sweep(instance, vary, points, market, objective)
     low, high = _default_range(instance, vary, market)
     low = low if lower is None else lower
     high = high if upper is None else upper
@@ -281,6 +266,31 @@ def frontier(
     flags = _pareto(raw, vary, market)
     final = tuple(dataclasses.replace(p, pareto=f) for p, f in zip(raw, flags, strict=True))
     return Frontier(instance, vary, market, final)
+
+
+def _check_sweep(
+    instance: Instance, vary: str, points: int, market: str | None, objective: str | None
+) -> tuple[str, str | None]:
+    """The sweep's objective and market after checking the arguments of :func:`frontier`."""
+    check_instance(instance)
+    if vary not in VARY:
+        raise ValueError(f"vary must be one of {', '.join(VARY)}, got {vary!r}")
+    if isinstance(points, bool) or not isinstance(points, int):
+        raise TypeError(f"points must be a whole number >= 2, got {points!r}")
+    if points < 2:
+        raise ValueError(f"points must be at least 2, got {points}")
+    objective = objective or instance.objective
+    if objective == "regret":
+        raise ValueError("frontiers are drawn for the expected or worst_case objective")
+    if market is not None and vary != "cap":
+        raise ValueError(
+            f"market applies to vary='cap' (the market whose cap is swept), not {vary!r}"
+        )
+    if vary == "cap":
+        market = market or instance.counterpart
+        if market not in instance.market_by_id:
+            raise ValueError(f"unknown market {market!r}")
+    return objective, market
 
 
 def _point(
