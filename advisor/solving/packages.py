@@ -60,16 +60,17 @@ f(y), and no package left out is better than the K-th by more than the gap.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
-from advisor.solving.runtime import quiet_stdout, time_limit_option, wall_clock_guard
+from advisor.solving.runtime import guarded_run, quiet_stdout, time_limit_option
 
 OFFER_TOLERANCE = 1e-6  # an LP offer value within this of 0 or 1 counts as integral
 INTEGRAL_TOLERANCE = 1e-9  # a request this close to 0 or 1 is at a bound of the LP
@@ -217,7 +218,7 @@ class OfferPackageSearch:
         heap: list[_Node] = [self._node({}, np.inf)]
         dive: _Node | None = None  # until the first package: follow the LP's rounding
         current: _Node | None = None  # popped and not yet split (open at a time out)
-        with ThreadPoolExecutor(max_workers=1) as completions:
+        with ThreadPoolExecutor(max_workers=1) as completions, self._cancel_on_interrupt():
             while (heap or dive) and not self.timed_out:
                 if heap and len(found) + self.per_package * len(pending) >= top:
                     found.extend(p for f in pending for p in f.result())
@@ -464,6 +465,15 @@ class OfferPackageSearch:
             proven,
         )
 
+    @contextlib.contextmanager
+    def _cancel_on_interrupt(self) -> Iterator[None]:
+        """On an interrupt, stop the completion running beside the search at once."""
+        try:
+            yield
+        except BaseException:
+            self.mip.cancelSolve()
+            raise
+
     def _within_gap(self, value: float, bound: float) -> bool:
         return bound - value <= max(self.mip_gap, 1e-9) * max(1.0, abs(value))
 
@@ -481,7 +491,7 @@ class OfferPackageSearch:
                 self.timed_out = True
                 return highspy.HighsModelStatus.kTimeLimit
             highs.setOptionValue("time_limit", time_limit_option(highs, limit))
-        with quiet_stdout(), wall_clock_guard(highs.cancelSolve, limit):
+        with guarded_run(highs, limit):
             highs.run()
         return highs.getModelStatus()
 
@@ -518,7 +528,13 @@ def _integral_rows(lp: highspy.HighsLp) -> np.ndarray:
 
 
 def _highs(model: highspy.HighsModel, threads: int | None) -> highspy.Highs:
+    """A quiet HiGHS object holding ``model``.
+
+    Its user-interrupt callbacks are on (as Pyomo's interface sets them), so that the
+    wall-clock guard's ``cancelSolve`` stops a run and Ctrl-C stops it at once.
+    """
     highs = highspy.Highs()
+    highs.HandleUserInterrupt = True
     highs.setOptionValue("output_flag", False)
     if threads is not None:
         highs.setOptionValue("threads", threads)

@@ -9,11 +9,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import highspy
+
+from advisor.solving.trouble import NumericalTroubleError
 
 GUARD_GRACE_S = 1.0
 # HiGHS sizes one process-wide thread pool at its first run; a later run asking for
@@ -79,35 +83,116 @@ def quiet_stdout() -> Iterator[None]:
             _QUIET.leave()
 
 
-@contextlib.contextmanager
-def wall_clock_guard(cancel: Callable[[], None], seconds: object) -> Iterator[threading.Event]:
-    """Call ``cancel`` if HiGHS overruns its own time limit of ``seconds``.
+class _Interrupts:
+    """Ctrl-C during HiGHS runs: every active run cancelled, then KeyboardInterrupt.
 
-    HiGHS does not check its time limit inside some root heuristics (upstream
-    issues #885, #2226): a 60 s limit has run for 140-200 s. A timer cancels the
-    solve GUARD_GRACE_S after the limit; HiGHS then returns its incumbent. The
-    event yielded is set if the guard fired. ``seconds`` None: no guard.
+    highspy catches Ctrl-C inside a run by raising in its interrupt callback; HiGHS
+    then reports a "solve error" and its next run on the same object can say
+    "infeasible": a wrong report. So while any HiGHS run is active the advisor's own
+    SIGINT handler (installed from the main thread) only records the interrupt and
+    cancels the active runs; each run, once stopped, raises KeyboardInterrupt.
+    """
+
+    def __init__(self) -> None:
+        """No run active, no interrupt seen."""
+        self.lock = threading.Lock()
+        self.active: set[highspy.Highs] = set()
+        self.depth = 0
+        self.previous: Any = None
+        self.seen = threading.Event()
+
+    def handler(self, signum: int, frame: object) -> None:
+        """SIGINT while HiGHS runs: remember it and cancel every active run."""
+        self.seen.set()
+        with self.lock:
+            for highs in self.active:
+                highs.cancelSolve()
+
+    def enter(self, highs: highspy.Highs) -> None:
+        """A run starts; the main thread's outermost run installs the handler.
+
+        Only the main thread can set a signal handler; a run in another thread (the
+        package search's completions) is only registered to be cancelled.
+        """
+        with self.lock:
+            self.active.add(highs)
+            if threading.current_thread() is threading.main_thread():
+                self.depth += 1
+                if self.depth == 1:
+                    self.seen.clear()
+                    self.previous = signal.signal(signal.SIGINT, self.handler)
+
+    def leave(self, highs: highspy.Highs) -> None:
+        """A run ends; the main thread's outermost run restores the previous handler."""
+        with self.lock:
+            self.active.discard(highs)
+            if threading.current_thread() is threading.main_thread():
+                self.depth -= 1
+                if self.depth == 0:
+                    # None: a handler set outside Python; Python's own is the safe default
+                    signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
+                    self.previous = None
+
+
+_INTERRUPTS = _Interrupts()
+ERROR_STATUSES = (
+    highspy.HighsModelStatus.kLoadError,
+    highspy.HighsModelStatus.kModelError,
+    highspy.HighsModelStatus.kPresolveError,
+    highspy.HighsModelStatus.kSolveError,
+    highspy.HighsModelStatus.kPostsolveError,
+)
+
+
+@contextlib.contextmanager
+def guarded_run(highs: highspy.Highs, seconds: float | None) -> Iterator[threading.Event]:
+    """Run HiGHS safely: quiet, interruptible, within ``seconds`` (None: no limit).
+
+    The body runs ``highs`` once. Afterwards: an interrupt (Ctrl-C) raises
+    KeyboardInterrupt; an error status raises
+    :class:`~advisor.solving.trouble.NumericalTroubleError`, never "no solution".
+
+    **Wall-clock guard.** HiGHS does not check its time limit inside some root
+    heuristics (upstream issues #885, #2226): a 60 s limit has run for 140-200 s. A
+    timer cancels the run GUARD_GRACE_S after the limit; HiGHS then returns its
+    incumbent. The event yielded is set if the guard fired.
     """
     cancelled = threading.Event()
-    if not isinstance(seconds, float | int):
-        yield cancelled
-        return
+    timer = None
+    if seconds is not None:
 
-    def fire() -> None:
-        cancelled.set()
-        cancel()
+        def fire() -> None:
+            cancelled.set()
+            highs.cancelSolve()
 
-    timer = threading.Timer(float(seconds) + GUARD_GRACE_S, fire)
-    timer.daemon = True
+        timer = threading.Timer(seconds + GUARD_GRACE_S, fire)
+        timer.daemon = True
     highs_logger = logging.getLogger("pyomo.contrib.solver.solvers.highs")
     level = highs_logger.level
-    highs_logger.setLevel(logging.ERROR)  # an interrupt is "unhandled" to Pyomo
-    timer.start()
+    highs_logger.setLevel(logging.ERROR)  # a cancelled run is "unhandled" to Pyomo
+    _INTERRUPTS.enter(highs)
+    if timer is not None:
+        timer.start()
     try:
-        yield cancelled
+        with quiet_stdout():
+            yield cancelled
     finally:
-        timer.cancel()
+        if timer is not None:
+            timer.cancel()
+        _INTERRUPTS.leave(highs)
         highs_logger.setLevel(level)
+    _check_status(highs)
+
+
+def _check_status(highs: highspy.Highs) -> None:
+    if _INTERRUPTS.seen.is_set():
+        raise KeyboardInterrupt
+    status = highs.getModelStatus()
+    if status in ERROR_STATUSES:
+        raise NumericalTroubleError(
+            f"HiGHS stopped with {highs.modelStatusToString(status)!r}: its answer cannot "
+            "be trusted (see the numerical warnings, if any)"
+        )
 
 
 def time_limit_option(highs: highspy.Highs, remaining: float) -> float:

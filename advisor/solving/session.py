@@ -32,10 +32,10 @@ from advisor.model import build_model
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
 from advisor.rules import Rule, RuleBook, model_rules
 from advisor.solving.runtime import (
+    guarded_run,
     match_thread_pool,
     quiet_stdout,
     time_limit_option,
-    wall_clock_guard,
 )
 
 # Pyomo re-reads nothing on its own: every change goes through the session's calls
@@ -136,7 +136,7 @@ class SolverSession:
                 self.timed_out = True
                 return None
             options["time_limit"] = time_limit_option(self.highs, remaining)
-        with quiet_stdout(), wall_clock_guard(self.highs.cancelSolve, remaining) as cancelled:
+        with guarded_run(self.highs, remaining) as cancelled:
             results = self.opt.solve(self.model, **options)
         self.solves += 1
         self.solver_time += results.timing_info.wall_time or 0.0
