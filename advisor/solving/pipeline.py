@@ -68,8 +68,9 @@ def solve(
     """Rank the best strategies of ``instance``.
 
     Arguments left as None take the instance's defaults (``[ranking]`` and
-    ``[model]`` in ``instance.toml``); ``threads`` None means one thread for a
-    small model (≤ 200 decisions), HiGHS's default otherwise. ``progress`` receives
+    ``[model]`` in ``instance.toml``). Every HiGHS solve runs on one thread, so the
+    ranking is the same on every machine (``threads`` is checked and kept for
+    compatibility; see :func:`~advisor.solving.settings.default_threads`). ``progress`` receives
     short messages while the search runs. With several scenarios and the expected
     objective, the result also carries VSS and EVPI: one more solve per scenario and
     the mean-value solve, made by default up to 200 decisions only (``with_measures``
