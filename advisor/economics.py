@@ -17,6 +17,7 @@ tariff :math:`\tau_s` and :math:`\sigma_s`; all coefficients are per scenario.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -33,8 +34,17 @@ def exports_at_tariff(
 
     A 19% tariff on exports now at 0% with sigma 1.23 gives 1.19^-1.23 = 0.807 of
     the baseline: a 19% cut in volume (the check in the facts file).
+
+    Never raises for a large elasticity: the loader bounds sigma to 50 and tariffs
+    to [0, 10], so the factor is at most 11^50 (about 1e52), but an instance built
+    in code may go further (1.5^2000 overflows), and then the factor is infinite
+    (a cut) or zero (a rise), as IEEE arithmetic has it, not an ``OverflowError``.
     """
-    return exports * ((1.0 + tariff) / (1.0 + current_tariff)) ** (-elasticity)
+    try:
+        factor = ((1.0 + tariff) / (1.0 + current_tariff)) ** (-elasticity)
+    except OverflowError:
+        factor = math.inf
+    return exports * factor if exports else 0.0
 
 
 @dataclass(frozen=True)

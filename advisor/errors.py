@@ -10,7 +10,17 @@ every mistake at once and a notebook can show them as a table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+MAX_LISTED = 200
+"""How many problems a message lists; the rest are counted ("... and 12 more problems").
+
+A spreadsheet with 50 MB of bad rows has hundreds of thousands of problems: listing
+them all buries the first (usually the cause of the rest) and floods a terminal. The
+first 200 cover every distinct mistake of a real instance (the shipped ones have at
+most a few hundred cells); :attr:`InstanceError.problems` always keeps them all.
+"""
 
 
 @dataclass(frozen=True)
@@ -37,14 +47,23 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def listing(problems: Sequence[Problem], limit: int = MAX_LISTED) -> list[str]:
+    """The first ``limit`` problems as text, then "... and N more problems" if any."""
+    lines = [str(p) for p in problems[:limit]]
+    rest = len(problems) - limit
+    if rest > 0:
+        lines.append(f"... and {rest:,} more problem{'s' if rest != 1 else ''}")
+    return lines
+
+
 class InstanceError(Exception):
     """An instance folder (or a strategy request on it) the advisor cannot use.
 
     ``problems`` holds every located :class:`Problem` found; ``str(error)`` lists
-    them one per line.
+    them one per line, the first :data:`MAX_LISTED` of them (:meth:`listing`).
     """
 
-    def __init__(self, problems: list[Problem] | Problem, title: str = "invalid instance"):
+    def __init__(self, problems: Iterable[Problem] | Problem, title: str = "invalid instance"):
         """Collect ``problems`` (one or several) under ``title``, the message's first line."""
         self.problems: tuple[Problem, ...] = (
             (problems,) if isinstance(problems, Problem) else tuple(problems)
@@ -55,7 +74,15 @@ class InstanceError(Exception):
     def _text(self) -> str:
         n = len(self.problems)
         head = f"{self.title}: {n} problem{'s' if n != 1 else ''}"
-        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+        lines = self.listing()
+        shown = min(len(self.problems), MAX_LISTED)
+        return "\n".join(
+            [head, *(f"  - {line}" for line in lines[:shown]), *(f"  {x}" for x in lines[shown:])]
+        )
+
+    def listing(self, limit: int = MAX_LISTED) -> list[str]:
+        """The problems one per line, the first ``limit``, then how many more."""
+        return listing(self.problems, limit)
 
     def to_records(self) -> list[dict[str, object]]:
         """The problems as JSON-ready dicts (file, row, column, message)."""

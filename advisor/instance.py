@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
+from advisor.errors import Problem
+
 CONDITION_KINDS = ("requires", "requires_one_of", "excludes", "at_most", "at_least")
 OBJECTIVES = ("expected", "worst_case", "regret")
 DISTINCT_ON = ("all", "offers", "sectors")
@@ -190,6 +192,7 @@ class Instance:
     scenarios: tuple[Scenario, ...]
     sources: tuple[str, ...] = ()
     path: str = ""
+    warnings: tuple[Problem, ...] = ()  # plausible mistakes, located like problems
 
     @cached_property
     def sector_by_id(self) -> Mapping[str, Sector]:

@@ -6,10 +6,24 @@ rows and files (duplicate ids, dangling references, condition shapes, scenario
 probabilities, market caps). It collects every problem it finds in one pass and
 raises one :class:`~advisor.errors.InstanceError` listing them all, each located by
 file, spreadsheet row and column. The format is documented in ``instances/README.md``.
+
+One pass means the checks across files run even when a file has problems of its
+own: references are checked against the ids that did parse. Where a table's ids are
+not all known (the file could not be read, its key column is missing, a row's id
+could not be read) references to it are not checked at all: an id not found may be
+the one that could not be read, and a false "not a sector" would send the analyst
+after a mistake they did not make. The problem that hid the id is reported, and the
+next run checks the references. Cells of a row that failed elsewhere are checked;
+cells of a row with too many cells are not (any of them may be shifted).
+
+A valid instance may still carry warnings (:mod:`advisor.inputs.plausibility`):
+``Instance.warnings``, located like problems.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,16 +32,18 @@ from advisor.errors import InstanceError, Problem
 from advisor.inputs.cells import (
     CellError,
     parse_count,
+    parse_elasticity,
     parse_fraction,
     parse_id,
     parse_id_list,
     parse_nonnegative,
     parse_number,
     parse_positive,
-    parse_tariff,
+    parse_tariff_cell,
 )
+from advisor.inputs.plausibility import instance_warnings
 from advisor.inputs.settings_file import TOML_FILE, parse_scenarios, parse_settings, read_toml
-from advisor.inputs.tables import Column, Row, TableSpec, read_table
+from advisor.inputs.tables import Column, Row, Table, TableSpec, read_table
 from advisor.instance import (
     CONDITION_KINDS,
     Condition,
@@ -62,9 +78,9 @@ SECTORS = TableSpec(
         Column("name"),
         Column("hs_codes", None, ""),
         Column("exports", parse_positive),
-        Column("current_tariff", parse_tariff),
-        Column("threat_tariff", parse_tariff),
-        Column("elasticity", parse_positive),
+        Column("current_tariff", parse_tariff_cell),
+        Column("threat_tariff", parse_tariff_cell),
+        Column("elasticity", parse_elasticity),
         Column("sensitivity", parse_nonnegative, 1.0),
     ),
 )
@@ -75,7 +91,7 @@ REQUESTS = TableSpec(
         Column("request", parse_id),
         Column("sector", parse_id),
         Column("tier"),
-        Column("tariff", parse_tariff),
+        Column("tariff", parse_tariff_cell),
         Column("acceptance", parse_fraction, 1.0),
         Column("counterpart_cost", parse_number, None),
     ),
@@ -115,61 +131,60 @@ CONDITIONS = TableSpec(
 TABLES = (MARKETS, SECTORS, REQUESTS, OFFERS, OFFER_EFFECTS, CONDITIONS)
 
 
+def _folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be read as an instance folder, or None."""
+    try:
+        is_dir = folder.is_dir()
+    except OSError as exc:  # a parent without permission, a loop, ...
+        return f"cannot open the folder: {exc.strerror or exc}"
+    if not is_dir:
+        return "is a file, expected a folder" if folder.exists() else "no such folder"
+    if not os.access(folder, os.X_OK):
+        return "cannot open the folder: Permission denied (its permissions do not let you in)"
+    return None
+
+
 def load_instance(path: str | Path) -> Instance:
     """Read, validate and return the instance in folder ``path``.
 
     Raises :class:`InstanceError` listing every located problem when the folder
-    is not a valid instance; never anything else for a user's mistake.
+    is not a valid instance; never anything else for a user's mistake. A valid
+    instance's warnings (plausible mistakes) are in its ``warnings``.
     """
     folder = Path(path)
-    if not folder.is_dir():
-        what = "is a file, expected a folder" if folder.exists() else "no such folder"
-        raise InstanceError(Problem(str(folder), None, None, what))
+    reason = _folder_problem(folder)
+    if reason is not None:
+        raise InstanceError(Problem(str(folder), None, None, reason))
     problems: list[Problem] = []
     data = read_toml(folder, problems)
     tables = {spec.file: read_table(folder, spec, problems) for spec in TABLES}
-    # instance.toml's own checks need no table: run them even if a table is unreadable
     settings = parse_settings(data, problems) if data is not None else None
     scenarios = parse_scenarios(settings, problems) if settings is not None else None
-    if any(rows is None for rows in tables.values()) or settings is None or scenarios is None:
+    _check_namespace(tables, problems)
+    _check_references(tables, problems)
+    _check_conditions(tables, problems)
+    if settings is not None:
+        _check_settings(settings, tables, problems)
+        _check_counterpart_exports(settings, tables, problems)
+    if problems or settings is None or scenarios is None:
         raise InstanceError(problems)
-    complete = {file: rows for file, rows in tables.items() if rows is not None}
-    instance = _assemble(folder, settings, scenarios, complete, problems)
-    if problems:
-        raise InstanceError(problems)
-    return instance
+    instance = _assemble(folder, settings, scenarios, tables)
+    return dataclasses.replace(instance, warnings=instance_warnings(instance, tables))
 
 
-# --------------------------------------------------------------------- instance.toml
+# ------------------------------------------------------------------------ assembling
 
 
-def _build(rows: list[Row], factory: Callable[..., Any]) -> tuple[Any, ...]:
-    return tuple(factory(**row.values) for row in rows if row.ok)
+def _build(table: Table, factory: Callable[..., Any]) -> tuple[Any, ...]:
+    return tuple(factory(**row.values) for row in table.rows if row.ok)
 
 
 def _assemble(
     folder: Path,
     settings: dict[str, Any],
     scenarios: tuple[Scenario, ...],
-    tables: dict[str, list[Row]],
-    problems: list[Problem],
+    tables: dict[str, Table],
 ) -> Instance:
-    markets = _build(tables[MARKETS.file], Market)
-    sectors = _build(tables[SECTORS.file], Sector)
-    requests = _build(tables[REQUESTS.file], RequestTier)
-    offers = _build(tables[OFFERS.file], Offer)
-    effects = _build(tables[OFFER_EFFECTS.file], OfferEffect)
-    conditions = _build(tables[CONDITIONS.file], Condition)
-
-    ids = {
-        spec.file: _ids(tables[spec.file], spec.key)
-        for spec in (MARKETS, SECTORS, REQUESTS, OFFERS)
-    }
-    _check_namespace(tables, problems)
-    _check_references(tables, ids, problems)
-    _check_conditions(tables[CONDITIONS.file], ids, problems)
-    _check_settings(settings, ids[MARKETS.file], ids[SECTORS.file], problems)
-    _check_counterpart_exports(settings, markets, sectors, tables[MARKETS.file], problems)
     return Instance(
         name=settings["name"],
         description=settings["description"],
@@ -185,29 +200,43 @@ def _assemble(
         market_share_caps=frozen_mapping(settings["market_share_caps"]),
         market_share_floors=frozen_mapping(settings["market_share_floors"]),
         ranking=settings["ranking"],
-        markets=markets,
-        sectors=sectors,
-        requests=requests,
-        offers=offers,
-        offer_effects=effects,
-        conditions=conditions,
+        markets=_build(tables[MARKETS.file], Market),
+        sectors=_build(tables[SECTORS.file], Sector),
+        requests=_build(tables[REQUESTS.file], RequestTier),
+        offers=_build(tables[OFFERS.file], Offer),
+        offer_effects=_build(tables[OFFER_EFFECTS.file], OfferEffect),
+        conditions=_build(tables[CONDITIONS.file], Condition),
         scenarios=scenarios,
         sources=settings["sources"],
         path=str(folder),
     )
 
 
-def _ids(rows: list[Row], key: str | None) -> set[str]:
-    return {row.values[key] for row in rows if key and row.values.get(key) is not None}
+# -------------------------------------------------------------- checks across files
 
 
-def _check_namespace(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+def _known(tables: dict[str, Table], spec: TableSpec) -> set[str] | None:
+    """The table's ids if every row's id is known, else None (references not checked)."""
+    table = tables[spec.file]
+    return table.ids if table.ids_complete else None
+
+
+def _not_found(value: str, what: str, ids: set[str]) -> str:
+    """``'chips' is not a sector in sectors.csv``, with the id differing only by case."""
+    message = f"'{value}' is not {what}"
+    near = sorted(i for i in ids if i.lower() == value.lower())
+    if near:
+        message += f" (ids are case-sensitive: did you mean '{near[0]}'?)"
+    return message
+
+
+def _check_namespace(tables: dict[str, Table], problems: list[Problem]) -> None:
     """Sector, request and offer ids share one namespace (conditions name them)."""
     owner: dict[str, str] = {}
     for spec in (SECTORS, REQUESTS, OFFERS):
-        for row in tables[spec.file]:
+        for row in tables[spec.file].rows:
             key = row.values.get(spec.key)  # type: ignore[arg-type]
-            if key is None:
+            if key is None or row.duplicate:
                 continue
             if key in owner and owner[key] != spec.file:
                 problems.append(
@@ -222,22 +251,23 @@ def _check_namespace(tables: dict[str, list[Row]], problems: list[Problem]) -> N
             owner.setdefault(key, spec.file)
 
 
-def _check_references(
-    tables: dict[str, list[Row]], ids: dict[str, set[str]], problems: list[Problem]
-) -> None:
+def _check_references(tables: dict[str, Table], problems: list[Problem]) -> None:
     checks = (
-        (REQUESTS, "sector", "a sector", SECTORS.file),
-        (OFFER_EFFECTS, "offer", "an offer", OFFERS.file),
-        (OFFER_EFFECTS, "market", "a market", MARKETS.file),
+        (REQUESTS, "sector", "a sector", SECTORS),
+        (OFFER_EFFECTS, "offer", "an offer", OFFERS),
+        (OFFER_EFFECTS, "market", "a market", MARKETS),
     )
     for spec, column, what, target in checks:
-        for row in tables[spec.file]:
+        ids = _known(tables, target)
+        if ids is None:
+            continue  # an id that could not be read may be the one named: see the module
+        for row in tables[spec.file].rows:
             value = row.values.get(column)
-            if value is not None and value not in ids[target]:
-                message = f"'{value}' is not {what} in {target}"
+            if value is not None and value not in ids:
+                message = _not_found(value, f"{what} in {target.file}", ids)
                 problems.append(Problem(spec.file, row.number, column, message))
     seen: dict[tuple[object, object], int] = {}
-    for row in tables[OFFER_EFFECTS.file]:
+    for row in tables[OFFER_EFFECTS.file].rows:
         pair = (row.values.get("offer"), row.values.get("market"))
         if None in pair:
             continue
@@ -254,21 +284,33 @@ def _check_references(
         seen.setdefault(pair, row.number)
 
 
-def _check_conditions(rows: list[Row], ids: dict[str, set[str]], problems: list[Problem]) -> None:
-    decisions = ids[SECTORS.file] | ids[REQUESTS.file] | ids[OFFERS.file]
-    for row in rows:
+def _decisions(tables: dict[str, Table]) -> set[str] | None:
+    """Every sector, request and offer id, or None if one of the tables' ids is unknown."""
+    known = [_known(tables, spec) for spec in (SECTORS, REQUESTS, OFFERS)]
+    if any(ids is None for ids in known):
+        return None
+    return set().union(*(ids for ids in known if ids is not None))
+
+
+def _check_members(row: Row, decisions: set[str] | None, problems: list[Problem]) -> None:
+    members = row.values.get("members")
+    if members is None:
+        return
+    if decisions is not None:
+        for member in members:
+            if member not in decisions:
+                message = _not_found(member, "a request, offer or sector id", decisions)
+                problems.append(Problem(CONDITIONS.file, row.number, "members", message))
+    if len(set(members)) != len(members):
+        problems.append(Problem(CONDITIONS.file, row.number, "members", "a member is named twice"))
+
+
+def _check_conditions(tables: dict[str, Table], problems: list[Problem]) -> None:
+    decisions = _decisions(tables)
+    for row in tables[CONDITIONS.file].rows:
+        _check_members(row, decisions, problems)
         kind, members, count = (row.values.get(k) for k in ("kind", "members", "count"))
         where = (CONDITIONS.file, row.number)
-        if members is not None:
-            for member in members:
-                if member not in decisions:
-                    problems.append(
-                        Problem(
-                            *where, "members", f"'{member}' is not a request, offer or sector id"
-                        )
-                    )
-            if len(set(members)) != len(members):
-                problems.append(Problem(*where, "members", "a member is named twice"))
         if kind is None or members is None:
             continue
         if kind in ("requires", "requires_one_of", "excludes") and len(members) < 2:
@@ -282,7 +324,7 @@ def _check_conditions(rows: list[Row], ids: dict[str, set[str]], problems: list[
         if kind in ("at_most", "at_least"):
             if count is None:
                 # a count cell that is not a whole number was reported when it was parsed
-                if not any((p.file, p.row, p.column) == (*where, "count") for p in problems):
+                if "count" not in row.failed:
                     problems.append(Problem(*where, "count", f"'{kind}' needs a count k"))
             elif kind == "at_least" and count > len(members):
                 problems.append(
@@ -295,20 +337,16 @@ def _check_conditions(rows: list[Row], ids: dict[str, set[str]], problems: list[
 
 
 def _check_settings(
-    settings: dict[str, Any], markets: set[str], sectors: set[str], problems: list[Problem]
+    settings: dict[str, Any], tables: dict[str, Table], problems: list[Problem]
 ) -> None:
-    if settings["counterpart"] and settings["counterpart"] not in markets:
-        problems.append(
-            Problem(
-                TOML_FILE,
-                None,
-                "counterpart",
-                f"'{settings['counterpart']}' is not a market in markets.csv",
-            )
-        )
+    markets = _known(tables, MARKETS)
+    counterpart = settings["counterpart"]
+    if markets is not None and counterpart and counterpart not in markets:
+        message = _not_found(counterpart, "a market in markets.csv", markets)
+        problems.append(Problem(TOML_FILE, None, "counterpart", message))
     for key in ("market_share_caps", "market_share_floors"):
         for market in settings[key]:
-            if market not in markets:
+            if markets is not None and market not in markets:
                 problems.append(
                     Problem(TOML_FILE, None, f"{key}.{market}", "not a market in markets.csv")
                 )
@@ -327,6 +365,16 @@ def _check_settings(
         problems.append(
             Problem(TOML_FILE, None, "market_share_floors", "the floors add up to more than 100%")
         )
+    _check_overrides(settings, tables, problems)
+
+
+def _check_overrides(
+    settings: dict[str, Any], tables: dict[str, Table], problems: list[Problem]
+) -> None:
+    """Each scenario overrides sectors of ``sectors.csv`` only."""
+    sectors = _known(tables, SECTORS)
+    if sectors is None:
+        return
     for index, scenario in enumerate(settings["scenarios"], start=1):
         for key in ("threat_tariff", "current_tariff", "elasticity"):
             for sector in scenario[key]:
@@ -342,22 +390,38 @@ def _check_settings(
 
 
 def _check_counterpart_exports(
-    settings: dict[str, Any],
-    markets: tuple[Market, ...],
-    sectors: tuple[Sector, ...],
-    rows: list[Row],
-    problems: list[Problem],
+    settings: dict[str, Any], tables: dict[str, Table], problems: list[Problem]
 ) -> None:
-    counterpart = next((m for m in markets if m.market == settings["counterpart"]), None)
-    total = sum(s.exports for s in sectors)
-    if counterpart is not None and total > counterpart.exports * (1 + 1e-9):
-        number = next(r.number for r in rows if r.values.get("market") == counterpart.market)
+    """The counterpart's market row holds at least the sectors' exports.
+
+    Sectors whose exports could not be read (or that repeat an id) are left out of
+    the sum: it is then a lower bound, so a shortfall it shows is a real one.
+    """
+    counterpart = next(
+        (
+            row
+            for row in tables[MARKETS.file].rows
+            if row.readable
+            and not row.duplicate
+            and row.values.get("market") == settings["counterpart"]
+        ),
+        None,
+    )
+    if counterpart is None or counterpart.values.get("exports") is None:
+        return
+    exports = counterpart.values["exports"]
+    total = sum(
+        row.values["exports"]
+        for row in tables[SECTORS.file].rows
+        if row.readable and not row.duplicate and row.values.get("exports") is not None
+    )
+    if total > exports * (1 + 1e-9):
         problems.append(
             Problem(
                 MARKETS.file,
-                number,
+                counterpart.number,
                 "exports",
-                f"exports to {counterpart.market} ({counterpart.exports:,.1f}) are less than "
+                f"exports to {settings['counterpart']} ({exports:,.1f}) are less than "
                 f"the sum of sectors.csv's exports ({total:,.1f}); the counterpart's row "
                 "is total exports to it, all products",
             )

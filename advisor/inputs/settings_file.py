@@ -20,12 +20,14 @@ from advisor.errors import Problem
 from advisor.inputs.cells import (
     CellError,
     parse_count,
+    parse_elasticity,
     parse_fraction,
     parse_id,
     parse_nonnegative,
     parse_positive,
-    parse_tariff,
+    parse_tariff_cell,
 )
+from advisor.inputs.tables import read_text
 from advisor.instance import (
     DISTINCT_ON,
     OBJECTIVES,
@@ -116,18 +118,11 @@ def _whole(minimum: int) -> Callable[[Any], int]:
 
 def read_toml(folder: Path, problems: list[Problem]) -> dict[str, Any] | None:
     """``instance.toml`` as a dict, or None with the problem that stopped it."""
-    path = folder / TOML_FILE
-    if not path.is_file():
-        problems.append(Problem(TOML_FILE, None, None, f"file not found in {folder}"))
+    text = read_text(folder / TOML_FILE, TOML_FILE, problems)
+    if text is None:
         return None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.append(Problem(TOML_FILE, None, None, "not UTF-8 text"))
-        return None
-    except OSError as exc:  # no permission, ...
-        problems.append(Problem(TOML_FILE, None, None, f"cannot read the file: {exc.strerror}"))
-        return None
+        data = tomllib.loads(text)
     except (ValueError, RecursionError) as exc:  # TOMLDecodeError, an over-long integer
         match = re.search(r"line (\d+)", str(exc))
         problems.append(
@@ -251,9 +246,9 @@ def _parse_scenarios(toml: _TomlReader) -> list[dict[str, Any]]:
             "description": toml.value(table, "description", prefix, _text, ""),
         }
         for key, parse in (
-            ("threat_tariff", parse_tariff),
-            ("current_tariff", parse_tariff),
-            ("elasticity", parse_positive),
+            ("threat_tariff", parse_tariff_cell),
+            ("current_tariff", parse_tariff_cell),
+            ("elasticity", parse_elasticity),
         ):
             overrides = table.get(key, {})
             if not isinstance(overrides, dict):
@@ -269,8 +264,6 @@ def _parse_scenarios(toml: _TomlReader) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------ assembling
-
-
 
 
 def parse_scenarios(settings: dict[str, Any], problems: list[Problem]) -> tuple[Scenario, ...]:
