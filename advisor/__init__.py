@@ -13,15 +13,42 @@ The public API::
     advisor.diagnose(instance)                    # why an instance is infeasible
 """
 
-from advisor.analysis.diagnose import Diagnosis, diagnose
-from advisor.analysis.explain import Explanation, explain
-from advisor.analysis.frontier import Frontier, frontier
-from advisor.errors import InstanceError, Problem
-from advisor.inputs.loader import load_instance
-from advisor.instance import Instance
-from advisor.report import render
-from advisor.results import Result, Strategy
-from advisor.solving.pipeline import solve
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from advisor.analysis.diagnose import Diagnosis, diagnose
+    from advisor.analysis.explain import Explanation, explain
+    from advisor.analysis.frontier import Frontier, frontier
+    from advisor.errors import InstanceError, Problem
+    from advisor.inputs.loader import load_instance
+    from advisor.instance import Instance
+    from advisor.report import render
+    from advisor.results import Result, Strategy
+    from advisor.solving.pipeline import solve
+
+# The public names and the module that defines each. They are imported on first use
+# (PEP 562), so `import advisor` and the command line start in milliseconds and an
+# interrupt during the imports (pandas, Pyomo, highspy take about a second) reaches
+# code that can handle it; `from advisor import solve` works as before.
+_EXPORTS = {
+    "Diagnosis": "advisor.analysis.diagnose",
+    "diagnose": "advisor.analysis.diagnose",
+    "Explanation": "advisor.analysis.explain",
+    "explain": "advisor.analysis.explain",
+    "Frontier": "advisor.analysis.frontier",
+    "frontier": "advisor.analysis.frontier",
+    "InstanceError": "advisor.errors",
+    "Problem": "advisor.errors",
+    "load_instance": "advisor.inputs.loader",
+    "Instance": "advisor.instance",
+    "render": "advisor.report",
+    "Result": "advisor.results",
+    "Strategy": "advisor.results",
+    "solve": "advisor.solving.pipeline",
+}
 
 __all__ = [
     "Diagnosis",
@@ -39,3 +66,18 @@ __all__ = [
     "render",
     "solve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (then kept here)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'advisor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones included before their first use."""
+    return sorted({*globals(), *__all__})

@@ -40,13 +40,29 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
+def _file_path(path: str | Path) -> Path:
+    """``path`` as a Path, unless its text names a folder (``out/``, ``out/.``).
+
+    :class:`~pathlib.Path` drops a trailing separator, so ``out/sub/`` would otherwise
+    become a file named ``sub``.
+    """
+    text = os.fspath(path)
+    if not text:
+        raise OutputError("''", "the file name is empty")
+    if os.path.basename(text) in ("", ".", ".."):
+        end = text[-1:] if text.endswith((os.sep, os.altsep or os.sep)) else "."
+        raise OutputError(path, f"it names a folder (it ends in {end!r}), not a file")
+    return Path(text)
+
+
 def check_writable(path: str | Path) -> Path:
     """``path`` as a Path if its folder exists and is writable; else :class:`OutputError`.
 
     A check before a long computation, so that a mistyped folder fails in a second,
     not after the solve; the write itself can still fail (a full disk) and says so.
+    A name ending in a separator (``out/sub/``) is a folder's, never a file's.
     """
-    target = Path(path)
+    target = _file_path(path)
     parent = target.parent
     if target.is_dir():
         raise OutputError(path, "it is a folder")
@@ -84,7 +100,7 @@ def replace_atomically(path: str | Path, fill: Fill) -> Path:
     :class:`OSError` becomes :class:`OutputError`). A path that exists but is no
     regular file is written in place. Returns ``path`` as a Path.
     """
-    target = Path(path)
+    target = _file_path(path)
     if target.exists() and not target.is_file():
         _write_in_place(target, fill)
         return target

@@ -15,22 +15,49 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor import files
-from advisor.analysis.diagnose import Diagnosis
-from advisor.instance import Instance
+from advisor.cli import interrupts
+from advisor.cli.interrupts import EXIT_INTERRUPTED, EXIT_TERMINATED
+
+if TYPE_CHECKING:  # the command line imports the library inside its interrupt handling
+    from advisor.analysis.diagnose import Diagnosis
+    from advisor.instance import Instance
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_STRATEGY = 4
 EXIT_VERIFICATION = 5
-EXIT_INTERRUPTED = 130
+__all__ = [
+    "EXIT_INFEASIBLE",
+    "EXIT_INTERRUPTED",
+    "EXIT_NO_STRATEGY",
+    "EXIT_OK",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "EXIT_VERIFICATION",
+    "CliError",
+    "Outputs",
+    "Progress",
+    "check_output",
+    "check_plot",
+    "emit",
+    "output_errors",
+    "printable",
+    "render_diagnosis",
+    "report_error",
+    "say",
+    "stderr_is_terminal",
+    "write_atomically",
+]
 
 PROG = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "advisor"
 PLOT_SUFFIXES = (".png", ".svg")
@@ -97,15 +124,64 @@ def write_atomically(path: Path, text: str) -> None:
         files.write_atomically(path, text)
 
 
-def emit(text: str, output: Path | None) -> None:
-    """The report to ``output`` (atomically) or to standard output."""
+# a lone surrogate: an undecodable byte of a file name (U+DC80-U+DCFF, Python's
+# surrogateescape) or a stray half of a pair; UTF-8 cannot encode either
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def printable(text: str, fmt: str = "table") -> str:
+    r"""``text`` that UTF-8 can encode: each undecodable byte of a file name as ``\xNN``.
+
+    A folder named with bytes that are not UTF-8 (``caf\xe9``, Latin-1) reaches Python
+    as lone surrogates; they become the four characters ``\xe9`` (other lone
+    surrogates ``\udXXX``). In JSON (``fmt`` "json") the backslash is escaped, so the
+    document is valid UTF-8 JSON whose string reads ``caf\xe9``.
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    if fmt == "json":
+        return _SURROGATE.sub(lambda m: _escape(m).replace("\\", "\\\\"), text)
+    return _SURROGATE.sub(_escape, text)
+
+
+def _discard_stdout() -> None:
+    """Send what is left of standard output to /dev/null (no error again at exit)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def emit(text: str, output: Path | None, fmt: str = "table") -> None:
+    """The report, in format ``fmt``, to ``output`` (atomically) or to standard output.
+
+    A failing standard output (a full device) is a :class:`CliError`; a reader that
+    went away (:class:`BrokenPipeError`) is left to the caller. An interrupt before the
+    report is written stops the run; once the writing starts, it no longer does.
+    """
+    text = printable(text, fmt)
     if output is not None:
+        interrupts.hold()
         write_atomically(output, text)
         return
     with contextlib.suppress(AttributeError, ValueError):
         sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    interrupts.writing_stdout()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        _discard_stdout()
+        reason = error.strerror or str(error)
+        raise CliError(f"cannot write the report to standard output: {reason}") from None
+    interrupts.hold()
 
 
 def say(line: str) -> None:
