@@ -439,3 +439,61 @@ def test_a_plot_that_names_a_folder_is_refused(
     assert cli.main(["frontier", "budget", str(TINY), "--plot", plot]) == 2
     assert "it names a folder" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ one time limit per run
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rank", str(TINY)],
+        ["explain", str(TINY)],
+        ["frontier", "budget", str(TINY)],
+        ["diagnose", str(TINY)],
+        [str(TINY), "--frontier", "budget"],
+        [str(TINY), "--explain"],
+    ],
+)
+def test_every_command_takes_a_time_limit(args: list[str]) -> None:
+    from advisor.cli.parser import parse, select_command
+
+    parsed = parse([*args, "--time-limit", "7"])
+    select_command(parsed)  # the older --frontier form no longer refuses it
+    assert parsed.time_limit == 7
+
+
+def _recording(real: Callable[..., Any], seen: list[float | None]) -> Callable[..., Any]:
+    """``real`` with a ``time_limit`` keyword whose value is recorded, not passed on."""
+
+    def call(*args: Any, time_limit: float | None = None, **kwargs: Any) -> Any:
+        seen.append(time_limit)
+        return real(*args, **kwargs)
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["explain", str(TINY)], "explain"),
+        (["frontier", "budget", str(TINY), "--points", "3"], "frontier"),
+        ([str(TINY), "--frontier", "budget", "--points", "3"], "frontier"),
+        (["diagnose", str(TINY)], "diagnose"),
+    ],
+)
+def test_the_analysis_gets_what_is_left_of_the_one_time_limit(
+    args: list[str], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[float | None] = []
+    ranking: list[float | None] = []
+    monkeypatch.setattr(cli, name, _recording(getattr(cli, name), seen))
+    monkeypatch.setattr(cli, "solve", _recording(cli.solve, ranking))  # passes None on
+    assert cli.main([*args, "--time-limit", "30", "--quiet"]) == 0
+    assert len(seen) == 1 and seen[0] is not None and 0 < seen[0] < 30
+    for limit in ranking:  # explain: the ranking first, within the same limit
+        assert limit is not None and seen[0] <= limit <= 30
+    assert len(ranking) == (name == "explain")
+    monkeypatch.setattr(cli, name, _recording(getattr(cli, name), seen))
+    assert cli.main([*args, "--quiet"]) == 0  # no limit: none passed on
+    assert seen[-1] is None

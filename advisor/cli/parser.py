@@ -45,7 +45,6 @@ RANKING_ONLY = {
     "search": "--search",
     "measures": "--measures",
     "verify": "--verify",
-    "time_limit": "--time-limit",
     "gap": "--gap",
     "threads": "--threads",
 }
@@ -126,15 +125,22 @@ def add_report_options(parser: Parser) -> None:
     )
 
 
-def add_limit_options(parser: Parser) -> None:
-    """The solver's limits: --time-limit and --threads."""
+def add_time_limit(parser: Parser) -> None:
+    """The --time-limit option: one budget for the whole run, whatever the command."""
     parser.add_argument(
         "--time-limit",
         type=POSITIVE,
         metavar="S",
-        help="seconds for the whole ranking (> 0; default: ranking.time_limit, or none); "
-        "a stop returns what was found, with its gap, e.g. --time-limit 30",
+        help="seconds for the whole run (> 0; default: ranking.time_limit, or none): the "
+        "ranking, with explain the ranking and the explanation together, a frontier's "
+        "whole sweep, a diagnosis; a stop returns what was found and says what was not "
+        "finished, e.g. --time-limit 30",
     )
+
+
+def add_limit_options(parser: Parser) -> None:
+    """The solver's limits: --time-limit and --threads."""
+    add_time_limit(parser)
     parser.add_argument(
         "--threads",
         type=AT_LEAST_1,
@@ -314,13 +320,13 @@ exit codes:
      the sweep has a strategy
   4  stopped by the time limit before any strategy was found
   5  --verify: the independent checker disagrees with a listed strategy (a bug)
-  130  interrupted (Ctrl-C)
+  130  interrupted (Ctrl-C): one line, nothing written; 143 terminated (SIGTERM)
 """
 
 RANK_EXITS = """
 exit codes: 0 success; 2 bad input; 3 infeasible (the report names the conflicting
 rules); 4 stopped by the time limit before any strategy was found; 5 --verify
-found a disagreement with the independent checker"""
+found a disagreement with the independent checker; 130 interrupted (Ctrl-C)"""
 
 SUBCOMMANDS = {  # name: (description, epilog)
     "rank": (
@@ -361,8 +367,10 @@ examples:
   python solve.py frontier budget --points 20 --plot frontier.png
   python solve.py frontier cap --market USA --points 11 --format json
   python solve.py frontier reciprocity instances/tiny --format csv
+  python solve.py frontier budget --points 20 --time-limit 60   one budget for the sweep
 
-exit codes: 0 success; 2 bad input; 3 no point of the sweep has a strategy""",
+exit codes: 0 success; 2 bad input; 3 no point of the sweep has a strategy;
+130 interrupted (Ctrl-C)""",
     ),
     "diagnose": (
         "Say whether any strategy satisfies the rules of INSTANCE_DIR; if none does,\n"
@@ -373,7 +381,8 @@ examples:
   python solve.py diagnose instances/tiny                  feasible: exit 0
   python solve.py diagnose instances/infeasible_example --format json
 
-exit codes: 0 feasible; 2 bad input; 3 infeasible (the conflicting rules are listed)""",
+exit codes: 0 feasible; 2 bad input; 3 infeasible (the conflicting rules are listed);
+130 interrupted (Ctrl-C)""",
     ),
     "validate": (
         "Load INSTANCE_DIR and report every problem in it, located by file, row and\n"
@@ -450,8 +459,10 @@ def build_command_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse
     sweep = frontier.add_argument_group("sweep")
     add_sweep_options(sweep)
     add_objective(sweep)
+    add_time_limit(sweep)
     add_report_options(frontier.add_argument_group("report"))
     add_instance(commands["diagnose"])
+    add_time_limit(commands["diagnose"].add_argument_group("solver limits"))
     add_report_options(commands["diagnose"].add_argument_group("report"))
     add_instance(commands["validate"])
     return top, commands
