@@ -72,6 +72,8 @@ class Evaluator:
     scenario_optimum: Mapping[str, float] | None = None
     # the model's rules, for the binding analysis (None: no binding rules listed)
     rules: RuleBook | None = None
+    # the instance's money scale: ties are relative to max(|z|, unit) (results.tolerance)
+    unit: float = 1.0
 
     def objective_of(self, chosen: frozenset[str]) -> float:
         """The ranking objective of ``chosen``."""
@@ -203,7 +205,7 @@ class Evaluator:
         """Rules that block a single move which would raise the objective."""
         if self.rules is None or len(self.instance.decision_ids()) > BINDING_ANALYSIS_LIMIT:
             return ()
-        floor = objective + tolerance(objective)
+        floor = objective + tolerance(objective, self.unit)
         better = [m for m in self.moves(chosen) if self.objective_of(m) > floor]
         blocking: set[str] = set().union(*self.rules.violations_of_each(better))
         return tuple(sorted(blocking, key=label_order))

@@ -9,6 +9,10 @@ Notation: R requests (R_s those of sector s), J offers, M markets, Ω scenarios 
 probabilities π_ω; p_rω protected value, a_r acceptance, c_r expected counterpart
 cost; g_j counterpart value and d_j domestic cost of offer j; e_jm the change in
 exports to market m if j is made; B_mω market m's exports with no deal.
+
+Every money row and the objective are divided by a power of ten chosen from the data
+(:mod:`advisor.scaling`: S_ρ, S_B, S_E, S_V), so that HiGHS sees numbers near 1 in
+any currency unit; the maths below is written unscaled.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pyomo.environ as pyo
 
 from advisor.economics import Coefficients
 from advisor.instance import Condition, Instance
+from advisor.scaling import money_scales
 
 OBJECTIVE_KINDS = ("expected", "worst_case", "regret")
 
@@ -39,6 +44,7 @@ def build_model(
     model = pyo.ConcreteModel(name=instance.name)
     model.instance_data = instance
     model.coefficients = coefficients
+    model.scales = money_scales(instance, coefficients)
     _create_sets(model, instance, coefficients)
     _create_variables(model)
     _create_expressions(model, instance, coefficients)
@@ -151,11 +157,10 @@ def _reciprocity(model: pyo.ConcreteModel, instance: Instance) -> None:
     .. math:: Σ_j g_j y_j ≥ ρ Σ_r c_r x_r
     """
     model.reciprocity_ratio = pyo.Param(initialize=instance.reciprocity_ratio, mutable=True)
-    model.reciprocity_constr = pyo.Constraint(
-        expr=model.offer_counterpart_value
-        - model.reciprocity_ratio * model.request_counterpart_cost
-        >= 0
+    balance = model.offer_counterpart_value - model.reciprocity_ratio * (
+        model.request_counterpart_cost
     )
+    model.reciprocity_constr = pyo.Constraint(expr=balance / model.scales.reciprocity >= 0)
 
 
 def _domestic_budget(model: pyo.ConcreteModel, instance: Instance) -> None:
@@ -166,8 +171,9 @@ def _domestic_budget(model: pyo.ConcreteModel, instance: Instance) -> None:
     if instance.domestic_budget is None:
         return
     model.domestic_budget = pyo.Param(initialize=instance.domestic_budget, mutable=True)
+    scale = model.scales.budget
     model.domestic_budget_constr = pyo.Constraint(
-        expr=model.offer_domestic_cost <= model.domestic_budget
+        expr=model.offer_domestic_cost / scale <= model.domestic_budget / scale
     )
 
 
@@ -241,20 +247,23 @@ def _market_shares(model: pyo.ConcreteModel, instance: Instance) -> None:
         model.FLOORED, initialize=dict(instance.market_share_floors), mutable=True
     )
 
+    scale = model.scales.exports
+
     def total(m: pyo.ConcreteModel, w: str) -> pyo.Expression:
         return pyo.quicksum(m.exports_after_deal[k, w] for k in m.MARKETS)
+
+    def excess(m: pyo.ConcreteModel, k: str, w: str, share: pyo.Param) -> pyo.Expression:
+        return (m.exports_after_deal[k, w] - share * total(m, w)) / scale
 
     model.market_share_cap_constr = pyo.Constraint(
         model.CAPPED,
         model.SCENARIOS,
-        rule=lambda m, k, w: m.exports_after_deal[k, w] - m.market_share_cap[k] * total(m, w) <= 0,
+        rule=lambda m, k, w: excess(m, k, w, m.market_share_cap[k]) <= 0,
     )
     model.market_share_floor_constr = pyo.Constraint(
         model.FLOORED,
         model.SCENARIOS,
-        rule=lambda m, k, w: (
-            m.exports_after_deal[k, w] - m.market_share_floor[k] * total(m, w) >= 0
-        ),
+        rule=lambda m, k, w: excess(m, k, w, m.market_share_floor[k]) >= 0,
     )
 
 
@@ -274,20 +283,21 @@ def _create_objective(
 
         regret:      \max -ρ \quad s.t. \; ρ ≥ V^*_ω - V_ω \; ∀ ω
 
-    where V*_ω is the best value attainable in scenario ω alone (same rules).
+    where V*_ω is the best value attainable in scenario ω alone (same rules). In the
+    model the objective, η and ρ are in units of S_V (``model.scales.objective``).
     """
     coef: Coefficients = model.coefficients
+    scale = model.scales.objective
+    value = {w: model.scenario_value[w] / scale for w in model.SCENARIOS}
     if objective == "expected":
         model.objective = pyo.Objective(
-            expr=pyo.quicksum(
-                coef.probability[w] * model.scenario_value[w] for w in model.SCENARIOS
-            ),
+            expr=pyo.quicksum(coef.probability[w] * value[w] for w in model.SCENARIOS),
             sense=pyo.maximize,
         )
     elif objective == "worst_case":
         model.worst_case_value = pyo.Var(domain=pyo.Reals)
         model.worst_case_constr = pyo.Constraint(
-            model.SCENARIOS, rule=lambda m, w: m.worst_case_value <= m.scenario_value[w]
+            model.SCENARIOS, rule=lambda m, w: m.worst_case_value <= value[w]
         )
         model.objective = pyo.Objective(expr=model.worst_case_value, sense=pyo.maximize)
     elif objective == "regret":
@@ -296,12 +306,12 @@ def _create_objective(
         model.max_regret = pyo.Var(domain=pyo.Reals)
         model.regret_constr = pyo.Constraint(
             model.SCENARIOS,
-            rule=lambda m, w: m.max_regret >= scenario_optimum[w] - m.scenario_value[w],
+            rule=lambda m, w: m.max_regret >= scenario_optimum[w] / scale - value[w],
         )
         model.objective = pyo.Objective(expr=-model.max_regret, sense=pyo.maximize)
     elif objective.startswith("scenario:"):
         model.objective = pyo.Objective(
-            expr=model.scenario_value[objective.split(":", 1)[1]], sense=pyo.maximize
+            expr=value[objective.split(":", 1)[1]], sense=pyo.maximize
         )
     else:
         raise ValueError(f"unknown objective {objective!r}; expected one of {OBJECTIVE_KINDS}")

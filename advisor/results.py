@@ -22,9 +22,15 @@ from advisor.instance import Instance
 OBJECTIVE_TOLERANCE = 1e-6
 
 
-def tolerance(value: float) -> float:
-    """Objectives closer than this to ``value`` count as tied."""
-    return OBJECTIVE_TOLERANCE * max(1.0, abs(value))
+def tolerance(value: float, unit: float = 1.0) -> float:
+    """Objectives closer than this to ``value`` count as tied: 1e-6 relative.
+
+    Relative to max(|value|, ``unit``): ``unit`` is the instance's money scale (the
+    model's objective unit S_V of :mod:`advisor.scaling`: 1 for figures like USD
+    million), so that values near 0 do not make the tolerance vanish, whatever the
+    currency unit.
+    """
+    return OBJECTIVE_TOLERANCE * max(unit, abs(value))
 
 
 @dataclass(frozen=True)

@@ -191,26 +191,30 @@ def label_order(label: str) -> tuple[int, str]:
     return index, label
 
 
-def _row_labels(model: pyo.ConcreteModel) -> list[tuple[pyo.ConstraintData, str]]:
-    """Every rule row of the model with the label a report gives its violation."""
-    labelled: list[tuple[pyo.ConstraintData, str]] = [
-        (model.reciprocity_constr, "reciprocity")
-    ]
+def _row_labels(model: pyo.ConcreteModel) -> list[tuple[pyo.ConstraintData, str, float]]:
+    """Every rule row of the model, the label of its violation, and its money scale.
+
+    A money row is divided by its scale in the model (:mod:`advisor.scaling`); the
+    RuleBook multiplies it back, so that rules are checked in the user's unit.
+    """
+    scales = model.scales
+    labelled = [(model.reciprocity_constr, "reciprocity", scales.reciprocity)]
     if hasattr(model, "domestic_budget_constr"):
-        labelled.append((model.domestic_budget_constr, "domestic budget"))
+        labelled.append((model.domestic_budget_constr, "domestic budget", scales.budget))
     for kind in ("requires", "excludes", "requires_one_of", "at_most", "at_least"):
         component = _condition_component(model, kind)
         for index in component:
             head = index[0] if isinstance(index, tuple) else index
-            labelled.append((component[index], f"condition {head}"))
+            labelled.append((component[index], f"condition {head}", 1.0))
     for word, component in (
         ("cap", model.market_share_cap_constr),
         ("floor", model.market_share_floor_constr),
     ):
         for market, w in component:
-            labelled.append((component[market, w], f"market share {word} {market} [{w}]"))
+            label = f"market share {word} {market} [{w}]"
+            labelled.append((component[market, w], label, scales.exports))
     for s in model.one_tier_per_sector_constr:
-        labelled.append((model.one_tier_per_sector_constr[s], f"one tier per sector: {s}"))
+        labelled.append((model.one_tier_per_sector_constr[s], f"one tier per sector: {s}", 1.0))
     return labelled
 
 
@@ -255,16 +259,16 @@ class RuleBook:
         variable |= {id(self.model.offer[j]): column[j] for j in self.model.OFFERS}
         rows, cols, values = [], [], []
         labels, constants, lower, upper = [], [], [], []
-        for i, (con, label) in enumerate(_row_labels(self.model)):
+        for i, (con, label, scale) in enumerate(_row_labels(self.model)):
             repn = generate_standard_repn(con.body, compute_values=True)
             for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
                 rows.append(i)
                 cols.append(variable[id(var)])
-                values.append(float(coefficient))
+                values.append(float(coefficient) * scale)
             labels.append(label)
-            constants.append(float(pyo.value(repn.constant)))
-            lower.append(-np.inf if con.lower is None else float(pyo.value(con.lower)))
-            upper.append(np.inf if con.upper is None else float(pyo.value(con.upper)))
+            constants.append(float(pyo.value(repn.constant)) * scale)
+            lower.append(-np.inf if con.lower is None else float(pyo.value(con.lower)) * scale)
+            upper.append(np.inf if con.upper is None else float(pyo.value(con.upper)) * scale)
         shape = (len(labels), len(self.decisions))
         self.matrix = sparse.csr_matrix((values, (rows, cols)), shape=shape)
         self.magnitude = abs(self.matrix)

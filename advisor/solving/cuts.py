@@ -47,9 +47,9 @@ def tie_key(instance: Instance, chosen: frozenset[str]) -> tuple[int, tuple[int,
     return len(chosen), tuple(sorted(order[d] for d in chosen))
 
 
-def in_tie_group(anchor: float, value: float) -> bool:
+def in_tie_group(anchor: float, value: float, unit: float = 1.0) -> bool:
     """Whether ``value`` ties with ``anchor`` or beats it (within the tie tolerance)."""
-    return value >= anchor - tolerance(anchor)
+    return value >= anchor - tolerance(anchor, unit)
 
 
 class CutRanking:
@@ -63,6 +63,7 @@ class CutRanking:
         """Rank on ``session``, telling ``progress`` before each solve."""
         self.session = session
         self.instance = session.instance
+        self.unit = session.model.scales.objective  # ties: results.tolerance
         self.progress = progress
         self.warnings: list[str] = []
         self.break_ties = len(self.instance.decision_ids()) <= TIE_BREAK_MAX_DECISIONS
@@ -87,7 +88,7 @@ class CutRanking:
             if solution is None:
                 break
             self.session.exclude(solution.chosen)
-            if group and not in_tie_group(group[0].objective, solution.objective):
+            if group and not in_tie_group(group[0].objective, solution.objective, self.unit):
                 listed.extend(self._sorted(group))
                 group = []
                 if len(listed) >= top:
@@ -121,7 +122,8 @@ class CutRanking:
                 break
         # a gap of 1e-6 may return near-ties out of order: list them best first
         listed.sort(key=lambda s: -s.objective)
-        if any(in_tie_group(a.objective, b.objective) for a, b in itertools.pairwise(listed)):
+        pairs = itertools.pairwise(listed)
+        if any(in_tie_group(a.objective, b.objective, self.unit) for a, b in pairs):
             self.warnings.append(
                 "some listed strategies tie within 1e-6 of each other; above "
                 f"{TIE_BREAK_MAX_DECISIONS} decisions ties are listed in the solver's "

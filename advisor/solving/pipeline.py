@@ -21,15 +21,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from advisor.economics import compute_coefficients
+from advisor.economics import Coefficients, compute_coefficients
 from advisor.evaluation import BINDING_ANALYSIS_LIMIT, Evaluator
 from advisor.instance import Instance
 from advisor.results import Result, ScenarioMeasures, SolverInfo
+from advisor.scaling import range_warnings
 from advisor.solving.cuts import TIE_BREAK_MAX_DECISIONS, ProgressFn
 from advisor.solving.measures import scenario_optima, value_of_scenarios
 from advisor.solving.search import SEARCHES, SearchOutcome, StoppedError, run_search
 from advisor.solving.session import SolverSession, highs_version, open_session
 from advisor.solving.settings import Settings, check_instance, resolve_settings
+from advisor.solving.trust import check_solutions, confirm_infeasible
 
 
 @dataclass
@@ -106,6 +108,7 @@ def solve(
         run.outcome = run_search(
             run.session, settings.search, settings.top, settings.min_difference, report
         )
+        _trust(run)
         run.measures = _measures(instance, run, report)
         run.status = _status(run)
     except StoppedError as stop:
@@ -169,6 +172,16 @@ def _measures(instance: Instance, run: _Run, report: ProgressFn) -> ScenarioMeas
     return measures
 
 
+def _trust(run: _Run) -> None:
+    """Re-check every solution against the rules; confirm an infeasible verdict."""
+    session, solutions = run.session, run.outcome.solutions
+    if session is None:
+        return
+    check_solutions(session, solutions)
+    if not solutions and not session.timed_out:
+        confirm_infeasible(session)
+
+
 def _status(run: _Run) -> str:
     """How the ranking ended (see :class:`~advisor.results.Result`)."""
     if run.session is not None and run.session.timed_out:
@@ -180,9 +193,17 @@ def _status(run: _Run) -> str:
     return "gap" if run.settings.mip_gap > 0 else "optimal"
 
 
+def _coefficients(instance: Instance, run: _Run) -> Coefficients:
+    """The session's coefficients, or the instance's when no session opened."""
+    return run.session.coefficients if run.session is not None else (
+        compute_coefficients(instance)
+    )
+
+
 def _warnings(instance: Instance, run: _Run) -> tuple[str, ...]:
     """What a reader of the result must know, in a fixed order."""
-    warnings = [*run.outcome.warnings, *run.warnings]
+    coefficients = _coefficients(instance, run)
+    warnings = [*range_warnings(instance, coefficients), *run.outcome.warnings, *run.warnings]
     if run.status == "time_limit":
         limit = run.settings.time_limit
         why = (
@@ -209,7 +230,7 @@ def _assemble(instance: Instance, run: _Run) -> Result:
     evaluator = (
         session.evaluator
         if session is not None
-        else Evaluator(instance, compute_coefficients(instance), s.objective, run.optima)
+        else Evaluator(instance, _coefficients(instance, run), s.objective, run.optima)
     )
     best = solutions[0].objective if solutions else 0.0
     strategies = tuple(

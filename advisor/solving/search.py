@@ -150,7 +150,9 @@ def rank_packages(session: SolverSession, top: int, strict: bool) -> SearchOutco
         for p in packages
     ]
     warnings = []
-    if any(in_tie_group(a.objective, b.objective) for a, b in itertools.pairwise(solutions)):
+    unit = session.model.scales.objective
+    pairs = itertools.pairwise(solutions)
+    if any(in_tie_group(a.objective, b.objective, unit) for a, b in pairs):
         warnings.append(
             "some listed strategies tie within 1e-6 of each other; the package search "
             "lists ties in its own (deterministic) order, not by the tie-break rule"

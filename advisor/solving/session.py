@@ -164,8 +164,9 @@ class SolverSession:
         bound = results.objective_bound  # type: ignore[attr-defined]
         incumbent = results.incumbent_objective  # type: ignore[attr-defined]
         if bound is not None and incumbent is not None:
-            # scaled like the tie tolerance: an incumbent of 0 (a regret of 0, say)
-            # must not turn rounding noise in the bound into a huge gap
+            # in the model's units (money / S_V), scaled like the tie tolerance: an
+            # incumbent of 0 (a regret of 0, say) must not turn rounding noise in the
+            # bound into a huge gap
             gap = abs(bound - incumbent) / max(1.0, abs(incumbent))
         # HiGHS also stops at its absolute gap (1e-6 by default): within a tie, so proven
         proven = proven and gap <= self.mip_gap + OBJECTIVE_TOLERANCE
@@ -207,7 +208,8 @@ class SolverSession:
 
     def objective_floor(self, value: float) -> pyo.ConstraintData:
         """Keep only solutions tied with ``value`` (the enumeration of a tie group)."""
-        return self.add_cut(self.model.objective.expr >= value - tolerance(value))
+        unit = self.model.scales.objective
+        return self.add_cut(self.model.objective.expr >= (value - tolerance(value, unit)) / unit)
 
     def drop(self, rows: list[pyo.ConstraintData]) -> None:
         """Take constraint rows out of the model and the solver."""
@@ -330,7 +332,14 @@ def open_session(
     coefficients, model = _model(instance, objective, optima)
     scored = "expected" if objective.startswith("scenario:") else objective
     rulebook = RuleBook(model, instance.decision_ids())
-    evaluator = Evaluator(instance, coefficients, scored, optima, rulebook if binding else None)
+    evaluator = Evaluator(
+        instance,
+        coefficients,
+        scored,
+        optima,
+        rulebook if binding else None,
+        unit=model.scales.objective,
+    )
     return SolverSession(
         instance, coefficients, model, evaluator, rulebook, mip_gap, deadline, threads, distinct_on
     )
@@ -359,9 +368,12 @@ def lp_relaxation_duals(
     with quiet_stdout():
         results = opt.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False)
     out: dict[str, float] = {}
+    s = model.scales  # a row divided by S_r, the objective by S_V: duals times S_V / S_r
+    row_scale = {"reciprocity": s.reciprocity, "budget": s.budget, "cap": s.exports}
     with contextlib.suppress(Exception):  # no duals (infeasible, stopped): no prices
         duals = results.solution_loader.get_duals()
         for rule in model_rules(model, instance):
             if rule.kind != "condition":
-                out[rule.location] = abs(sum(duals.get(c, 0.0) for c in rule.constraints))
+                total = abs(sum(duals.get(c, 0.0) for c in rule.constraints))
+                out[rule.location] = total * s.objective / row_scale.get(rule.kind, s.exports)
     return out
