@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
+import inspect
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from advisor.analysis.diagnose import Diagnosis, diagnose
-from advisor.analysis.explain import explain
-from advisor.analysis.frontier import frontier
+from advisor.cli import interrupts
 from advisor.cli.output import (
     EXIT_INFEASIBLE,
     EXIT_INTERRUPTED,
@@ -49,14 +51,63 @@ from advisor.cli.output import (
     write_atomically,
 )
 from advisor.cli.output import stderr_is_terminal as _stderr_is_terminal
-from advisor.cli.parser import DEFAULT_INSTANCE, DEFAULT_POINTS, build_parser, parse, select_command
-from advisor.errors import InstanceError
-from advisor.inputs.loader import load_instance
-from advisor.instance import Instance
-from advisor.report import STATUS_WORDS, render, render_explanation, render_frontier
-from advisor.results import Result
-from advisor.solving.pipeline import solve
-from advisor.solving.verify import VerificationError
+from advisor.errors import InstanceError, listing
+
+if TYPE_CHECKING:
+    from advisor.analysis.diagnose import Diagnosis, diagnose
+    from advisor.analysis.explain import explain
+    from advisor.analysis.frontier import frontier
+    from advisor.cli.parser import (
+        DEFAULT_INSTANCE,
+        DEFAULT_POINTS,
+        build_parser,
+        parse,
+        select_command,
+    )
+    from advisor.inputs.loader import load_instance
+    from advisor.instance import Instance
+    from advisor.report import STATUS_WORDS, render, render_explanation, render_frontier
+    from advisor.results import Result
+    from advisor.solving.pipeline import solve
+    from advisor.solving.verify import VerificationError
+
+# The library's names this module uses, and their modules: imported by main inside
+# its interrupt handling (pandas, Pyomo and highspy take about a second), or on first
+# access from outside (``advisor.cli.solve``, which a test may replace).
+LIBRARY = {
+    "diagnose": "advisor.analysis.diagnose",
+    "explain": "advisor.analysis.explain",
+    "frontier": "advisor.analysis.frontier",
+    "DEFAULT_INSTANCE": "advisor.cli.parser",
+    "DEFAULT_POINTS": "advisor.cli.parser",
+    "build_parser": "advisor.cli.parser",
+    "parse": "advisor.cli.parser",
+    "select_command": "advisor.cli.parser",
+    "load_instance": "advisor.inputs.loader",
+    "STATUS_WORDS": "advisor.report",
+    "render": "advisor.report",
+    "render_explanation": "advisor.report",
+    "render_frontier": "advisor.report",
+    "solve": "advisor.solving.pipeline",
+    "VerificationError": "advisor.solving.verify",
+}
+
+
+def import_library() -> None:
+    """Bind :data:`LIBRARY`'s names in this module, once (a replaced name is kept)."""
+    namespace = globals()
+    for name, module in LIBRARY.items():
+        if name not in namespace:
+            namespace[name] = getattr(importlib.import_module(module), name)
+
+
+def __getattr__(name: str) -> Any:
+    """A library name of :data:`LIBRARY`, imported on first access."""
+    if name not in LIBRARY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import_library()
+    return globals()[name]
+
 
 __all__ = [
     "EXIT_INFEASIBLE",
@@ -65,6 +116,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "EXIT_VERIFICATION",
+    "PROG",
     "CliError",
     "build_parser",
     "main",
@@ -98,7 +150,7 @@ def default_instance() -> Path:
 def _problems(path: Path, error: InstanceError) -> list[str]:
     n = len(error.problems)
     head = f"{path}: {error.title} ({n} problem{'s' if n != 1 else ''}):"
-    return [head, *(str(p) for p in error.problems)]
+    return [head, *error.listing()]
 
 
 def load(folder: str | None) -> Instance:
@@ -108,6 +160,40 @@ def load(folder: str | None) -> Instance:
         return load_instance(path)
     except InstanceError as error:
         raise CliError(_problems(path, error)) from None
+
+
+class Budget:
+    """One ``--time-limit`` for the whole run: the seconds left of it (None: no limit)."""
+
+    SMALLEST = 0.01  # the library's time limits must be > 0: a spent budget stops at once
+
+    def __init__(self, seconds: float | None) -> None:
+        """Start the clock of a budget of ``seconds`` (None: unlimited)."""
+        self.seconds = seconds
+        self.started = time.monotonic()
+
+    def left(self) -> float | None:
+        """The seconds left (at least :attr:`SMALLEST`), or None without a limit."""
+        if self.seconds is None:
+            return None
+        return max(self.seconds - (time.monotonic() - self.started), self.SMALLEST)
+
+
+def _budget(args: argparse.Namespace) -> Budget:
+    budget = getattr(args, "budget", None)
+    return budget if isinstance(budget, Budget) else Budget(getattr(args, "time_limit", None))
+
+
+def within(budget: Budget, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)`` given the budget's seconds left as its ``time_limit``.
+
+    Only when the function takes a ``time_limit`` (explain, frontier and diagnose take
+    one from the library version that bounds them; before it they run unbounded).
+    """
+    left = budget.left()
+    if left is not None and "time_limit" in inspect.signature(function).parameters:
+        kwargs["time_limit"] = left
+    return function(*args, **kwargs)
 
 
 def _progress(args: argparse.Namespace) -> Progress:
@@ -122,7 +208,7 @@ def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
             instance,
             top=args.top,
             min_difference=args.min_difference,
-            time_limit=args.time_limit,
+            time_limit=_budget(args).left() if args.time_limit is not None else None,
             mip_gap=args.gap,
             objective=args.objective,
             threads=args.threads,
@@ -150,7 +236,7 @@ def run_diagnosis(args: argparse.Namespace, result: Result) -> Diagnosis | None:
     progress = _progress(args)
     progress("no strategy: finding the conflicting rules")
     try:
-        return diagnose(result.instance)
+        return within(_budget(args), diagnose, result.instance)
     except Exception as error:  # a diagnosis helps; it must never hide the verdict
         say(f"could not diagnose the infeasibility: {error}")
         return None
@@ -205,7 +291,7 @@ def _ranking_report(
 ) -> int:
     """The ranking's report and exit code (the diagnosis for an infeasible result)."""
     diagnosis = run_diagnosis(args, result)
-    emit(render(result, args.format, diagnosis=diagnosis), outputs.report)
+    emit(render(result, args.format, diagnosis=diagnosis), outputs.report, args.format)
     _wrote(args, outputs.report)
     if time_limit_note:
         _time_limit_note(args, result)
@@ -220,6 +306,8 @@ def explain_command(args: argparse.Namespace, outputs: Outputs) -> int:
     """
     asked = f"{'--explain' if args.legacy else 'explain'} {args.rank}"
     instance = load(args.instance)
+    if args.time_limit is None and instance.ranking.time_limit is not None:
+        args.time_limit = _budget(args).seconds = instance.ranking.time_limit
     rank = args.rank
     top = instance.ranking.top if args.top is None else args.top
     if rank > top:
@@ -239,10 +327,10 @@ def explain_command(args: argparse.Namespace, outputs: Outputs) -> int:
     progress = _progress(args)
     progress(f"explaining strategy {rank}: one re-solve per decision and per rule")
     try:
-        explanation = explain(result, rank)
+        explanation = within(_budget(args), explain, result, rank)
     finally:
         progress.done()
-    emit(render_explanation(explanation, result, args.format), outputs.report)
+    emit(render_explanation(explanation, result, args.format), outputs.report, args.format)
     _wrote(args, outputs.report)
     _time_limit_note(args, result)
     return EXIT_OK
@@ -255,19 +343,27 @@ def frontier_command(args: argparse.Namespace, outputs: Outputs) -> int:
     progress = _progress(args)
     progress(f"sweeping the {args.limit} over {points} points")
     try:
-        sweep = frontier(
-            instance, vary=args.limit, points=points, market=args.market, objective=args.objective
+        sweep = within(
+            _budget(args),
+            frontier,
+            instance,
+            vary=args.limit,
+            points=points,
+            market=args.market,
+            objective=args.objective,
         )
     except ValueError as error:
         raise CliError(str(error)) from None
     finally:
         progress.done()
+    plot = None if outputs.plot is None else str(outputs.plot)
+    text = render_frontier(sweep, args.format, plot=plot)
     if outputs.plot is not None:
+        interrupts.hold()  # the plot and the report are written whole, or neither
         with output_errors():
             sweep.plot(outputs.plot)
         _wrote(args, outputs.plot)
-    plot = None if outputs.plot is None else str(outputs.plot)
-    emit(render_frontier(sweep, args.format, plot=plot), outputs.report)
+    emit(text, outputs.report, args.format)
     _wrote(args, outputs.report)
     if all(p.strategy is None for p in sweep.points):
         say(f"no point of the {args.limit} sweep has a strategy in {instance.name!r}.")
@@ -281,10 +377,10 @@ def diagnose_command(args: argparse.Namespace, outputs: Outputs) -> int:
     progress = _progress(args)
     progress("checking the rules (one feasibility solve per rule if they conflict)")
     try:
-        diagnosis = diagnose(instance)
+        diagnosis = within(_budget(args), diagnose, instance)
     finally:
         progress.done()
-    emit(render_diagnosis(diagnosis, instance, args.format), outputs.report)
+    emit(render_diagnosis(diagnosis, instance, args.format), outputs.report, args.format)
     _wrote(args, outputs.report)
     if diagnosis.feasible:
         return EXIT_OK
@@ -302,6 +398,10 @@ def validate_command(args: argparse.Namespace, outputs: Outputs) -> int:
         emit("\n".join(_problems(path, error)) + "\n", None)
         return EXIT_USAGE
     emit(f"{path}: a valid instance\n{instance}\n", None)
+    if instance.warnings:
+        n = len(instance.warnings)
+        lines = [f"{n} warning{'s' if n != 1 else ''}:", *listing(instance.warnings)]
+        emit("\n".join(lines) + "\n", None)
     return EXIT_OK
 
 
@@ -315,18 +415,49 @@ COMMANDS: dict[str, Command] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see ``--help``)."""
-    args = parse(sys.argv[1:] if argv is None else argv)
+    """Run the command line; returns the exit code (see ``--help``).
+
+    An interrupt (Ctrl-C, SIGTERM) anywhere, the imports included, stops the run with
+    one line on standard error and exit 130 (143 for SIGTERM); no report file is left
+    (:mod:`advisor.cli.interrupts`). Run as the program (``argv`` None), signals after
+    the run stay held until the process exits.
+    """
+    try:
+        with interrupts.watching(restore=argv is not None):
+            return _run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        return _interrupted()
+    except Exception:
+        # an interrupted solve can surface as another error (Pyomo's output capture
+        # turns KeyboardInterrupt into a RuntimeError): the interrupt is the cause
+        if not interrupts.received():
+            raise
+        return _interrupted()
+
+
+def _interrupted() -> int:
+    """Say that the run was interrupted (one line); its exit code, 130 or 143."""
+    message, code = interrupts.stopped()
+    with contextlib.suppress(OSError, ValueError):
+        say(message)
+    return code
+
+
+def _run(argv: Sequence[str]) -> int:
+    """Import the library, parse ``argv`` and run the command it names."""
+    import_library()
+    args = parse(argv)
+    args.budget = Budget(getattr(args, "time_limit", None))  # the clock starts now
     try:
         report = check_output(getattr(args, "output", None))
         command = COMMANDS[select_command(args)]
         outputs = Outputs(report, check_plot(getattr(args, "plot", None)))
-        return command(args, outputs)
+        code = command(args, outputs)
+        interrupts.check()
+        return code
     except CliError as error:
+        interrupts.check()  # an interrupt some layer swallowed is no usage error
         return report_error(error)
-    except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, like other tools.
         with contextlib.suppress(OSError):
