@@ -137,3 +137,19 @@ def test_the_thread_count_does_not_change_the_ranking(tmp_path) -> None:
     one = advisor.solve(instance, top=5, distinct_on="all", threads=1)
     four = advisor.solve(instance, top=5, distinct_on="all", threads=4)
     assert [s.decisions for s in one] == [s.decisions for s in four]
+
+
+def test_numerical_trouble_has_its_own_exit_code(monkeypatch, capsys, tmp_path) -> None:
+    from advisor import cli
+    from advisor.solving import pipeline
+
+    def trouble(session, solutions) -> None:
+        raise NumericalTroubleError("HiGHS returned nonsense", ["strategy 1 breaks reciprocity"])
+
+    monkeypatch.setattr(pipeline, "check_solutions", trouble)
+    out = tmp_path / "report.json"
+    assert cli.main(["rank", "instances/tiny", "--output", str(out)]) == 6
+    err = capsys.readouterr().err
+    assert "numerical trouble: HiGHS returned nonsense" in err
+    assert "strategy 1 breaks reciprocity" in err
+    assert not out.exists()

@@ -34,6 +34,7 @@ from advisor.cli.output import (
     EXIT_INFEASIBLE,
     EXIT_INTERRUPTED,
     EXIT_NO_STRATEGY,
+    EXIT_NUMERICAL_TROUBLE,
     EXIT_OK,
     EXIT_USAGE,
     EXIT_VERIFICATION,
@@ -52,6 +53,7 @@ from advisor.cli.output import (
 )
 from advisor.cli.output import stderr_is_terminal as _stderr_is_terminal
 from advisor.errors import InstanceError, listing
+from advisor.solving.trouble import NumericalTroubleError
 
 if TYPE_CHECKING:
     from advisor.analysis.diagnose import Diagnosis, diagnose
@@ -458,6 +460,10 @@ def _run(argv: Sequence[str]) -> int:
     except CliError as error:
         interrupts.check()  # an interrupt some layer swallowed is no usage error
         return report_error(error)
+    except NumericalTroubleError as trouble:
+        interrupts.check()
+        lines = [f"numerical trouble: {trouble.summary}", *trouble.details]
+        return report_error(CliError(lines, EXIT_NUMERICAL_TROUBLE))
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, like other tools.
         with contextlib.suppress(OSError):

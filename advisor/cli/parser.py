@@ -145,7 +145,8 @@ def add_limit_options(parser: Parser) -> None:
         "--threads",
         type=AT_LEAST_1,
         metavar="N",
-        help="threads HiGHS may use (>= 1; default: HiGHS decides)",
+        help="kept for compatibility (>= 1): every HiGHS solve runs on one thread, so "
+        "that the ranking is the same on every machine",
     )
 
 
@@ -320,13 +321,17 @@ exit codes:
      the sweep has a strategy
   4  stopped by the time limit before any strategy was found
   5  --verify: the independent checker disagrees with a listed strategy (a bug)
+  6  numerical trouble: HiGHS's answer broke a rule when re-checked from the
+     instance's numbers (figures of very different sizes in one rule); nothing is
+     reported rather than a wrong strategy
   130  interrupted (Ctrl-C): one line, nothing written; 143 terminated (SIGTERM)
 """
 
 RANK_EXITS = """
 exit codes: 0 success; 2 bad input; 3 infeasible (the report names the conflicting
 rules); 4 stopped by the time limit before any strategy was found; 5 --verify
-found a disagreement with the independent checker; 130 interrupted (Ctrl-C)"""
+found a disagreement with the independent checker; 6 numerical trouble (HiGHS's answer
+broke a rule when re-checked); 130 interrupted (Ctrl-C)"""
 
 SUBCOMMANDS = {  # name: (description, epilog)
     "rank": (

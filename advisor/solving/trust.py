@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from advisor.scaling import range_warnings
 from advisor.solving.session import Solution, SolverSession
 from advisor.solving.trouble import NumericalTroubleError
 
@@ -31,9 +32,8 @@ def check_solutions(session: SolverSession, solutions: Sequence[Solution]) -> No
     if details:
         raise NumericalTroubleError(
             "HiGHS returned strategies that break the rules when re-checked from the "
-            "instance's numbers: its numbers cannot be trusted here (check the "
-            "numerical-range warnings: figures of very different sizes in one rule)",
-            details,
+            "instance's numbers: its numbers cannot be trusted here",
+            details + _ranges(session),
         )
 
 
@@ -53,6 +53,12 @@ def confirm_infeasible(session: SolverSession) -> None:
         what = ", ".join(sorted(keeping[0])) or "asking nothing and offering nothing"
         raise NumericalTroubleError(
             f"HiGHS found no strategy, yet {what} keeps every rule: its numbers cannot "
-            "be trusted here (check the numerical-range warnings: figures of very "
-            "different sizes in one rule)"
+            "be trusted here",
+            _ranges(session),
         )
+
+
+def _ranges(session: SolverSession) -> list[str]:
+    """The numerical-range warnings that explain the trouble, or what to look for."""
+    found = range_warnings(session.instance, session.coefficients)
+    return found or ["no rule's figures span more than HiGHS resolves; please report it"]
