@@ -153,3 +153,15 @@ def test_numerical_trouble_has_its_own_exit_code(monkeypatch, capsys, tmp_path) 
     assert "numerical trouble: HiGHS returned nonsense" in err
     assert "strategy 1 breaks reciprocity" in err
     assert not out.exists()
+
+
+def test_input_warnings_reach_the_report(tiny) -> None:
+    """The loader's located warnings (e.g. a tier label that contradicts its tariff)
+    are the report's first warnings, in every format."""
+    from advisor.errors import Problem
+
+    warning = Problem("requests.csv", 3, "tier", "the label 'cap 10%' says 10%, the tariff is 25%")
+    result = advisor.solve(dataclasses.replace(tiny, warnings=(warning,)), top=1)
+    assert result.warnings[0] == f"input: {warning}"
+    assert f"input: {warning}" in advisor.render(result, "table")
+    assert advisor.solve(tiny, top=1).warnings == ()

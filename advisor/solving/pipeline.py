@@ -203,7 +203,8 @@ def _coefficients(instance: Instance, run: _Run) -> Coefficients:
 def _warnings(instance: Instance, run: _Run) -> tuple[str, ...]:
     """What a reader of the result must know, in a fixed order."""
     coefficients = _coefficients(instance, run)
-    warnings = [*range_warnings(instance, coefficients), *run.outcome.warnings, *run.warnings]
+    warnings = [f"input: {w}" for w in instance.warnings]  # located, from the loader
+    warnings += [*range_warnings(instance, coefficients), *run.outcome.warnings, *run.warnings]
     if run.status == "time_limit":
         limit = run.settings.time_limit
         why = (
