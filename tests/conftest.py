@@ -37,6 +37,11 @@ def malaysia() -> Instance:
     return advisor.load_instance(ROOT / "instances" / "malaysia_us_2025")
 
 
+@pytest.fixture(scope="session")
+def infeasible_example() -> Instance:
+    return advisor.load_instance(ROOT / "instances" / "infeasible_example")
+
+
 def _solve_py(
     *args: str | Path, cwd: Path | None = None, stdout=subprocess.PIPE
 ) -> subprocess.CompletedProcess:
@@ -115,3 +120,30 @@ def write_small_instance() -> Callable[..., Path]:
     CSV files by name, e.g. ``**{"sectors.csv": text}``.
     """
     return _write_small_instance
+
+
+# ------------------------------------------------------------ Hypothesis profiles
+# tests/test_fuzz.py, a property-based fuzzer. "ci" (the default) is derandomized and
+# small, so that `pytest` stays within its time; "long" draws 50 times as many random
+# examples and runs the tests marked slow: HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py
+import os  # noqa: E402
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=20,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long",
+    max_examples=1000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -20,6 +20,7 @@ k, and a ``requires``/``excludes`` rule by dropping it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from advisor.instance import Instance
 from advisor.model import decision_term
 from advisor.rules import Rule
 from advisor.solving.session import open_session
-from advisor.solving.settings import check_instance
+from advisor.solving.settings import check_instance, check_time_limit
 
 BISECTION_STEPS = 30
 
@@ -76,18 +77,29 @@ class Diagnosis:
 
 
 class _Diagnoser:
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, deadline: float | None) -> None:
         self.instance = instance
-        self.session = open_session(instance, "expected", binding=False)
+        self.limit = None if deadline is None else deadline - time.monotonic()
+        self.session = open_session(instance, "expected", deadline=deadline, binding=False)
         self.model = self.session.model
         self.rules = self.session.rules
+
+    def feasible(self) -> bool:
+        """Whether the rules now in the solver admit a strategy (within the time)."""
+        found = self.session.feasible()
+        if self.session.timed_out:
+            raise DiagnosisTimeoutError(
+                f"the time limit of {self.limit:.3g} s stopped the diagnosis before its "
+                "verdict (allow more time with time_limit / --time-limit)"
+            )
+        return found
 
     def conflict_set(self) -> list[Rule]:
         """Deletion filter: the rules left are infeasible together, feasible minus any one."""
         needed: list[Rule] = []
         for rule in self.rules:
             self.session.drop(list(rule.constraints))
-            if self.session.feasible():
+            if self.feasible():
                 self.session.restore(list(rule.constraints))
                 needed.append(rule)
         for rule in self.rules:
@@ -97,7 +109,7 @@ class _Diagnoser:
 
     def fix(self, rule: Rule) -> Conflict:
         with self.session.without(rule.constraints):
-            if not self.session.feasible():
+            if not self.feasible():
                 return Conflict(
                     rule.location,
                     rule.label,
@@ -127,7 +139,7 @@ class _Diagnoser:
             while 0 <= k + step <= len(condition.members):
                 k += step
                 cut = self.session.add_cut(total >= k if step < 0 else total <= k)
-                ok = self.session.feasible()
+                ok = self.feasible()
                 self.session.remove_cut(cut)
                 if ok:
                     break
@@ -149,7 +161,7 @@ class _Diagnoser:
         for _ in range(BISECTION_STEPS):
             middle = (good + bad) / 2
             with self.session.parameter(limit.param, middle):
-                if self.session.feasible():
+                if self.feasible():
                     good = middle
                 else:
                     bad = middle
@@ -166,10 +178,22 @@ def _fix_text(rule: Rule, old: float, new: float) -> str:
     return f"{word} the {rule.market} {what} from {old:.2%} to {new:.2%}"
 
 
-def diagnose(instance: Instance) -> Diagnosis:
-    """Say whether ``instance`` is feasible; if not, which rules conflict and the fix."""
-    diagnoser = _Diagnoser(check_instance(instance))
-    if diagnoser.session.feasible():
+class DiagnosisTimeoutError(TimeoutError):
+    """The time limit stopped the diagnosis before its verdict."""
+
+
+def diagnose(instance: Instance, time_limit: float | None = None) -> Diagnosis:
+    """Say whether ``instance`` is feasible; if not, which rules conflict and the fix.
+
+    ``time_limit`` (seconds) bounds the whole diagnosis: one feasibility solve, then
+    one per rule and a bisection per numeric rule of the conflict. A diagnosis the
+    limit stops raises :class:`DiagnosisTimeoutError` (a partial conflict set would
+    name rules that are not in conflict).
+    """
+    limit = check_time_limit(time_limit)
+    deadline = None if limit is None else time.monotonic() + limit
+    diagnoser = _Diagnoser(check_instance(instance), deadline)
+    if diagnoser.feasible():
         return Diagnosis(True, ())
     conflicts = tuple(diagnoser.fix(rule) for rule in diagnoser.conflict_set())
     return Diagnosis(False, conflicts)

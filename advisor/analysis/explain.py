@@ -22,6 +22,8 @@ default) this module answers, by re-solving the same persistent model:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from numbers import Integral
 from typing import Any
@@ -31,6 +33,7 @@ import pandas as pd
 from advisor.results import Result, Strategy
 from advisor.rules import Rule
 from advisor.solving.session import lp_relaxation_duals, open_session
+from advisor.solving.settings import check_time_limit
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Explanation:
     decisions: tuple[DecisionValue, ...]
     rules: tuple[RulePrice, ...]
     money: str
+    # what a reader must know, e.g. that the time limit left decisions unexplained
+    warnings: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """Decision values, one row per decision, sorted by |change|."""
@@ -103,20 +108,29 @@ class Explanation:
             "money": self.money,
             "decisions": [asdict(d) | {"summary": d.summary} for d in self.decisions],
             "rules": [asdict(r) for r in self.rules],
+            "warnings": list(self.warnings),
         }
+
+
+class _OutOfTimeError(Exception):
+    """The time limit stopped a re-solve: its answer would not be proven."""
 
 
 class _Explainer:
     """One model and persistent solver, re-solved with one thing changed at a time."""
 
-    def __init__(self, result: Result) -> None:
+    def __init__(self, result: Result, deadline: float | None) -> None:
         self.instance = result.instance
         optima = dict(result.scenario_optimum) if result.scenario_optimum else None
-        self.session = open_session(self.instance, result.objective, optima, binding=False)
+        self.session = open_session(
+            self.instance, result.objective, optima, deadline=deadline, binding=False
+        )
         self.evaluator = self.session.evaluator
 
     def best(self) -> frozenset[str] | None:
         solution = self.session.solve()
+        if self.session.timed_out:
+            raise _OutOfTimeError
         return None if solution is None else solution.chosen
 
     def objective(self, chosen: frozenset[str] | None) -> float | None:
@@ -162,7 +176,7 @@ class _Explainer:
         )
 
 
-def lp_marginal_values(result: Result) -> dict[str, float]:
+def lp_marginal_values(result: Result, time_limit: float | None = None) -> dict[str, float]:
     """Duals of the numeric limits in the LP relaxation, by rule location.
 
     The dual of a rule with several rows (a cap in every scenario) is their sum,
@@ -174,25 +188,24 @@ def lp_marginal_values(result: Result) -> dict[str, float]:
     unit of the ratio or the share (the exact one-step prices are the re-solves).
     """
     optima = dict(result.scenario_optimum) if result.scenario_optimum else None
-    return lp_relaxation_duals(result.instance, result.objective, optima)
+    return lp_relaxation_duals(result.instance, result.objective, optima, time_limit)
 
 
-def explain(result: Result, rank: int = 1) -> Explanation:
-    """Explain strategy ``rank`` of ``result``: decision values and rule prices."""
-    if not isinstance(result, Result):
-        raise TypeError(
-            f"result must be an advisor.Result (from advisor.solve), got {type(result).__name__}"
-        )
-    if isinstance(rank, bool) or not isinstance(rank, Integral):
-        raise TypeError(f"rank must be a whole number (1 is the best strategy), got {rank!r}")
-    if not result.strategies:
-        raise ValueError(f"nothing to explain: the result's status is '{result.status}'")
-    if not 1 <= rank <= len(result.strategies):
-        raise ValueError(f"rank must be between 1 and {len(result.strategies)}, got {rank}")
+def explain(result: Result, rank: int = 1, time_limit: float | None = None) -> Explanation:
+    """Explain strategy ``rank`` of ``result``: decision values and rule prices.
+
+    One re-solve per decision and about three per rule. ``time_limit`` (seconds)
+    bounds the whole explanation: what it had no time for is left out, and the
+    explanation's ``warnings`` say how much.
+    """
+    _check_request(result, rank)
+    limit = check_time_limit(time_limit)
+    deadline = None if limit is None else time.monotonic() + limit
     strategy = result.strategies[rank - 1]
-    explainer = _Explainer(result)
+    explainer = _Explainer(result, deadline)
     optimum = result.strategies[0].objective
-    decisions = [explainer.decision_value(d, strategy) for d in result.instance.decision_ids()]
+    every = result.instance.decision_ids()
+    decisions = _within_time(lambda d: explainer.decision_value(d, strategy), every)
     # essential decisions first (no strategy without them), then by |change|, largest
     # first (for rank 1 every change is <= 0), decisions that cannot be added last
     decisions.sort(
@@ -201,9 +214,49 @@ def explain(result: Result, rank: int = 1) -> Explanation:
             -abs(d.change or 0.0),
         )
     )
-    marginal = lp_marginal_values(result)
-    rules = tuple(
-        explainer.rule_price(rule, optimum, marginal.get(rule.location))
-        for rule in explainer.session.rules
+    rules: list[RulePrice] = []
+    all_rules = explainer.session.rules
+    if len(decisions) == len(every):
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.01)
+        marginal = lp_marginal_values(result, left)
+        price = lambda rule: explainer.rule_price(rule, optimum, marginal.get(rule.location))  # noqa: E731
+        rules = _within_time(price, all_rules)
+    warnings = _unexplained(limit, len(every) - len(decisions), len(all_rules) - len(rules))
+    return Explanation(
+        rank, strategy, optimum, tuple(decisions), tuple(rules), result.instance.money, warnings
     )
-    return Explanation(rank, strategy, optimum, tuple(decisions), rules, result.instance.money)
+
+
+def _check_request(result: Result, rank: object) -> None:
+    """TypeError / ValueError unless ``result`` has a strategy ``rank``."""
+    if not isinstance(result, Result):
+        raise TypeError(
+            f"result must be an advisor.Result (from advisor.solve), got {type(result).__name__}"
+        )
+    if isinstance(rank, bool) or not isinstance(rank, Integral):
+        raise TypeError(f"rank must be a whole number (1 is the best strategy), got {rank!r}")
+    if not result.strategies:
+        raise ValueError(f"nothing to explain: the result's status is '{result.status}'")
+    if not 1 <= int(rank) <= len(result.strategies):
+        raise ValueError(f"rank must be between 1 and {len(result.strategies)}, got {rank}")
+
+
+def _within_time(work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+    """``work`` of each item in turn, until the time limit stops one (left out)."""
+    done = []
+    for item in items:
+        try:
+            done.append(work(item))
+        except _OutOfTimeError:
+            break
+    return done
+
+
+def _unexplained(limit: float | None, decisions: int, rules: int) -> tuple[str, ...]:
+    """The warning for what the time limit left out, if anything."""
+    if not decisions and not rules:
+        return ()
+    return (
+        f"stopped by the time limit of {limit:g} s: {decisions} decision(s) and {rules} "
+        "rule(s) are not explained (allow more time with time_limit / --time-limit)",
+    )

@@ -17,6 +17,7 @@ objective is non-decreasing in the budget and the cap, non-increasing in the rat
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from advisor.instance import Instance, frozen_mapping
 from advisor.results import Strategy
 from advisor.rules import rule_for
 from advisor.solving.session import open_session
-from advisor.solving.settings import check_instance
+from advisor.solving.settings import check_instance, check_time_limit
 
 VARY = ("budget", "reciprocity", "cap")
 
@@ -52,6 +53,8 @@ class Frontier:
     vary: str
     market: str | None
     points: tuple[FrontierPoint, ...]
+    # what a reader must know, e.g. that the time limit stopped the sweep early
+    warnings: tuple[str, ...] = ()
 
     @property
     def axis_label(self) -> str:
@@ -97,6 +100,7 @@ class Frontier:
             "vary": self.vary,
             "market": self.market,
             "points": frame.astype(object).where(frame.notna(), None).to_dict("records"),
+            "warnings": list(self.warnings),
         }
 
     def plot(self, path: str | Path) -> Path:
@@ -226,21 +230,25 @@ def frontier(
     lower: float | None = None,
     upper: float | None = None,
     objective: str | None = None,
+    time_limit: float | None = None,
 ) -> Frontier:
     """Sweep ``vary`` (budget, reciprocity or cap) over ``points`` values.
 
     For ``cap``, ``market`` names the capped market (default: the counterpart).
     The range defaults to [0, total offer cost] for the budget, [0, 2ρ] for the
     ratio, and the cap ± 5 points for a cap (the market's baseline share −5/+10
-    points when it has no cap).
+    points when it has no cap). ``time_limit`` (seconds) bounds the whole sweep: the
+    points it had no time for are left out and the frontier's ``warnings`` say so.
     """
     objective, market = _check_sweep(instance, vary, points, market, objective)
+    limit = check_time_limit(time_limit)
     low, high = _default_range(instance, vary, market)
     low = low if lower is None else lower
     high = high if upper is None else upper
     values = [low + (high - low) * i / (points - 1) for i in range(points)]
     swept = with_limit(instance, vary, market, high)
-    session = open_session(swept, objective)
+    deadline = None if limit is None else time.monotonic() + limit
+    session = open_session(swept, objective, deadline=deadline)
     rule = rule_for(session.rules, vary, market if vary == "cap" else None)
     assert rule is not None and rule.limit is not None  # with_limit made the rule
     raw: list[FrontierPoint] = []
@@ -251,6 +259,8 @@ def frontier(
         if previous is not None and not session.rulebook.violations(previous):
             session.warm_start(previous)
         solution = session.solve()
+        if session.timed_out:  # not proven at this point: left out, with the rest
+            break
         chosen = None if solution is None else solution.chosen
         strategy = None
         if solution is not None:
@@ -265,7 +275,13 @@ def frontier(
         previous = chosen if chosen is not None else previous
     flags = _pareto(raw, vary, market)
     final = tuple(dataclasses.replace(p, pareto=f) for p, f in zip(raw, flags, strict=True))
-    return Frontier(instance, vary, market, final)
+    warnings: tuple[str, ...] = ()
+    if len(final) < points:
+        warnings = (
+            f"stopped by the time limit of {limit:g} s after {len(final)} of {points} points; "
+            "the rest of the sweep is not shown (allow more time with time_limit / --time-limit)",
+        )
+    return Frontier(instance, vary, market, final, warnings)
 
 
 def _check_sweep(

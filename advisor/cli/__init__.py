@@ -380,6 +380,8 @@ def diagnose_command(args: argparse.Namespace, outputs: Outputs) -> int:
     progress("checking the rules (one feasibility solve per rule if they conflict)")
     try:
         diagnosis = within(_budget(args), diagnose, instance)
+    except TimeoutError as stopped:  # DiagnosisTimeoutError: no verdict in the time
+        raise CliError(str(stopped), EXIT_NO_STRATEGY) from None
     finally:
         progress.done()
     emit(render_diagnosis(diagnosis, instance, args.format), outputs.report, args.format)

@@ -331,6 +331,10 @@ def render_explanation_table(explanation: Explanation, result: Result) -> str:
         ["rule", "limit", "removed", "one step", "10%", "LP dual"], rows, "lrrrrr", "  ", 0
     )
     out += wrap(LP_WORDS.format(unit=unit, cp=inst.counterpart), "  ", "  ")
+    if explanation.warnings:
+        out += ["", "Warnings:"]
+        for w in explanation.warnings:
+            out += wrap(w, "  - ", "    ")
     return "\n".join(out) + "\n"
 
 
@@ -354,6 +358,7 @@ def render_explanation_markdown(explanation: Explanation, result: Result) -> str
     out += _md_tables(explanation, inst)
     out += ["## Caveats", ""]
     caveats = [
+        *explanation.warnings,
         "Decision values and rule prices are exact re-solves of the model (HiGHS), one change "
         "at a time; they are not additive.",
         MODEL_CAVEAT,

@@ -141,6 +141,8 @@ def _frontier_intro(frontier: Frontier) -> str:
     values = [p.value for p in frontier.points]
     watched = _watched_market(frontier)
     against = f"a lower {watched} share" if frontier.vary == "cap" else "a lower offer cost"
+    if not values:
+        return f"No point of the sweep of the {frontier.axis_label} was solved."
     return (
         f"The best strategy as the {frontier.axis_label} varies over {len(values)} points, "
         f"from {_swept_text(frontier, values[0])} to {_swept_text(frontier, values[-1])}. "
@@ -230,6 +232,8 @@ def render_frontier_table(frontier: Frontier, plot: str | None = None) -> str:
             out += wrap(text, "  - ", "    ")
     if plot:
         out += ["", f"Plot: {plot}"]
+    for w in frontier.warnings:
+        out += ["", *wrap("Warning: " + w)]
     return "\n".join(out) + "\n"
 
 
@@ -274,4 +278,6 @@ def render_frontier_markdown(frontier: Frontier, plot: str | None = None) -> str
             )
             out += md_paragraph(text, bullet=True)
     out += ["", f"Money in {inst.money}.", ""]
+    for w in frontier.warnings:
+        out += [*md_paragraph(f"**Warning:** {md(w)}"), ""]
     return "\n".join(out)

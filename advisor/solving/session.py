@@ -353,20 +353,31 @@ def _model(
 
 
 def lp_relaxation_duals(
-    instance: Instance, objective: str, optima: Mapping[str, float] | None = None
+    instance: Instance,
+    objective: str,
+    optima: Mapping[str, float] | None = None,
+    time_limit: float | None = None,
 ) -> dict[str, float]:
     """|Σ duals| of each numeric rule's rows in the LP relaxation, by rule location.
 
     Locations read ``instance.toml: model.domestic_budget``; the result is empty if
     HiGHS gives no duals.
 
-    The relaxation is a model of its own (integrality relaxed), solved once.
+    The relaxation is a model of its own (integrality relaxed), solved once, within
+    ``time_limit`` seconds (None: no limit; stopped: no prices).
     """
     _, model = _model(instance, objective, optima)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
     opt = Highs()
     with quiet_stdout():
-        results = opt.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False)
+        results = opt.solve(
+            model,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            time_limit=time_limit,
+        )
+    if results.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
+        return {}
     out: dict[str, float] = {}
     s = model.scales  # a row divided by S_r, the objective by S_V: duals times S_V / S_r
     row_scale = {"reciprocity": s.reciprocity, "budget": s.budget, "cap": s.exports}

@@ -94,7 +94,8 @@ def choice(value: object, argument: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _time_limit(value: object) -> float | None:
+def check_time_limit(value: object) -> float | None:
+    """Seconds (> 0) as a float; None for no limit (None, or beyond any run)."""
     if value is None:
         return None
     seconds = real_number(value, "time_limit")
@@ -156,7 +157,7 @@ def resolve_settings(
         top=top,
         min_difference=least,
         mip_gap=gap,
-        time_limit=_time_limit(ranking.time_limit if time_limit is None else time_limit),
+        time_limit=check_time_limit(ranking.time_limit if time_limit is None else time_limit),
         objective=choice(instance.objective if objective is None else objective,
                          "objective", OBJECTIVES),
         distinct_on=distinct,
