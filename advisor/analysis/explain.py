@@ -112,6 +112,11 @@ class Explanation:
         }
 
 
+# Below this many seconds an explanation does not start: building the model alone
+# takes longer at tariff-line scale.
+MIN_ANALYSIS_S = 0.1
+
+
 class _OutOfTimeError(Exception):
     """The time limit stopped a re-solve: its answer would not be proven."""
 
@@ -202,6 +207,16 @@ def explain(result: Result, rank: int = 1, time_limit: float | None = None) -> E
     limit = check_time_limit(time_limit)
     deadline = None if limit is None else time.monotonic() + limit
     strategy = result.strategies[rank - 1]
+    if limit is not None and limit < MIN_ANALYSIS_S:  # no time even to build the model
+        return Explanation(
+            rank,
+            strategy,
+            result.strategies[0].objective,
+            (),
+            (),
+            result.instance.money,
+            _unexplained(limit, len(result.instance.decision_ids()), _rule_count(result)),
+        )
     explainer = _Explainer(result, deadline)
     optimum = result.strategies[0].objective
     every = result.instance.decision_ids()
@@ -224,6 +239,15 @@ def explain(result: Result, rank: int = 1, time_limit: float | None = None) -> E
     warnings = _unexplained(limit, len(every) - len(decisions), len(all_rules) - len(rules))
     return Explanation(
         rank, strategy, optimum, tuple(decisions), tuple(rules), result.instance.money, warnings
+    )
+
+
+def _rule_count(result: Result) -> int:
+    """How many rules an explanation prices (numeric rules and conditions)."""
+    inst = result.instance
+    numeric = 1 + (inst.domestic_budget is not None)
+    return numeric + len(inst.market_share_caps) + len(inst.market_share_floors) + len(
+        inst.conditions
     )
 
 

@@ -28,7 +28,13 @@ from advisor.results import Result, ScenarioMeasures, SolverInfo
 from advisor.scaling import range_warnings
 from advisor.solving.cuts import TIE_BREAK_MAX_DECISIONS, ProgressFn
 from advisor.solving.measures import scenario_optima, value_of_scenarios
-from advisor.solving.search import SEARCHES, SearchOutcome, StoppedError, run_search
+from advisor.solving.search import (
+    SEARCHES,
+    SearchOutcome,
+    StoppedError,
+    check_deadline,
+    run_search,
+)
 from advisor.solving.session import SolverSession, highs_version, open_session
 from advisor.solving.settings import Settings, check_instance, resolve_settings
 from advisor.solving.trust import check_solutions, confirm_infeasible
@@ -127,6 +133,7 @@ def _open(instance: Instance, run: _Run, report: ProgressFn) -> SolverSession:
     if s.objective == "regret":
         report("computing each scenario's own optimum")
         run.optima = scenario_optima(instance, s.mip_gap, run.deadline, s.threads)
+        check_deadline(run.deadline)
     return open_session(
         instance,
         s.objective,

@@ -11,6 +11,7 @@ same rule, for the scenario optima and the mean-value problem.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 
 import highspy
@@ -51,6 +52,16 @@ class SearchOutcome:
     solutions: list[Solution]
     solves: int
     warnings: list[str] = field(default_factory=list)
+
+
+def check_deadline(deadline: float | None) -> None:
+    """Raise StoppedError("time_limit") if ``deadline`` has passed.
+
+    Called before building a model: a build is not interruptible, and at tariff-line
+    scale takes seconds that would overrun the limit.
+    """
+    if deadline is not None and time.monotonic() >= deadline:
+        raise StoppedError("time_limit")
 
 
 def search_method(
@@ -177,6 +188,7 @@ def best_strategy(
     With ``tie_break``, the strategy is the tie-break's pick among all those tied
     at the optimum (needed when the strategy itself is reported, not just its value).
     """
+    check_deadline(deadline)
     session = open_session(
         instance, objective, mip_gap=mip_gap, deadline=deadline, threads=threads, binding=False
     )
