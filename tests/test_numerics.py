@@ -55,7 +55,13 @@ def scaled(instance: Instance, factor: float) -> Instance:
 
 @pytest.mark.parametrize(
     ("name", "factor"),
-    [("tiny", 1e13), ("tiny", 1e-4), ("malaysia_us_2025", 1e12), ("malaysia_us_2025", 1e-4)],
+    [
+        ("tiny", 1e13),
+        ("tiny", 1e-4),
+        ("malaysia_us_2025", 1e12),
+        ("malaysia_us_2025", 1e-4),
+        ("malaysia_us_2025", 1e-9),
+    ],
 )
 @pytest.mark.parametrize("objective", ["expected", "worst_case", "regret"])
 def test_money_in_any_unit_ranks_the_same(name: str, factor: float, objective: str) -> None:
