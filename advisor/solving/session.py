@@ -37,6 +37,15 @@ from advisor.solving.runtime import (
     quiet_stdout,
     time_limit_option,
 )
+from advisor.solving.trouble import NumericalTroubleError
+
+# HiGHS 1.16's MIP presolve can call a suboptimal strategy optimal, or stop with
+# "Solve error", on models of a dozen binaries that it solves right without presolve
+# (found by tests/test_fuzz.py; the ERGO-Code/HiGHS "presolve returns a suboptimal
+# solution as optimal" reports). Models up to this many decisions, whose ranking is
+# exact and tie-broken and whose solves take milliseconds, are solved without it;
+# a larger model's run that ends in an error status is solved again without it.
+PRESOLVE_MIN_DECISIONS = 200
 
 # Pyomo re-reads nothing on its own: every change goes through the session's calls
 _NO_AUTO_UPDATES = (
@@ -121,12 +130,22 @@ class SolverSession:
 
     # ------------------------------------------------------------------ solving
 
-    def solve(self) -> Solution | None:
-        """Solve once; None when infeasible or stopped with nothing found."""
+    def solve(self, presolve: bool | None = None) -> Solution | None:
+        """Solve once; None when infeasible or stopped with nothing found.
+
+        ``presolve`` None: HiGHS's presolve above :data:`PRESOLVE_MIN_DECISIONS`
+        decisions only.
+        """
+        if presolve is None:
+            presolve = len(self.names) > PRESOLVE_MIN_DECISIONS
         match_thread_pool(self.threads)
         # A gap of 0 means "proven within the tie tolerance": strategies closer than
         # that are ties anyway, and closing the last 1e-6 can take HiGHS 10x longer.
-        options: dict[str, object] = {"rel_gap": max(self.mip_gap, OBJECTIVE_TOLERANCE)}
+        options: dict[str, object] = {
+            "rel_gap": max(self.mip_gap, OBJECTIVE_TOLERANCE),
+            # set on every solve: highspy keeps an option until it is set again
+            "solver_options": {"presolve": "choose" if presolve else "off"},
+        }
         if self.threads is not None:
             options["threads"] = self.threads
         remaining = None
@@ -136,8 +155,15 @@ class SolverSession:
                 self.timed_out = True
                 return None
             options["time_limit"] = time_limit_option(self.highs, remaining)
-        with guarded_run(self.highs, remaining) as cancelled:
-            results = self.opt.solve(self.model, **options)
+        try:
+            with guarded_run(self.highs, remaining) as cancelled:
+                results = self.opt.solve(self.model, **options)
+        except NumericalTroubleError:
+            if not presolve:
+                raise
+            self.solves += 1
+            self.highs.clearSolver()
+            return self.solve(presolve=False)  # an error of HiGHS's presolve, not ours
         self.solves += 1
         self.solver_time += results.timing_info.wall_time or 0.0
         stopped = results.termination_condition == TerminationCondition.maxTimeLimit
@@ -149,7 +175,7 @@ class SolverSession:
             # solution; solve again from scratch (the start is dropped with the rest)
             self._started = False
             self.highs.clearSolver()
-            return self.solve()
+            return self.solve(presolve)
         self._started = False
         return self._solution(results)
 
