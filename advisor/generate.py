@@ -27,6 +27,7 @@ arguments write the same files, byte for byte.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,7 +67,7 @@ def _line_rows(sector: Sector, count: int, rng: np.random.Generator) -> list[dic
     prefix = _hs_prefix(sector)
     width = max(8 - len(prefix), len(str(count)))
     weights = rng.pareto(PARETO_SHAPE, count) + 1.0
-    exports = sector.exports * weights / weights.sum()
+    exports = _rounded_within(sector.exports * weights / weights.sum(), sector.exports)
     sigmas = sector.elasticity * np.exp(rng.normal(0.0, ELASTICITY_SPREAD, count))
     rows = []
     for i in range(count):
@@ -76,9 +77,9 @@ def _line_rows(sector: Sector, count: int, rng: np.random.Generator) -> list[dic
                 "sector": f"{sector.sector}.{code}",
                 "name": f"{sector.name}, line {code}",
                 "hs_codes": code,
-                "exports": round(float(exports[i]), 6),
-                "current_tariff": sector.current_tariff,
-                "threat_tariff": sector.threat_tariff,
+                "exports": exports[i],
+                "current_tariff": tariff_cell(sector.current_tariff),
+                "threat_tariff": tariff_cell(sector.threat_tariff),
                 "elasticity": round(float(sigmas[i]), 6),
                 "sensitivity": sector.sensitivity,
                 "source": SYNTHETIC,
@@ -86,6 +87,29 @@ def _line_rows(sector: Sector, count: int, rng: np.random.Generator) -> list[dic
             }
         )
     return rows
+
+
+def _rounded_within(exports: np.ndarray, total: float) -> list[float]:
+    """The lines' exports rounded to 6 decimals, adding up to at most ``total``.
+
+    Rounding each line can push their sum past the sector's exports (400.000001 for
+    400), which the loader rejects when the counterpart's market row equals that sum;
+    the excess comes off the largest line.
+    """
+    rounded = [round(float(x), 6) for x in exports]
+    excess = math.fsum(rounded) - total
+    if excess > 0:
+        largest = max(range(len(rounded)), key=lambda i: rounded[i])
+        rounded[largest] = round(rounded[largest] - math.ceil(excess * 1e6) / 1e6, 6)
+    return rounded
+
+
+def tariff_cell(tariff: float) -> float | str:
+    """A tariff as the loader reads it: a fraction up to 100%, with the % sign above.
+
+    The loader refuses a bare number above 1, as a percentage typed without its sign.
+    """
+    return tariff if tariff <= 1 else f"{tariff * 100:.10g}%"
 
 
 def _tier_suffix(request_id: str, sector_id: str) -> str:
@@ -123,7 +147,7 @@ def generate(base: Instance, lines: int, seed: int) -> dict[str, pd.DataFrame | 
                     "request": rid,
                     "sector": line,
                     "tier": r.tier,
-                    "tariff": r.tariff,
+                    "tariff": tariff_cell(r.tariff),
                     "acceptance": r.acceptance,
                     "counterpart_cost": "" if cost is None else cost,
                     "source": SYNTHETIC,
@@ -193,10 +217,10 @@ def _toml_value(value: object) -> str:
 
 def _scaled(
     base: Instance, key: str, sector: str, value: float, line: str, sigma: dict[str, float]
-) -> float:
+) -> float | str:
     """A scenario override for a line: tariffs as they are, sigma scaled like the sector's."""
     if key != "elasticity":
-        return value
+        return tariff_cell(value)
     return round(sigma[line] * value / base.sector_by_id[sector].elasticity, 6)
 
 
