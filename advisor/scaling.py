@@ -114,7 +114,14 @@ def range_warnings(instance: Instance, coef: Coefficients) -> list[str]:
         "the domestic budget (offers' domestic costs)": [o.domestic_cost for o in instance.offers],
         "the market shares (exports, protected values, offer effects)": _export_terms(coef),
     }
-    return [
+    overflowing = [
+        f"numerical range: a figure in {row} is not finite (a product of the inputs "
+        "overflows, e.g. a weight or ratio near 1e308): HiGHS cannot use it. Every listed "
+        "strategy is re-checked against the rules from the instance's numbers"
+        for row, values in rows.items()
+        if not all(math.isfinite(v) for v in values)
+    ]
+    return overflowing + [
         f"numerical range: the figures in {row} span a ratio of {_span(values):.1e} "
         f"(largest {max(abs(v) for v in values):.3g} {instance.money}); HiGHS resolves about "
         f"{SAFE_RANGE:.0e}, so the smallest may be treated as 0. Every listed strategy is "

@@ -45,7 +45,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 from randinst import OBJECTIVES, enumerate_instance, random_instance
 
@@ -486,7 +486,7 @@ def apply_file(files: Files, op: tuple) -> None:
         if args[0] in ("latin-1", "cp1252"):
             text = text.replace("name", "nämé", 1) if name != "instance.toml" else text
             text = text.replace("Semiconductors", "Semicondúctors").replace("Tiny", "Tíny")
-        files[name] = text.encode(args[0])
+        files[name] = text.encode(args[0], "replace")  # latin-1 cannot hold every char
     elif kind == "truncate":
         files[name] = data[: int(len(data) * args[0])]
     elif kind == "empty":
@@ -637,6 +637,10 @@ def folder_of(files: Files):
 @example(ops=[("cell", "sectors.csv", 1, 6, "1e308")])
 @example(ops=[("cell", "offers.csv", 2, 3, "x\x00y")])
 @example(ops=[("encode", "requests.csv", "utf-16")])
+# an offer worth 7e7 beside costs of 9: every strategy broke reciprocity, no range
+# warning (HiGHS's integrality tolerance; fixed in session.py)
+@example(ops=[("cell", "offers.csv", 8, 3, "7e9%")])
+@example(ops=[("cell", "markets.csv", 0, 0, ""), ("encode", "markets.csv", "latin-1")])
 @example(ops=[("toml_set", ("model", "domestic_budget"), float("nan"))])
 def test_mutated_files_load_or_raise_instance_error_and_the_cli_exits_cleanly(ops):
     with folder_of(mutate(ops)) as folder:
@@ -648,6 +652,10 @@ def test_mutated_files_load_or_raise_instance_error_and_the_cli_exits_cleanly(op
 
 @fuzz_settings(1, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(toml_mutation, min_size=1, max_size=4))
+# a ratio or weight of 1e308 overflowed the model's figures: exit 6 with no range
+# warning to explain it (fixed in scaling.py: non-finite figures are named)
+@example(ops=[("toml_set", ("model", "reciprocity_ratio"), "1e308")])
+@example(ops=[("toml_set", ("model", "offer_cost_weight"), "1e308")])
 def test_mutated_toml_loads_or_raises_instance_error(ops):
     with folder_of(mutate(ops)) as folder:
         instance = load_or_none(folder)
@@ -881,6 +889,10 @@ def instance_files(inst: Instance) -> Files:
 @given(seed=st.integers(0, 10**6))
 def test_random_instances_written_to_files_load_and_rank_the_same(seed):
     inst = random_instance(seed, OBJECTIVES)
+    # randinst may put a floor above the cap of one market (seed 1096): the loader
+    # rightly rejects that in a file
+    caps, floors = inst.market_share_caps, inst.market_share_floors
+    assume(all(floors[m] <= caps[m] for m in floors if m in caps))
     with folder_of(instance_files(inst)) as folder:
         loaded = advisor.load_instance(folder)
         ranking = same_under_threads(loaded, top=4)

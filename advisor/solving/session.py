@@ -46,6 +46,12 @@ from advisor.solving.trouble import NumericalTroubleError
 # exact and tie-broken and whose solves take milliseconds, are solved without it;
 # a larger model's run that ends in an error status is solved again without it.
 PRESOLVE_MIN_DECISIONS = 200
+# A binary within HiGHS's default integrality tolerance (1e-6) of 0 still adds 1e-6 of
+# its coefficient: an offer worth 7e7 beside requests costing 9 then "pays" for them
+# at x = 1e-6 and every listed strategy breaks reciprocity (tests/test_fuzz.py), a
+# range of 8e6, inside what scaling.SAFE_RANGE calls safe. 1e-9 keeps such binaries
+# at 0 up to ranges of ~1e9.
+MIP_FEASIBILITY_TOLERANCE = 1e-9
 
 # Pyomo re-reads nothing on its own: every change goes through the session's calls
 _NO_AUTO_UPDATES = (
@@ -144,7 +150,10 @@ class SolverSession:
         options: dict[str, object] = {
             "rel_gap": max(self.mip_gap, OBJECTIVE_TOLERANCE),
             # set on every solve: highspy keeps an option until it is set again
-            "solver_options": {"presolve": "choose" if presolve else "off"},
+            "solver_options": {
+                "presolve": "choose" if presolve else "off",
+                "mip_feasibility_tolerance": MIP_FEASIBILITY_TOLERANCE,
+            },
         }
         if self.threads is not None:
             options["threads"] = self.threads
