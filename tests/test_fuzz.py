@@ -903,18 +903,8 @@ def test_random_instances_written_to_files_load_and_rank_the_same(seed):
 
 
 def generated(base: Instance, lines: int, seed: int, folder: Path) -> Path:
-    """``advisor.generate``'s folder, the counterpart's exports raised to the lines' sum.
-
-    generate rounds each line's exports to 6 decimals, so on a base whose
-    counterpart row equals the sectors' sum (tiny) the lines can add up to more than
-    the row (see the xfail test below); the row is raised to their sum here.
-    """
-    tables = generate(base, lines, seed)
-    markets, sectors = tables["markets.csv"], tables["sectors.csv"]
-    total = math.fsum(float(x) for x in sectors["exports"])
-    row = markets["market"] == base.counterpart
-    markets.loc[row, "exports"] = max(float(markets.loc[row, "exports"].iloc[0]), total)
-    write_instance(tables, folder)
+    """``advisor.generate``'s folder of ``lines`` lines of ``base``."""
+    write_instance(generate(base, lines, seed), folder)
     return folder
 
 
@@ -929,11 +919,6 @@ def test_tariff_line_instances_from_tiny(lines, seed):
         check_cli(folder, instance)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="advisor.generate writes tariffs above 100% as bare numbers (1.5), which the "
-    "loader's unit rule rejects: a generated folder does not load",
-)
 def test_generate_writes_a_folder_that_loads_for_tariffs_above_100_percent(tmp_path):
     base = advisor.load_instance(TINY)
     requests = list(base.requests)
@@ -943,12 +928,6 @@ def test_generate_writes_a_folder_that_loads_for_tariffs_above_100_percent(tmp_p
     advisor.load_instance(tmp_path / "lines")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="advisor.generate rounds each line's exports to 6 decimals, so the lines can "
-    "add up to more than the sector (400.000001 for 400): on a base whose counterpart "
-    "row equals the sectors' sum (tiny) the generated folder does not load",
-)
 def test_generate_on_tiny_writes_a_folder_that_loads(tmp_path):
     write_instance(generate(advisor.load_instance(TINY), 8, 146), tmp_path / "lines")
     advisor.load_instance(tmp_path / "lines")
