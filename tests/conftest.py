@@ -133,7 +133,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 settings.register_profile(
     "ci",
     derandomize=True,
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     database=None,
     print_blob=True,

@@ -101,15 +101,11 @@ def assert_finished_or_stopped(
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 1,000-line instance (seconds to solve, so interrupts land mid-solve)."""
-    folder = tmp_path_factory.mktemp("generated") / "lines1000"
-    generate = [sys.executable, "-m", "advisor.generate", "--lines", "1000", "--seed", "1"]
-    subprocess.run(
-        [*generate, "--output", str(folder)],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
+    """A 300-line instance: above 200 decisions, so the offer-package search runs."""
+    from advisor import generate
+
+    folder = tmp_path_factory.mktemp("generated") / "lines300"
+    generate.main(["--lines", "300", "--seed", "1", "--output", str(folder)])
     return folder
 
 
@@ -128,7 +124,7 @@ def malaysia_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
 # ------------------------------------------------------------------ interrupts, subprocesses
 
 # after the interpreter's own startup: in the imports (about 1 s), the solve, the report
-DELAYS = [0.0, 0.05, 0.2, 0.5, 0.8, 1.1, 1.4, 1.7, 2.0, 2.5]
+DELAYS = [0.0, 0.4, 1.1, 2.0]
 
 
 @pytest.mark.parametrize("delay", DELAYS)
@@ -143,12 +139,12 @@ def test_ctrl_c_on_malaysia_stops_the_run_or_comes_too_late(
 
 @pytest.fixture(scope="module")
 def generated_reference(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """An uninterrupted run of the 1,000-line instance (exit 0: the reference)."""
-    return _reference(generated, tmp_path_factory.mktemp("reference1000"))
+    """An uninterrupted run of the 300-line instance (exit 0: the reference)."""
+    return _reference(generated, tmp_path_factory.mktemp("reference300"))
 
 
-@pytest.mark.parametrize("delay", [0.1, 0.6, 1.5, 3.0])
-def test_ctrl_c_on_a_1000_line_instance_stops_the_run(
+@pytest.mark.parametrize("delay", [0.3])
+def test_ctrl_c_on_a_tariff_line_instance_stops_the_run(
     delay: float, generated: Path, generated_reference: dict, tmp_path: Path
 ) -> None:
     """The package search: exit 130 with nothing written, or (on a loaded machine the
@@ -159,13 +155,13 @@ def test_ctrl_c_on_a_1000_line_instance_stops_the_run(
     assert_finished_or_stopped(proc, tmp_path, generated_reference)
 
 
-def test_an_interrupted_1000_line_run_was_really_interrupted(generated_reference: dict) -> None:
+def test_an_interrupted_tariff_line_run_was_really_interrupted(generated_reference: dict) -> None:
     """An uninterrupted run of the same instance finishes with exit 0 (the reference)."""
     assert generated_reference["strategies"]
     assert generated_reference["status"] in ("optimal", "exhausted")
 
 
-@pytest.mark.parametrize("delay", [0.1, 0.7, 1.3, 2.0])
+@pytest.mark.parametrize("delay", [0.1, 1.3])
 def test_sigterm_stops_the_run_with_143(
     delay: float, malaysia_reference: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -175,7 +171,7 @@ def test_sigterm_stops_the_run_with_143(
     assert_finished_or_stopped(proc, tmp_path, malaysia_reference, TERMINATED, 143)
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.3, 1.2])
+@pytest.mark.parametrize("delay", [0.05, 1.2])
 def test_ctrl_c_on_the_console_script(
     delay: float, malaysia_reference: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -54,16 +54,16 @@ def scaled(instance: Instance, factor: float) -> Instance:
 
 
 @pytest.mark.parametrize(
-    ("name", "factor"),
+    ("name", "factor", "objective"),
     [
-        ("tiny", 1e13),
-        ("tiny", 1e-4),
-        ("malaysia_us_2025", 1e12),
-        ("malaysia_us_2025", 1e-4),
-        ("malaysia_us_2025", 1e-9),
+        *(("tiny", f, o) for f in (1e13, 1e-4) for o in ("expected", "worst_case", "regret")),
+        ("malaysia_us_2025", 1e12, "expected"),
+        ("malaysia_us_2025", 1e12, "regret"),
+        ("malaysia_us_2025", 1e-4, "worst_case"),
+        ("malaysia_us_2025", 1e-9, "expected"),
+        ("malaysia_us_2025", 1e-9, "regret"),
     ],
 )
-@pytest.mark.parametrize("objective", ["expected", "worst_case", "regret"])
 def test_money_in_any_unit_ranks_the_same(name: str, factor: float, objective: str) -> None:
     instance = advisor.load_instance(f"instances/{name}")
     plain = advisor.solve(instance, top=4, objective=objective)
