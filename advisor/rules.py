@@ -18,7 +18,7 @@ one-tier rows included. Each row is linear in the decision binaries,
 .. math:: l_i ≤ a_i^⊤ x + b_i ≤ u_i,
 
 so the rows are read once from the model (Pyomo's standard representation, at the
-parameters' current values) into a sparse matrix, and a decision set, or a batch of
+parameters' current values) into a sparse matrix (coordinates), and a decision set, or a batch of
 them, is checked by one product. A row is broken when it misses a bound by more
 than ``RULE_TOLERANCE`` × max(1, Σ|a_ij x_j| + |b_i|, |bound|). This is what the
 reports' "binding rules" and the result's checks use; the independent
@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.repn import generate_standard_repn
-from scipy import sparse
 
 from advisor.instance import Instance
 
@@ -269,9 +268,11 @@ class RuleBook:
             constants.append(float(pyo.value(repn.constant)) * scale)
             lower.append(-np.inf if con.lower is None else float(pyo.value(con.lower)) * scale)
             upper.append(np.inf if con.upper is None else float(pyo.value(con.upper)) * scale)
-        shape = (len(labels), len(self.decisions))
-        self.matrix = sparse.csr_matrix((values, (rows, cols)), shape=shape)
-        self.magnitude = abs(self.matrix)
+        # the matrix as coordinates (numpy only: importing scipy here costs 0.4 s, as
+        # Pyomo then loads scipy.stats too)
+        self.rows = np.array(rows, dtype=np.int64)
+        self.cols = np.array(cols, dtype=np.int64)
+        self.values = np.array(values, dtype=float)
         self.labels = tuple(labels)
         self._order = {label: i for i, label in enumerate(_report_labels(self.model))}
         self.constant = np.array(constants)
@@ -289,12 +290,18 @@ class RuleBook:
         """A boolean (rows × sets) array: which row each decision set breaks."""
         self._read_rows()
         x = self._vectors(sets)
-        activity = self.matrix @ x + self.constant[:, None]
-        size = self.magnitude @ x + np.abs(self.constant)[:, None]
+        activity = self._product(self.values, x) + self.constant[:, None]
+        size = self._product(np.abs(self.values), x) + np.abs(self.constant)[:, None]
         bound = np.maximum(np.where(np.isfinite(self.lower), np.abs(self.lower), 0.0),
                            np.where(np.isfinite(self.upper), np.abs(self.upper), 0.0))
         tol = RULE_TOLERANCE * np.maximum(np.maximum(1.0, size), bound[:, None])
         return (activity < self.lower[:, None] - tol) | (activity > self.upper[:, None] + tol)
+
+    def _product(self, values: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """A x for the matrix with entries ``values`` (rows × sets)."""
+        out = np.zeros((len(self.labels), x.shape[1]))
+        np.add.at(out, self.rows, values[:, None] * x[self.cols])
+        return out
 
     def violations(self, chosen: frozenset[str]) -> list[str]:
         """The rules ``chosen`` breaks, as labels; empty if it keeps them all.
