@@ -3,8 +3,13 @@ tests/ is on sys.path, like for randinst)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from pytest import approx
 
+import advisor
+from advisor import InstanceError, Problem
 from advisor.checker import Scores
 from advisor.results import Strategy
 
@@ -18,3 +23,29 @@ def assert_reports_the_scores(s: Strategy, sc: Scores) -> None:
     assert s.offer_cost == approx(sc.offer_cost)
     assert s.counterpart_value == approx(sc.counterpart_value)
     assert s.counterpart_cost == approx(sc.counterpart_cost)
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> None:
+    """Replace ``old`` (which must occur) by ``new`` in ``folder/name``."""
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append(folder: Path, name: str, text: str) -> None:
+    """Add ``text`` at the end of ``folder/name``."""
+    path = folder / name
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def problems_of(folder: Path) -> tuple[Problem, ...]:
+    """The located problems ``load_instance`` raises for ``folder`` (at least one)."""
+    with pytest.raises(InstanceError) as info:
+        advisor.load_instance(folder)
+    problems = info.value.problems
+    assert problems, "InstanceError without problems"
+    for p in problems:
+        assert isinstance(p, Problem)
+        assert p.file and p.message
+    return problems

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from helpers import append, edit, problems_of
 
 import advisor
 from advisor import InstanceError, Problem
@@ -98,30 +99,6 @@ def make(tmp_path: Path, files: dict[str, str | bytes | None] | None = None) -> 
         data = text if isinstance(text, bytes) else text.encode("utf-8")
         (folder / name).write_bytes(data)
     return folder
-
-
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    """Replace ``old`` (which must occur) by ``new`` in ``folder/name``."""
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"fixture text {old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def append(folder: Path, name: str, text: str) -> None:
-    path = folder / name
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
-
-
-def problems_of(folder: Path) -> tuple[Problem, ...]:
-    with pytest.raises(InstanceError) as info:
-        advisor.load_instance(folder)
-    problems = info.value.problems
-    assert problems, "InstanceError without problems"
-    for p in problems:
-        assert isinstance(p, Problem)
-        assert p.file and p.message
-    return problems
 
 
 def the_problem(folder: Path) -> Problem:

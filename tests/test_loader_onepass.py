@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import append, edit, problems_of
 
 import advisor
 from advisor import InstanceError, Problem
@@ -40,24 +41,6 @@ def tiny_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
     return folder
-
-
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def append(folder: Path, name: str, text: str) -> None:
-    path = folder / name
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
-
-
-def problems_of(folder: Path) -> tuple[Problem, ...]:
-    with pytest.raises(InstanceError) as info:
-        advisor.load_instance(folder)
-    return info.value.problems
 
 
 def where(problems: tuple[Problem, ...]) -> set[tuple[str, int | None, str | None]]:
