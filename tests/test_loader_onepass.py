@@ -546,3 +546,20 @@ def test_library_loader_raises_only_instance_error_for_a_bad_tiny(tmp_path):
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert "elasticity" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "row", "column"),
+    [
+        ("offers.csv", "purchase,90,35,", "purchase,7e9%,35,", 2, "counterpart_value"),
+        ("markets.csv", "USA,United States (counterpart),400,", "USA,United States "
+         "(counterpart),40%,", 2, "exports"),
+    ],
+)
+def test_a_percentage_is_not_an_amount_of_money(tmp_path, name, old, new, row, column) -> None:
+    """``7e9%`` in a money column once read as 7e7: a percentage there is an error."""
+    folder = tiny_copy(tmp_path)
+    edit(folder, name, old, new)
+    problems = [p for p in problems_of(folder) if p.file == name]
+    assert [(p.row, p.column) for p in problems] == [(row, column)]
+    assert "a percentage is not an amount" in problems[0].message

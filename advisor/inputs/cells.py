@@ -167,3 +167,29 @@ def parse_id_list(text: str) -> tuple[str, ...]:
     if not parts:
         raise CellError("expected one or more ids separated by ';', found an empty cell")
     return tuple(parse_id(p) for p in parts)
+
+
+def _no_percent(text: str | float) -> None:
+    if isinstance(text, str) and text.strip().endswith("%"):
+        raise CellError(
+            f"expected an amount of money in the instance's unit, found '{text.strip()}': "
+            "a percentage is not an amount (write the amount itself, e.g. 1,250)"
+        )
+
+
+def parse_money(text: str | float) -> float:
+    """An amount of money, of any sign (a change in exports); no ``%``."""
+    _no_percent(text)
+    return parse_number(text)
+
+
+def parse_money_nonnegative(text: str | float) -> float:
+    """An amount of money >= 0 (exports, a value, a cost); no ``%``."""
+    _no_percent(text)
+    return parse_nonnegative(text)
+
+
+def parse_money_positive(text: str | float) -> float:
+    """An amount of money > 0 (a sector's exports); no ``%``."""
+    _no_percent(text)
+    return parse_positive(text)

@@ -36,9 +36,10 @@ from advisor.inputs.cells import (
     parse_fraction,
     parse_id,
     parse_id_list,
+    parse_money,
+    parse_money_nonnegative,
+    parse_money_positive,
     parse_nonnegative,
-    parse_number,
-    parse_positive,
     parse_tariff_cell,
 )
 from advisor.inputs.plausibility import instance_warnings
@@ -68,7 +69,11 @@ def _kind(text: str) -> str:
 MARKETS = TableSpec(
     "markets.csv",
     key="market",
-    columns=(Column("market", parse_id), Column("name"), Column("exports", parse_nonnegative)),
+    columns=(
+        Column("market", parse_id),
+        Column("name"),
+        Column("exports", parse_money_nonnegative),
+    ),
 )
 SECTORS = TableSpec(
     "sectors.csv",
@@ -77,7 +82,7 @@ SECTORS = TableSpec(
         Column("sector", parse_id),
         Column("name"),
         Column("hs_codes", None, ""),
-        Column("exports", parse_positive),
+        Column("exports", parse_money_positive),
         Column("current_tariff", parse_tariff_cell),
         Column("threat_tariff", parse_tariff_cell),
         Column("elasticity", parse_elasticity),
@@ -93,7 +98,7 @@ REQUESTS = TableSpec(
         Column("tier"),
         Column("tariff", parse_tariff_cell),
         Column("acceptance", parse_fraction, 1.0),
-        Column("counterpart_cost", parse_number, None),
+        Column("counterpart_cost", parse_money, None),
     ),
 )
 OFFERS = TableSpec(
@@ -103,8 +108,8 @@ OFFERS = TableSpec(
         Column("offer", parse_id),
         Column("name"),
         Column("category", None, ""),
-        Column("counterpart_value", parse_nonnegative),
-        Column("domestic_cost", parse_nonnegative),
+        Column("counterpart_value", parse_money_nonnegative),
+        Column("domestic_cost", parse_money_nonnegative),
     ),
 )
 OFFER_EFFECTS = TableSpec(
@@ -113,7 +118,7 @@ OFFER_EFFECTS = TableSpec(
     columns=(
         Column("offer", parse_id),
         Column("market", parse_id),
-        Column("export_change", parse_number),
+        Column("export_change", parse_money),
     ),
 )
 CONDITIONS = TableSpec(

@@ -23,6 +23,7 @@ from advisor.inputs.cells import (
     parse_elasticity,
     parse_fraction,
     parse_id,
+    parse_money_nonnegative,
     parse_nonnegative,
     parse_positive,
     parse_tariff_cell,
@@ -187,7 +188,9 @@ def parse_settings(data: dict[str, Any], problems: list[Problem]) -> dict[str, A
     out["reciprocity_ratio"] = toml.value(
         model, "reciprocity_ratio", "model.", parse_nonnegative, 1.0
     )
-    out["domestic_budget"] = toml.value(model, "domestic_budget", "model.", parse_nonnegative, None)
+    out["domestic_budget"] = toml.value(
+        model, "domestic_budget", "model.", parse_money_nonnegative, None
+    )
     out["counterpart_cost_weight"] = toml.value(
         model, "counterpart_cost_weight", "model.", parse_nonnegative, 1.0
     )
