@@ -252,3 +252,20 @@ def test_regret_shows_each_scenarios_optimum_and_regrets(result: Result) -> None
     assert header.split()[-1] == "regret"
     frame = pd.read_csv(io.StringIO(render_csv(regret)), index_col="rank")
     assert frame["regret"].notna().all()
+
+
+def test_scenario_values_are_labelled_with_the_offer_cost_weight_and_named(tiny) -> None:
+    """Issue 13, finding 2: the label carries lambda, and the brief names the scenarios
+    instead of calling the one where the deal is worth most the "best"."""
+    from advisor.instance import Scenario, frozen_mapping
+
+    second = Scenario("snapback", 0.5, "threat doubled", threat_tariff=frozen_mapping({}))
+    base = dataclasses.replace(tiny.scenarios[0], probability=0.5)
+    instance = dataclasses.replace(tiny, offer_cost_weight=0.5, scenarios=(base, second))
+    result = solve(instance, top=1)
+    assert "protected value minus 0.5 x offer cost" in render(result, "table")
+    brief = render(result, "markdown")
+    s = result.strategies[0]
+    low = min(s.scenario_values, key=lambda w: (s.scenario_values[w], w))
+    assert f"in scenario {low} to" in brief
+    assert "in the best" not in brief

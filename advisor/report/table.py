@@ -141,7 +141,11 @@ def _scenario_table(result: Result) -> list[str]:
         if with_regret:
             row.append(money(s.regret))
         rows.append(row)
-    title = f"Value in each scenario ({result.instance.money}; protected value minus offer cost)"
+    weight = result.instance.offer_cost_weight
+    title = (
+        f"Value in each scenario ({result.instance.money}; protected value minus "
+        f"{weight:g} x offer cost)"
+    )
     table = text_table(headers, rows, "r" * len(headers), "  ")
     if max(len(line) for line in table) <= WIDTH:
         return [title, *table]

@@ -244,9 +244,13 @@ def summary(result: Result, s: Strategy, lead: str = "The recommended strategy")
         f"with a share of {percent(largest.share)}."
     )
     if len(inst.scenarios) > 1:
+        # named, not "worst" and "best": the scenario where the deal is worth most is
+        # often the one in which home is most threatened
+        low = min(s.scenario_values, key=lambda w: (s.scenario_values[w], w))
+        high = max(s.scenario_values, key=lambda w: (s.scenario_values[w], w))
         text += (
-            f" Its value ranges from {money(s.worst_case_value)} in the worst scenario to "
-            f"{money(max(s.scenario_values.values()))} in the best."
+            f" Its value ranges from {money(s.scenario_values[low])} in scenario {low} to "
+            f"{money(s.scenario_values[high])} in scenario {high}."
         )
     if len(result.strategies) > 1 and s.rank == 1:
         runner = result.strategies[1]
