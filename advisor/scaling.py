@@ -43,7 +43,7 @@ NEUTRAL_RANGE = (1e-3, 1e6)
 TARGET_DIGITS = 3
 
 
-def power_of_ten(values: Iterable[float]) -> float:
+def row_scale(values: Iterable[float]) -> float:
     """The scale S of a row: 1 in the neutral range, else a power of ten.
 
     Over the finite non-zero ``values``: 1 if the largest |v| lies in
@@ -92,10 +92,10 @@ def money_scales(instance: Instance, coef: Coefficients) -> Scales:
     if instance.domestic_budget is not None:
         budget.append(instance.domestic_budget)
     return Scales(
-        objective=power_of_ten(_objective_terms(instance, coef)),
-        reciprocity=power_of_ten(_reciprocity_terms(instance, coef)),
-        budget=power_of_ten(budget),
-        exports=power_of_ten(_export_terms(coef)),
+        objective=row_scale(_objective_terms(instance, coef)),
+        reciprocity=row_scale(_reciprocity_terms(instance, coef)),
+        budget=row_scale(budget),
+        exports=row_scale(_export_terms(coef)),
     )
 
 

@@ -234,7 +234,10 @@ def explain(result: Result, rank: int = 1, time_limit: float | None = None) -> E
     if len(decisions) == len(every):
         left = None if deadline is None else max(deadline - time.monotonic(), 0.01)
         marginal = lp_marginal_values(result, left)
-        price = lambda rule: explainer.rule_price(rule, optimum, marginal.get(rule.location))  # noqa: E731
+
+        def price(rule: Rule) -> RulePrice:
+            return explainer.rule_price(rule, optimum, marginal.get(rule.location))
+
         rules = _within_time(price, all_rules)
     warnings = _unexplained(limit, len(every) - len(decisions), len(all_rules) - len(rules))
     return Explanation(

@@ -66,26 +66,16 @@ def scenario_measures(
     """
     wait_and_see = sum(w.probability * optima[w.name] for w in instance.scenarios)
     evpi = wait_and_see - recourse_value
-    order = instance.decision_ids()
+
+    def undefined(decisions: tuple[str, ...], note: str) -> ScenarioMeasures:
+        return ScenarioMeasures(recourse_value, wait_and_see, None, None, evpi, decisions, note)
+
     if mean_value_strategy is None:
-        return ScenarioMeasures(
-            recourse_value,
-            wait_and_see,
-            None,
-            None,
-            evpi,
-            (),
-            "the mean-value problem has no feasible strategy",
-        )
-    decisions = tuple(d for d in order if d in mean_value_strategy)
+        return undefined((), "the mean-value problem has no feasible strategy")
+    decisions = tuple(d for d in instance.decision_ids() if d in mean_value_strategy)
     broken = violations_of(mean_value_strategy)
     if broken:
-        return ScenarioMeasures(
-            recourse_value,
-            wait_and_see,
-            None,
-            None,
-            evpi,
+        return undefined(
             decisions,
             "the mean-value strategy breaks "
             + ", ".join(broken)

@@ -16,6 +16,7 @@ version for it (``pyproject.toml``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -125,9 +126,9 @@ class SolverSession:
 
     # ------------------------------------------------------------------ the rules
 
-    @property
+    @functools.cached_property
     def rules(self) -> list[Rule]:
-        """The model's negotiable rules (:func:`advisor.rules.model_rules`)."""
+        """The model's negotiable rules (:func:`advisor.rules.model_rules`), read once."""
         return model_rules(self.model, self.instance)
 
     def version(self) -> str:
