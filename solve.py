@@ -20,9 +20,6 @@ def _stopped(signum, frame):
 
 signal.signal(signal.SIGINT, _stopped)
 signal.signal(signal.SIGTERM, _stopped)
-try:
-    from advisor.cli import main
-except KeyboardInterrupt:
-    _stopped(signal.SIGINT, None)
+from advisor.cli import main  # noqa: E402 (after the handlers: the imports take a second)
 
 raise SystemExit(main())

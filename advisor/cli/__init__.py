@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import inspect
 import os
 import sys
 import time
@@ -186,18 +185,6 @@ def _budget(args: argparse.Namespace) -> Budget:
     return budget if isinstance(budget, Budget) else Budget(getattr(args, "time_limit", None))
 
 
-def within(budget: Budget, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``function(*args, **kwargs)`` given the budget's seconds left as its ``time_limit``.
-
-    Only when the function takes a ``time_limit`` (explain, frontier and diagnose take
-    one from the library version that bounds them; before it they run unbounded).
-    """
-    left = budget.left()
-    if left is not None and "time_limit" in inspect.signature(function).parameters:
-        kwargs["time_limit"] = left
-    return function(*args, **kwargs)
-
-
 def _progress(args: argparse.Namespace) -> Progress:
     return Progress(enabled=not args.quiet and _stderr_is_terminal())
 
@@ -210,7 +197,7 @@ def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
             instance,
             top=args.top,
             min_difference=args.min_difference,
-            time_limit=_budget(args).left() if args.time_limit is not None else None,
+            time_limit=_budget(args).left(),
             mip_gap=args.gap,
             objective=args.objective,
             threads=args.threads,
@@ -223,7 +210,7 @@ def run_solve(args: argparse.Namespace, instance: Instance) -> Result:
     except ValueError as error:
         raise CliError(str(error)) from None
     except InstanceError as error:
-        raise CliError([error.title, *(str(p) for p in error.problems)]) from None
+        raise CliError([error.title, *error.listing()]) from None
     except VerificationError as error:  # --verify: a bug, said in words with its own code
         lines = ["--verify: the independent checker disagrees with the result:"]
         raise CliError([*lines, *error.problems], EXIT_VERIFICATION) from None
@@ -238,7 +225,7 @@ def run_diagnosis(args: argparse.Namespace, result: Result) -> Diagnosis | None:
     progress = _progress(args)
     progress("no strategy: finding the conflicting rules")
     try:
-        return within(_budget(args), diagnose, result.instance)
+        return diagnose(result.instance, time_limit=_budget(args).left())
     except Exception as error:  # a diagnosis helps; it must never hide the verdict
         say(f"could not diagnose the infeasibility: {error}")
         return None
@@ -329,7 +316,7 @@ def explain_command(args: argparse.Namespace, outputs: Outputs) -> int:
     progress = _progress(args)
     progress(f"explaining strategy {rank}: one re-solve per decision and per rule")
     try:
-        explanation = within(_budget(args), explain, result, rank)
+        explanation = explain(result, rank, time_limit=_budget(args).left())
     finally:
         progress.done()
     emit(render_explanation(explanation, result, args.format), outputs.report, args.format)
@@ -345,14 +332,13 @@ def frontier_command(args: argparse.Namespace, outputs: Outputs) -> int:
     progress = _progress(args)
     progress(f"sweeping the {args.limit} over {points} points")
     try:
-        sweep = within(
-            _budget(args),
-            frontier,
+        sweep = frontier(
             instance,
             vary=args.limit,
             points=points,
             market=args.market,
             objective=args.objective,
+            time_limit=_budget(args).left(),
         )
     except ValueError as error:
         raise CliError(str(error)) from None
@@ -379,7 +365,7 @@ def diagnose_command(args: argparse.Namespace, outputs: Outputs) -> int:
     progress = _progress(args)
     progress("checking the rules (one feasibility solve per rule if they conflict)")
     try:
-        diagnosis = within(_budget(args), diagnose, instance)
+        diagnosis = diagnose(instance, time_limit=_budget(args).left())
     except TimeoutError as stopped:  # DiagnosisTimeoutError: no verdict in the time
         raise CliError(str(stopped), EXIT_NO_STRATEGY) from None
     finally:
