@@ -187,7 +187,9 @@ def test_a_ragged_rows_id_still_counts_for_references(tmp_path):
         "FURN,Furniture,94,100,0%,100%,2,1,",
         "FURN,Furniture,94,100,0%,100%,2,1,x,",
     )
-    assert_exactly(problems_of(folder), {("sectors.csv", 4, None)})
+    # a truly dangling sector is still reported: the sector references were checked
+    edit(folder, "requests.csv", "GLOVES_zero,GLOVES,", "GLOVES_zero,GLOVEX,")
+    assert_exactly(problems_of(folder), {("sectors.csv", 4, None), ("requests.csv", 4, "sector")})
 
 
 def test_no_reference_is_called_dangling_when_the_id_could_not_be_read(tmp_path):
@@ -213,7 +215,12 @@ def test_a_row_with_a_bad_cell_keeps_its_id(tmp_path):
     # BUY's value is not a number, but BUY exists: c2 naming it is fine
     folder = tiny_copy(tmp_path)
     edit(folder, "offers.csv", "purchase,90,35,", "purchase,9O,35,")
-    assert_exactly(problems_of(folder), {("offers.csv", 2, "counterpart_value")})
+    # a truly dangling member is still reported: the members were checked
+    edit(folder, "conditions.csv", "CHIPS_zero; IP", "CHIPS_zero; IPX")
+    assert_exactly(
+        problems_of(folder),
+        {("offers.csv", 2, "counterpart_value"), ("conditions.csv", 2, "members")},
+    )
 
 
 def test_a_duplicated_row_is_not_counted_twice_in_the_counterparts_total(tmp_path):

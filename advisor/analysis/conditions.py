@@ -81,16 +81,21 @@ def unlocks(instance: Instance, decision: str, dropped: Sequence[str]) -> tuple[
 
 
 def _obstacle(
-    instance: Instance, c: Condition, decision: str, chosen: Sequence[str]
+    instance: Instance,
+    c: Condition,
+    decision: str,
+    chosen: Sequence[str],
+    package: frozenset[str],
 ) -> Link | None:
     """Why condition ``c`` forbids adding ``decision`` to ``chosen``, or None if it does not.
+
+    ``package`` is ``chosen`` as a set, built once by the caller.
 
     ``ids``: for ``requires``, the objects none of whose decisions is chosen; for
     ``requires_one_of``, all the objects (none is chosen); for ``excludes``, the chosen
     decisions it rules out; for ``at_most``, the group, already at its count k.
     """
     subject = is_member(instance, decision, c.subject)
-    package = frozenset(chosen)
     ids: Sequence[str] | None = None
     if c.kind == "requires" and subject:
         ids = [o for o in c.objects if instance.member_count(o, package) == 0] or None
@@ -114,7 +119,8 @@ def obstacles(instance: Instance, decision: str, chosen: Sequence[str]) -> tuple
 
     Their ``ids`` are as in :func:`_obstacle`; they come in ``conditions.csv`` order.
     """
-    found = (_obstacle(instance, c, decision, chosen) for c in instance.conditions)
+    package = frozenset(chosen)
+    found = (_obstacle(instance, c, decision, chosen, package) for c in instance.conditions)
     return tuple(link for link in found if link is not None)
 
 

@@ -170,9 +170,9 @@ def parse_id_list(text: str) -> tuple[str, ...]:
 
 
 def _no_percent(text: str | float) -> None:
-    if isinstance(text, str) and text.strip().endswith("%"):
+    if _is_percent(text):
         raise CellError(
-            f"expected an amount of money in the instance's unit, found '{text.strip()}': "
+            f"expected an amount of money in the instance's unit, found '{str(text).strip()}': "
             "a percentage is not an amount (write the amount itself, e.g. 1,250)"
         )
 

@@ -229,10 +229,25 @@ def _known(tables: dict[str, Table], spec: TableSpec) -> set[str] | None:
 def _not_found(value: str, what: str, ids: set[str]) -> str:
     """``'chips' is not a sector in sectors.csv``, with the id differing only by case."""
     message = f"'{value}' is not {what}"
-    near = sorted(i for i in ids if i.lower() == value.lower())
-    if near:
-        message += f" (ids are case-sensitive: did you mean '{near[0]}'?)"
+    near = _case_folded(ids).get(value.lower())
+    if near is not None:
+        message += f" (ids are case-sensitive: did you mean '{near}'?)"
     return message
+
+
+# the last id set folded: every miss against one table shares its index (a folder
+# whose references are all mistyped by case would otherwise take rows x ids steps)
+_FOLDED: list[tuple[set[str], dict[str, str]]] = []
+
+
+def _case_folded(ids: set[str]) -> dict[str, str]:
+    """Lower-cased id -> the first id (in sorted order) with that spelling."""
+    if not _FOLDED or _FOLDED[0][0] is not ids:
+        folded: dict[str, str] = {}
+        for i in sorted(ids):
+            folded.setdefault(i.lower(), i)
+        _FOLDED[:] = [(ids, folded)]
+    return _FOLDED[0][1]
 
 
 def _check_namespace(tables: dict[str, Table], problems: list[Problem]) -> None:
