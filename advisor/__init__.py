@@ -11,6 +11,7 @@ The public API::
     advisor.explain(result, rank=1).to_frame()    # what each decision is worth
     advisor.frontier(instance, vary="budget", points=20).plot("frontier.png")
     advisor.diagnose(instance)                    # why an instance is infeasible
+    advisor.solve_coalition(advisor.load_coalition("instances/coalition_pair")).to_frame()
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from advisor.analysis.diagnose import Diagnosis, diagnose
     from advisor.analysis.explain import Explanation, explain
     from advisor.analysis.frontier import Frontier, frontier
+    from advisor.coalition import Coalition, CoalitionResult, load_coalition, solve_coalition
     from advisor.errors import InstanceError, Problem
     from advisor.inputs.loader import load_instance
     from advisor.instance import Instance
@@ -40,6 +42,10 @@ _EXPORTS = {
     "explain": "advisor.analysis.explain",
     "Frontier": "advisor.analysis.frontier",
     "frontier": "advisor.analysis.frontier",
+    "Coalition": "advisor.coalition",
+    "CoalitionResult": "advisor.coalition",
+    "load_coalition": "advisor.coalition",
+    "solve_coalition": "advisor.coalition",
     "InstanceError": "advisor.errors",
     "Problem": "advisor.errors",
     "load_instance": "advisor.inputs.loader",
@@ -51,6 +57,8 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Coalition",
+    "CoalitionResult",
     "Diagnosis",
     "Explanation",
     "Frontier",
@@ -62,9 +70,11 @@ __all__ = [
     "diagnose",
     "explain",
     "frontier",
+    "load_coalition",
     "load_instance",
     "render",
     "solve",
+    "solve_coalition",
 ]
 
 
