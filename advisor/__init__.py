@@ -11,6 +11,7 @@ The public API::
     advisor.explain(result, rank=1).to_frame()    # what each decision is worth
     advisor.frontier(instance, vary="budget", points=20).plot("frontier.png")
     advisor.diagnose(instance)                    # why an instance is infeasible
+    advisor.bargain(instance).to_frame()          # the counterpart's side: ZOPA, Nash, KS
     advisor.solve_coalition(advisor.load_coalition("instances/coalition_pair")).to_frame()
 """
 
@@ -20,6 +21,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from advisor.analysis.bargain import Bargain, bargain
     from advisor.analysis.diagnose import Diagnosis, diagnose
     from advisor.analysis.explain import Explanation, explain
     from advisor.analysis.frontier import Frontier, frontier
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 # interrupt during the imports (pandas, Pyomo, highspy take about a second) reaches
 # code that can handle it; `from advisor import solve` works as before.
 _EXPORTS = {
+    "Bargain": "advisor.analysis.bargain",
+    "bargain": "advisor.analysis.bargain",
     "Diagnosis": "advisor.analysis.diagnose",
     "diagnose": "advisor.analysis.diagnose",
     "Explanation": "advisor.analysis.explain",
@@ -57,6 +61,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Bargain",
     "Coalition",
     "CoalitionResult",
     "Diagnosis",
@@ -67,6 +72,7 @@ __all__ = [
     "Problem",
     "Result",
     "Strategy",
+    "bargain",
     "diagnose",
     "explain",
     "frontier",

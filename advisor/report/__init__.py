@@ -33,6 +33,7 @@ from advisor.report.dispatch import (
     FORMATS,
     RENDERERS,
     render,
+    render_bargain,
     render_explanation,
     render_frontier,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "money",
     "percent",
     "render",
+    "render_bargain",
     "render_csv",
     "render_explanation",
     "render_explanation_markdown",

@@ -2,8 +2,9 @@
 
 Every renderer takes the thing reported and one companion: a ranked result and its
 diagnosis (or None), an explanation and the result it explains, a frontier and the
-path of its plot (or None). :data:`RENDERERS` holds all twelve; :func:`render`,
-:func:`render_explanation` and :func:`render_frontier` look theirs up through
+path of its plot (or None), a bargaining analysis and the path of its plot.
+:data:`RENDERERS` holds all sixteen; :func:`render`, :func:`render_explanation`,
+:func:`render_frontier` and :func:`render_bargain` look theirs up through
 :func:`renderer`, which raises the one error for an unknown format.
 """
 
@@ -13,6 +14,12 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from advisor.report.bargain import (
+    render_bargain_csv,
+    render_bargain_json,
+    render_bargain_markdown,
+    render_bargain_table,
+)
 from advisor.report.csv_report import render_csv, render_explanation_csv, render_frontier_csv
 from advisor.report.explanation import render_explanation_markdown, render_explanation_table
 from advisor.report.frontier import render_frontier_markdown, render_frontier_table
@@ -22,12 +29,13 @@ from advisor.report.table import render_table
 from advisor.results import Result
 
 if TYPE_CHECKING:
+    from advisor.analysis.bargain import Bargain
     from advisor.analysis.diagnose import Diagnosis
     from advisor.analysis.explain import Explanation
     from advisor.analysis.frontier import Frontier
 
 FORMATS = ("table", "json", "csv", "markdown")
-RESULT, EXPLANATION, FRONTIER = "result", "explanation", "frontier"
+RESULT, EXPLANATION, FRONTIER, BARGAIN = "result", "explanation", "frontier", "bargain"
 
 # (thing reported, companion) -> the report; the companion's type depends on the kind
 Renderer = Callable[[Any, Any], str]
@@ -46,6 +54,10 @@ RENDERERS: Mapping[tuple[str, str], Renderer] = MappingProxyType(
         (FRONTIER, "json"): render_frontier_json,
         (FRONTIER, "csv"): render_frontier_csv,
         (FRONTIER, "markdown"): render_frontier_markdown,
+        (BARGAIN, "table"): render_bargain_table,
+        (BARGAIN, "json"): render_bargain_json,
+        (BARGAIN, "csv"): render_bargain_csv,
+        (BARGAIN, "markdown"): render_bargain_markdown,
     }
 )
 
@@ -106,3 +118,11 @@ def render_frontier(frontier: Frontier, fmt: str = "table", plot: str | None = N
       (the rows of :meth:`Frontier.to_frame`; null where a point has no strategy).
     """
     return renderer(FRONTIER, fmt)(frontier, plot)
+
+
+def render_bargain(bargain: Bargain, fmt: str = "table", plot: str | None = None) -> str:
+    """A bargaining analysis (:func:`advisor.bargain`) in format ``fmt``.
+
+    The formats and the JSON schema: :mod:`advisor.report.bargain`.
+    """
+    return renderer(BARGAIN, fmt)(bargain, plot)
