@@ -55,6 +55,7 @@ from advisor.errors import InstanceError, listing
 from advisor.solving.trouble import NumericalTroubleError
 
 if TYPE_CHECKING:
+    from advisor.analysis.bargain import bargain
     from advisor.analysis.diagnose import Diagnosis, diagnose
     from advisor.analysis.explain import explain
     from advisor.analysis.frontier import frontier
@@ -67,7 +68,13 @@ if TYPE_CHECKING:
     )
     from advisor.inputs.loader import load_instance
     from advisor.instance import Instance
-    from advisor.report import STATUS_WORDS, render, render_explanation, render_frontier
+    from advisor.report import (
+        STATUS_WORDS,
+        render,
+        render_bargain,
+        render_explanation,
+        render_frontier,
+    )
     from advisor.results import Result
     from advisor.solving.pipeline import solve
     from advisor.solving.verify import VerificationError
@@ -79,6 +86,7 @@ LIBRARY = {
     "diagnose": "advisor.analysis.diagnose",
     "explain": "advisor.analysis.explain",
     "frontier": "advisor.analysis.frontier",
+    "bargain": "advisor.analysis.bargain",
     "DEFAULT_INSTANCE": "advisor.cli.parser",
     "DEFAULT_POINTS": "advisor.cli.parser",
     "build_parser": "advisor.cli.parser",
@@ -89,6 +97,7 @@ LIBRARY = {
     "render": "advisor.report",
     "render_explanation": "advisor.report",
     "render_frontier": "advisor.report",
+    "render_bargain": "advisor.report",
     "solve": "advisor.solving.pipeline",
     "VerificationError": "advisor.solving.verify",
 }
@@ -395,12 +404,47 @@ def validate_command(args: argparse.Namespace, outputs: Outputs) -> int:
     return EXIT_OK
 
 
+def bargain_command(args: argparse.Namespace, outputs: Outputs) -> int:
+    """The bargaining analysis (and its plot with --plot); exit 3 if no strategy exists."""
+    instance = load(args.instance)
+    progress = _progress(args)
+    progress("sweeping the frontier of home's value against the counterpart's surplus")
+    try:
+        result = bargain(
+            instance,
+            home_reservation=0.0 if args.home_reservation is None else args.home_reservation,
+            counterpart_reservation=args.counterpart_reservation,
+            resolution=args.resolution,
+            time_limit=_budget(args).left(),
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    except InstanceError as error:
+        raise CliError([f"{instance.path}: {error.title}", *error.listing()]) from None
+    finally:
+        progress.done()
+    plot = None if outputs.plot is None else str(outputs.plot)
+    text = render_bargain(result, args.format, plot=plot)
+    if outputs.plot is not None:
+        interrupts.hold()  # the plot and the report are written whole, or neither
+        with output_errors():
+            result.plot(outputs.plot)
+        _wrote(args, outputs.plot)
+    emit(text, outputs.report, args.format)
+    _wrote(args, outputs.report)
+    if not result.points:
+        say(f"no strategy satisfies the rules of {instance.name!r} (see: diagnose).")
+        return EXIT_INFEASIBLE
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "rank": rank_command,
     "explain": explain_command,
     "frontier": frontier_command,
     "diagnose": diagnose_command,
     "validate": validate_command,
+    "bargain": bargain_command,
 }
 
 

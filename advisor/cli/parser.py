@@ -36,6 +36,7 @@ COMMANDS = {
     "frontier": "sweep one limit (budget, reciprocity or a share cap): best strategy per point",
     "diagnose": "whether any strategy satisfies the rules; if not, the conflicting rules",
     "validate": "load the instance folder and list every problem in it (no solve)",
+    "bargain": "the counterpart's side: its surplus, the ZOPA, Nash and Kalai-Smorodinsky points",
 }
 # options of the ranking that a frontier sweep does not use (the older --frontier form)
 RANKING_ONLY = {
@@ -275,6 +276,42 @@ def add_ranking_groups(parser: argparse.ArgumentParser) -> None:
     add_report_options(parser.add_argument_group("report"))
 
 
+def add_bargain_options(parser: argparse.ArgumentParser) -> None:
+    """The bargain command's instance, options and report options."""
+    add_instance(parser)
+    group = parser.add_argument_group("bargaining")
+    group.add_argument(
+        "--home-reservation",
+        type=float,
+        metavar="V",
+        help="home's value without this deal, objective units (default 0: the threat "
+        "imposed); e.g. a coalition plan's value, --home-reservation 500",
+    )
+    group.add_argument(
+        "--counterpart-reservation",
+        type=float,
+        metavar="U",
+        help="the counterpart's least surplus (default: [bargaining] "
+        "counterpart_reservation in instance.toml, else 0)",
+    )
+    group.add_argument(
+        "--resolution",
+        type=_bounded(float, 0, None, False),
+        metavar="D",
+        help="least rise of the counterpart's surplus between frontier points (>= 0; 0: "
+        "every efficient strategy; default: 0 up to 30 decisions, else 1/40 of the "
+        "surplus range); the Nash and KS points are exact at any resolution",
+    )
+    group.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="draw the frontier, the ZOPA and both points to FILE (.png or .svg), "
+        "written atomically, e.g. --plot bargain.png",
+    )
+    add_time_limit(group)
+    add_report_options(parser.add_argument_group("report"))
+
+
 # ------------------------------------------------------------------ help texts
 
 USAGE = """\
@@ -334,6 +371,24 @@ found a disagreement with the independent checker; 6 numerical trouble (HiGHS's 
 broke a rule when re-checked); 130 interrupted (Ctrl-C)"""
 
 SUBCOMMANDS = {  # name: (description, epilog)
+    "bargain": (
+        "The counterpart's side of INSTANCE_DIR: the Pareto frontier of home's value\n"
+        "(objective units) against the counterpart's surplus (offers' value minus the\n"
+        "acceptance-weighted cost of what it grants), the bargaining range (ZOPA) between\n"
+        "the reservation values (home: --home-reservation, default 0 = no deal; the\n"
+        "counterpart: [bargaining] counterpart_reservation in instance.toml, default 0),\n"
+        "and the Nash and Kalai-Smorodinsky points with their strategies.",
+        """\
+examples:
+  python solve.py bargain instances/tiny
+  python solve.py bargain instances/tiny --format json
+  python solve.py bargain instances/tiny --home-reservation 50 --format csv
+  python solve.py bargain --plot bargain.png --quiet
+  python solve.py bargain --resolution 200 --format markdown
+
+exit codes: 0 success (also an empty ZOPA: the report says so); 2 bad input;
+3 no strategy satisfies the rules; 130 interrupted (Ctrl-C)""",
+    ),
     "rank": (
         "Rank the best negotiation strategies of INSTANCE_DIR and print a report.\n"
         f"'{PROG} INSTANCE_DIR [options]' (no command) means the same. Options left out\n"
@@ -470,6 +525,7 @@ def build_command_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse
     add_time_limit(commands["diagnose"].add_argument_group("solver limits"))
     add_report_options(commands["diagnose"].add_argument_group("report"))
     add_instance(commands["validate"])
+    add_bargain_options(commands["bargain"])
     return top, commands
 
 
