@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cli import interrupts
+from advisor.cli.coalition import coalition_command
 from advisor.cli.output import (
     EXIT_INFEASIBLE,
     EXIT_INTERRUPTED,
@@ -445,6 +446,7 @@ COMMANDS: dict[str, Command] = {
     "diagnose": diagnose_command,
     "validate": validate_command,
     "bargain": bargain_command,
+    "coalition": coalition_command,
 }
 
 
