@@ -43,20 +43,56 @@ def _protected(instance: Instance, request_id: str, scenario: Scenario) -> float
     return _exports(x0, t0, granted, sigma) - _exports(x0, t0, threat, sigma)
 
 
-def _counterpart_cost(instance: Instance, request_id: str) -> float:
+def _cost_in(instance: Instance, request_id: str, scenario: Scenario) -> float:
+    """The counterpart's cost of granting a request in one scenario."""
     r = instance.request_by_id[request_id]
     if r.counterpart_cost is not None:
         return r.counterpart_cost
     sensitivity = instance.sector_by_id[r.sector].sensitivity
-    total = 0.0
-    for w in instance.scenarios:
-        x0, t0, threat, sigma = _terms(instance, r.sector, w)
-        granted = min(r.tariff, threat)
-        revenue_lost = threat * _exports(x0, t0, threat, sigma) - granted * _exports(
-            x0, t0, granted, sigma
-        )
-        total += w.probability * instance.counterpart_cost_weight * sensitivity * revenue_lost
-    return total
+    x0, t0, threat, sigma = _terms(instance, r.sector, scenario)
+    granted = min(r.tariff, threat)
+    revenue_lost = threat * _exports(x0, t0, threat, sigma) - granted * _exports(
+        x0, t0, granted, sigma
+    )
+    return instance.counterpart_cost_weight * sensitivity * revenue_lost
+
+
+def probabilities(instance: Instance, chosen: frozenset[str]) -> dict[str, float]:
+    """Scenario probabilities once the chosen offers' scenario linkages apply."""
+    out = {w.name: w.probability for w in instance.scenarios}
+    for link in instance.linkages:
+        if link.effect == "scenario" and link.offer in chosen:
+            out[link.target] -= link.value
+            out[link.to] += link.value
+    return out
+
+
+def acceptance(instance: Instance, request_id: str, chosen: frozenset[str]) -> float:
+    """A request's acceptance: the highest of its own and its chosen linkages' levels."""
+    levels = [instance.request_by_id[request_id].acceptance]
+    levels += [
+        link.value
+        for link in instance.linkages
+        if link.effect == "acceptance" and link.target == request_id and link.offer in chosen
+    ]
+    return max(levels)
+
+
+def _effects_value(instance: Instance, offers: list[str]) -> float:
+    """What the chosen offers' export changes are worth to home (value-weighted)."""
+    if not instance.offer_effects_in_objective:
+        return 0.0
+    total_exports = sum(s.exports for s in instance.sectors)
+    mean_weight = (
+        sum(s.exports * s.value_weight for s in instance.sectors) / total_exports
+        if total_exports
+        else 1.0
+    )
+    return sum(
+        (mean_weight if e.value_weight is None else e.value_weight) * e.export_change
+        for e in instance.offer_effects
+        if e.offer in offers
+    )
 
 
 @dataclass(frozen=True)
@@ -64,12 +100,14 @@ class Scores:
     """A strategy's numbers, recomputed from scratch."""
 
     scenario_values: dict[str, float]
+    probabilities: dict[str, float]
     expected_value: float
     worst_case_value: float
     protected_value: float
     offer_cost: float
     counterpart_value: float
     counterpart_cost: float
+    counterpart_cost_in: dict[str, float]
     market_exports: dict[tuple[str, str], float]
 
 
@@ -91,7 +129,10 @@ def market_exports(
                 x0, t0, threat, sigma = _terms(instance, s.sector, scenario)
                 value -= x0 - _exports(x0, t0, threat, sigma)
             value += sum(
-                _protected(instance, r, scenario) for r in chosen if r in instance.request_by_id
+                (acceptance(instance, r, chosen) if instance.shares == "expected" else 1.0)
+                * _protected(instance, r, scenario)
+                for r in chosen
+                if r in instance.request_by_id
             )
         value += sum(
             e.export_change
@@ -108,22 +149,37 @@ def scores(instance: Instance, decisions: Iterable[str]) -> Scores:
     requests = [r for r in instance.requests if r.request in chosen]
     offers = [o for o in instance.offers if o.offer in chosen]
     offer_cost = sum(o.domestic_cost for o in offers)
-    values, exports = {}, {}
+    offers_net = _effects_value(instance, [o.offer for o in offers])
+    offers_net -= instance.offer_cost_weight * offer_cost
+    prob = probabilities(instance, chosen)
+    values, exports, cost_in = {}, {}, {}
     protected = 0.0
     for w in instance.scenarios:
-        kept = sum(r.acceptance * _protected(instance, r.request, w) for r in requests)
-        protected += w.probability * kept
-        values[w.name] = kept - instance.offer_cost_weight * offer_cost
+        kept = sum(
+            acceptance(instance, r.request, chosen) * _protected(instance, r.request, w)
+            for r in requests
+        )
+        weighted = sum(
+            acceptance(instance, r.request, chosen)
+            * instance.sector_by_id[r.sector].value_weight
+            * _protected(instance, r.request, w)
+            for r in requests
+        )
+        protected += prob[w.name] * kept
+        values[w.name] = weighted + offers_net
+        cost_in[w.name] = sum(_cost_in(instance, r.request, w) for r in requests)
         for market, value in market_exports(instance, chosen, w).items():
             exports[market, w.name] = value
     return Scores(
         scenario_values=values,
-        expected_value=sum(w.probability * values[w.name] for w in instance.scenarios),
+        probabilities=prob,
+        expected_value=sum(prob[w] * v for w, v in values.items()),
         worst_case_value=min(values.values()),
         protected_value=protected,
         offer_cost=offer_cost,
         counterpart_value=sum(o.counterpart_value for o in offers),
-        counterpart_cost=sum(_counterpart_cost(instance, r.request) for r in requests),
+        counterpart_cost=sum(prob[w] * c for w, c in cost_in.items()),
+        counterpart_cost_in=cost_in,
         market_exports=exports,
     )
 
@@ -139,12 +195,7 @@ def rule_violations(instance: Instance, decisions: Iterable[str]) -> list[str]:
         if _member_value(instance, chosen, s.sector) > 1:
             broken.append(f"one tier per sector: {s.sector}")
     sc = scores(instance, chosen)
-    scale = max(1.0, sc.counterpart_value, sc.counterpart_cost)
-    if (
-        sc.counterpart_value
-        < instance.reciprocity_ratio * sc.counterpart_cost - RULE_TOLERANCE * scale
-    ):
-        broken.append("reciprocity")
+    broken += _reciprocity_violations(instance, sc)
     budget = instance.domestic_budget
     if budget is not None and sc.offer_cost > budget + RULE_TOLERANCE * max(1.0, budget):
         broken.append("domestic budget")
@@ -153,6 +204,20 @@ def rule_violations(instance: Instance, decisions: Iterable[str]) -> list[str]:
             broken.append(f"condition {c.condition}")
     for w in instance.scenarios:
         broken += _share_violations(instance, sc, w.name)
+    return broken
+
+
+def _reciprocity_violations(instance: Instance, sc: Scores) -> list[str]:
+    """Reciprocity in expectation (``reciprocity``) or per scenario (``reciprocity [ω]``)."""
+    if instance.reciprocity == "every_scenario":
+        costs = {f"reciprocity [{w}]": c for w, c in sc.counterpart_cost_in.items()}
+    else:
+        costs = {"reciprocity": sc.counterpart_cost}
+    broken = []
+    for label, cost in costs.items():
+        scale = max(1.0, sc.counterpart_value, cost)
+        if sc.counterpart_value < instance.reciprocity_ratio * cost - RULE_TOLERANCE * scale:
+            broken.append(label)
     return broken
 
 

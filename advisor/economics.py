@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from advisor.instance import Instance, RequestTier, Scenario, Sector
 
@@ -113,51 +114,144 @@ Key = tuple[str, str]
 
 
 @dataclass(frozen=True)
+class AcceptanceStep:
+    r"""One step up a request's acceptance: ``increment`` if any of ``offers`` is made.
+
+    A request r with acceptance a_r and linkages to levels a^1 < … < a^k (each
+    level reached by making any offer linked at that level or above, J_i) has
+
+    .. math:: a_r(y) = a_r + Σ_i (a^i - a^{i-1}) \max_{j ∈ J_i} y_j, \quad a^0 = a_r,
+
+    i.e. the highest level among the offers made (the odds do not add up).
+    """
+
+    increment: float
+    offers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ScenarioShift:
+    """Making ``offer`` moves ``amount`` of probability from ``source`` to ``target``."""
+
+    offer: str
+    source: str
+    target: str
+    amount: float
+
+
+@dataclass(frozen=True)
 class Coefficients:
     """Everything the linear model needs, keyed by ids.
 
-    - ``probability[ω]``: scenario probability π_ω
+    Money in the objective's unit (exports times the sectors' value weights) and in
+    exports (for market shares):
+
+    - ``probability[ω]``: scenario probability π_ω with no offer made
     - ``protected_value[r, ω]``: p_rω, exports request r keeps in scenario ω
-    - ``expected_value[r, ω]``: a_r p_rω, weighted by the tier's acceptance a_r
-    - ``counterpart_cost[r]``: c_r = Σ_ω π_ω c_rω, the expected cost of granting r
+    - ``weighted_value[r, ω]``: w_s p_rω, what those exports are worth to home
+      (w_s the sector's ``value_weight``)
+    - ``expected_value[r, ω]``: a_r w_s p_rω, weighted by the tier's acceptance a_r
+    - ``share_exports[r, ω]``: exports r adds to the counterpart's share rows: p_rω
+      (``shares = "all_granted"``) or a_r p_rω (``"expected"``)
+    - ``counterpart_cost_in[r, ω]``: c_rω, the counterpart's cost of granting r in ω
+    - ``counterpart_cost[r]``: c_r = Σ_ω π_ω c_rω, its expected cost
+    - ``effect_value[j]``: Σ_m w_jm e_jm, what offer j's export changes are worth to
+      home (0 with ``offer_effects_in_objective = false``)
     - ``market_baseline[m, ω]``: exports to m with no deal (the threat imposed)
-    - ``market_effect[j, m]``: change in exports to m if offer j is made
+    - ``market_effect[j, m]``: e_jm, the change in exports to m if offer j is made
     - ``value_at_risk[s, ω]``: exports of sector s lost to the threat
+    - ``acceptance_steps[r]`` and ``shifts``: the linkages (``linkages.csv``)
 
     Exports to the counterpart after the deal in scenario ω are
-    ``market_baseline[cp, ω] + Σ_r p_rω x_r + Σ_j market_effect[j, cp] x_j``.
+    ``market_baseline[cp, ω] + Σ_r share_exports[r, ω] x_r + Σ_j e_{j,cp} y_j``
+    (with acceptance linkages and expected shares, a_r is a_r(y)).
     """
 
     scenarios: tuple[str, ...]
     probability: Mapping[str, float]
     protected_value: Mapping[Key, float]
+    weighted_value: Mapping[Key, float]
     expected_value: Mapping[Key, float]
+    share_exports: Mapping[Key, float]
+    counterpart_cost_in: Mapping[Key, float]
     counterpart_cost: Mapping[str, float]
+    effect_value: Mapping[str, float]
     market_baseline: Mapping[Key, float]
     market_effect: Mapping[Key, float]
     value_at_risk: Mapping[Key, float]
+    acceptance_steps: Mapping[str, tuple[AcceptanceStep, ...]]
+    shifts: tuple[ScenarioShift, ...]
+    base_acceptance: Mapping[str, float]
+    shares_expected: bool
+
+    def acceptance_of(self, request: str, chosen: frozenset[str]) -> float:
+        """a_r(y): the request's acceptance given the offers in ``chosen``."""
+        return self.base_acceptance[request] + sum(
+            step.increment
+            for step in self.acceptance_steps.get(request, ())
+            if step.offers & chosen
+        )
+
+    def probabilities_of(self, chosen: frozenset[str]) -> dict[str, float]:
+        """π_ω(y): the scenario probabilities given the offers in ``chosen``."""
+        out = dict(self.probability)
+        for shift in self.shifts:
+            if shift.offer in chosen:
+                out[shift.source] -= shift.amount
+                out[shift.target] += shift.amount
+        return out
+
+    def share_factor(self, request: str, chosen: frozenset[str]) -> float:
+        """The factor on p_rω in the share rows: 1, or a_r(y) with expected shares."""
+        return self.acceptance_of(request, chosen) if self.shares_expected else 1.0
+
+
+def acceptance_steps(instance: Instance) -> dict[str, tuple[AcceptanceStep, ...]]:
+    """Each linked request's steps up its acceptance (:class:`AcceptanceStep`)."""
+    levels: dict[str, dict[float, set[str]]] = {}
+    for link in instance.linkages:
+        if link.effect == "acceptance":
+            levels.setdefault(link.target, {}).setdefault(link.value, set()).add(link.offer)
+    out = {}
+    for request, by_level in levels.items():
+        previous = instance.request_by_id[request].acceptance
+        steps = []
+        for level in sorted(by_level):
+            offers = set().union(*(by_level[v] for v in by_level if v >= level))
+            if level > previous:
+                steps.append(AcceptanceStep(level - previous, frozenset(offers)))
+                previous = level
+        out[request] = tuple(steps)
+    return out
+
+
+def _effect_values(instance: Instance) -> dict[str, float]:
+    values = {o.offer: 0.0 for o in instance.offers}
+    if instance.offer_effects_in_objective:
+        for e in instance.offer_effects:
+            values[e.offer] += instance.weight_of(e) * e.export_change
+    return values
 
 
 def compute_coefficients(instance: Instance) -> Coefficients:
     """Compute :class:`Coefficients` for every request, market and scenario."""
-    probability = {w.name: w.probability for w in instance.scenarios}
     terms = {
         (s.sector, w.name): sector_terms(s, w) for s in instance.sectors for w in instance.scenarios
     }
     value_at_risk = {key: t.value_at_risk for key, t in terms.items()}
     protected: dict[Key, float] = {}
-    expected: dict[Key, float] = {}
-    cost: dict[str, float] = {}
+    cost_in: dict[Key, float] = {}
     for r in instance.requests:
         sector = instance.sector_by_id[r.sector]
-        cost[r.request] = 0.0
         for w in instance.scenarios:
             t = terms[r.sector, w.name]
             protected[r.request, w.name] = t.protected_value(r.tariff)
-            expected[r.request, w.name] = r.acceptance * protected[r.request, w.name]
-            cost[r.request] += w.probability * counterpart_cost(
+            cost_in[r.request, w.name] = counterpart_cost(
                 r, sector, t, instance.counterpart_cost_weight
             )
+    weight = {r.request: instance.sector_by_id[r.sector].value_weight for r in instance.requests}
+    acceptance = {r.request: r.acceptance for r in instance.requests}
+    share_factor = acceptance if instance.shares == "expected" else dict.fromkeys(acceptance, 1.0)
     baseline: dict[Key, float] = {}
     for m in instance.markets:
         for w in instance.scenarios:
@@ -165,14 +259,41 @@ def compute_coefficients(instance: Instance) -> Coefficients:
             if m.market == instance.counterpart:
                 lost = sum(value_at_risk[s.sector, w.name] for s in instance.sectors)
             baseline[m.market, w.name] = m.exports - lost
-    effect = {(e.offer, e.market): e.export_change for e in instance.offer_effects}
+    shifts = tuple(
+        ScenarioShift(link.offer, link.target, link.to, link.value)
+        for link in instance.linkages
+        if link.effect == "scenario"
+    )
     return Coefficients(
         scenarios=tuple(w.name for w in instance.scenarios),
-        probability=MappingProxyType(probability),
-        protected_value=MappingProxyType(protected),
-        expected_value=MappingProxyType(expected),
-        counterpart_cost=MappingProxyType(cost),
-        market_baseline=MappingProxyType(baseline),
-        market_effect=MappingProxyType(effect),
-        value_at_risk=MappingProxyType(value_at_risk),
+        probability=_frozen({w.name: w.probability for w in instance.scenarios}),
+        protected_value=_frozen(protected),
+        weighted_value=_frozen({(r, w): weight[r] * p for (r, w), p in protected.items()}),
+        expected_value=_frozen(
+            {(r, w): acceptance[r] * weight[r] * p for (r, w), p in protected.items()}
+        ),
+        share_exports=_frozen({(r, w): share_factor[r] * p for (r, w), p in protected.items()}),
+        counterpart_cost_in=_frozen(cost_in),
+        counterpart_cost=_frozen(
+            {
+                r.request: sum(
+                    w.probability * cost_in[r.request, w.name] for w in instance.scenarios
+                )
+                for r in instance.requests
+            }
+        ),
+        effect_value=_frozen(_effect_values(instance)),
+        market_baseline=_frozen(baseline),
+        market_effect=_frozen(
+            {(e.offer, e.market): e.export_change for e in instance.offer_effects}
+        ),
+        value_at_risk=_frozen(value_at_risk),
+        acceptance_steps=MappingProxyType(acceptance_steps(instance)),
+        shifts=shifts,
+        base_acceptance=_frozen(acceptance),
+        shares_expected=instance.shares == "expected",
     )
+
+
+def _frozen(values: Mapping[Any, float]) -> Mapping[Any, float]:
+    return MappingProxyType(dict(values))

@@ -34,11 +34,19 @@ BINDING_ANALYSIS_LIMIT = 400
 def scenario_values(
     coef: Coefficients, instance: Instance, chosen: frozenset[str]
 ) -> dict[str, float]:
-    """V_ω for every scenario, from the model's coefficients."""
-    cost = sum(o.domestic_cost for o in instance.offers if o.offer in chosen)
+    """V_ω for every scenario, from the model's coefficients (objective units).
+
+    V_ω = Σ_r a_r(y) w_s p_rω + Σ_j (v_j - λ d_j): protected value, what the
+    offers' export changes are worth, and the weighted offer cost.
+    """
+    offers = [o for o in instance.offers if o.offer in chosen]
+    net = sum(
+        coef.effect_value[o.offer] - instance.offer_cost_weight * o.domestic_cost for o in offers
+    )
+    requests = [r.request for r in instance.requests if r.request in chosen]
+    acceptance = {r: coef.acceptance_of(r, chosen) for r in requests}
     return {
-        w: sum(coef.expected_value[r.request, w] for r in instance.requests if r.request in chosen)
-        - instance.offer_cost_weight * cost
+        w: sum(acceptance[r] * coef.weighted_value[r, w] for r in requests) + net
         for w in coef.scenarios
     }
 
@@ -50,10 +58,14 @@ def objective_value(
     objective: str,
     scenario_optimum: Mapping[str, float] | None = None,
 ) -> float:
-    """The ranking objective of a decision set (expected, worst_case or regret)."""
+    """The ranking objective of a decision set (expected, worst_case or regret).
+
+    The expectation is under the probabilities the offers leave (linkages).
+    """
     values = scenario_values(coef, instance, chosen)
     if objective == "expected":
-        return sum(coef.probability[w] * v for w, v in values.items())
+        probability = coef.probabilities_of(chosen)
+        return sum(probability[w] * v for w, v in values.items())
     if objective == "worst_case":
         return min(values.values())
     if objective == "regret":
@@ -93,15 +105,24 @@ class Evaluator:
         order = inst.decision_ids()
         decisions = tuple(d for d in order if d in chosen)
         values = scenario_values(coef, inst, chosen)
-        expected = sum(coef.probability[w] * v for w, v in values.items())
+        probability = coef.probabilities_of(chosen)
+        expected = sum(probability[w] * v for w, v in values.items())
         regret = None
         if self.scenario_optimum is not None:
             regret = max(self.scenario_optimum[w] - v for w, v in values.items())
-        requests = tuple(self._request(r) for r in decisions if r in inst.request_by_id)
+        requests = tuple(self._request(r, chosen) for r in decisions if r in inst.request_by_id)
         offers = tuple(self._offer(j) for j in decisions if j in inst.offer_by_id)
         objective = self.objective_of(chosen)
         counterpart_value = sum(o.counterpart_value for o in offers)
         counterpart_cost = sum(r.counterpart_cost for r in requests)
+
+        def protected(value: Mapping[tuple[str, str], float]) -> float:
+            return sum(
+                probability[w] * r.acceptance * value[r.request, w]
+                for r in requests
+                for w in coef.scenarios
+            )
+
         return Strategy(
             rank=rank,
             decisions=decisions,
@@ -110,15 +131,12 @@ class Evaluator:
             worst_case_value=min(values.values()),
             regret=regret,
             scenario_values=dict(values),
-            protected_value=sum(
-                coef.probability[w] * coef.expected_value[r.request, w]
-                for r in requests
-                for w in coef.scenarios
-            ),
+            protected_value=protected(coef.protected_value),
             offer_cost=sum(o.domestic_cost for o in offers),
             counterpart_value=counterpart_value,
             counterpart_cost=counterpart_cost,
-            reciprocity_balance=counterpart_value - inst.reciprocity_ratio * counterpart_cost,
+            reciprocity_balance=counterpart_value
+            - inst.reciprocity_ratio * self._reciprocity_cost(chosen, counterpart_cost),
             markets=self._markets(chosen),
             requests=requests,
             offers=offers,
@@ -127,22 +145,43 @@ class Evaluator:
             gap_to_best=best - objective,
             proven_optimal=proven,
             mip_gap=gap,
+            weighted_protected_value=protected(coef.weighted_value),
+            offer_effect_value=sum(coef.effect_value[o.offer] for o in offers),
+            scenario_probabilities=probability,
         )
 
-    def _request(self, request_id: str) -> ChosenRequest:
+    def _reciprocity_cost(self, chosen: frozenset[str], expected: float) -> float:
+        """The cost reciprocity weighs: expected, or the costliest scenario's."""
+        if self.instance.reciprocity != "every_scenario":
+            return expected
+        coef = self.coefficients
+        return max(
+            sum(coef.counterpart_cost_in[r, w] for r in chosen if r in self.instance.request_by_id)
+            for w in coef.scenarios
+        )
+
+    def _request(self, request_id: str, chosen: frozenset[str]) -> ChosenRequest:
+        """The request as listed: its acceptance given the offers, its expected terms.
+
+        Protected value and counterpart cost are expected over the scenarios, under
+        the probabilities the chosen offers leave.
+        """
         r = self.instance.request_by_id[request_id]
         coef = self.coefficients
+        probability = coef.probabilities_of(chosen)
         return ChosenRequest(
             request=r.request,
             sector=r.sector,
             sector_name=self.instance.sector_by_id[r.sector].name,
             tier=r.tier,
             tariff=r.tariff,
-            acceptance=r.acceptance,
+            acceptance=coef.acceptance_of(r.request, chosen),
             protected_value=sum(
-                coef.probability[w] * coef.protected_value[r.request, w] for w in coef.scenarios
+                probability[w] * coef.protected_value[r.request, w] for w in coef.scenarios
             ),
-            counterpart_cost=coef.counterpart_cost[r.request],
+            counterpart_cost=sum(
+                probability[w] * coef.counterpart_cost_in[r.request, w] for w in coef.scenarios
+            ),
         )
 
     def _offer(self, offer_id: str) -> ChosenOffer:
@@ -159,7 +198,7 @@ class Evaluator:
                 value += sum(coef.market_effect.get((j, m.market), 0.0) for j in chosen)
                 if m.market == inst.counterpart:
                     value += sum(
-                        coef.protected_value[r.request, w]
+                        coef.share_factor(r.request, chosen) * coef.protected_value[r.request, w]
                         for r in inst.requests
                         if r.request in chosen
                     )
@@ -167,22 +206,32 @@ class Evaluator:
         return out
 
     def _markets(self, chosen: frozenset[str]) -> tuple[MarketOutcome, ...]:
-        coef = self.coefficients
+        """Each market's expected exports and share, and its share in every scenario."""
+        coef, inst = self.coefficients, self.instance
         exports = self.market_exports(chosen)
+        probability = coef.probabilities_of(chosen)
         totals = {w: sum(v for (_, s), v in exports.items() if s == w) for w in coef.scenarios}
-        expected_total = sum(coef.probability[w] * totals[w] for w in coef.scenarios)
+        expected_total = sum(probability[w] * totals[w] for w in coef.scenarios)
         outcomes = []
-        for m in self.instance.markets:
-            expected = sum(coef.probability[w] * exports[m.market, w] for w in coef.scenarios)
+        for m in inst.markets:
+            expected = sum(probability[w] * exports[m.market, w] for w in coef.scenarios)
+            shares = {
+                w: exports[m.market, w] / totals[w] if totals[w] else 0.0 for w in coef.scenarios
+            }
+            limit, limit_share = _limit_of(inst, m.market)
+            closest = None
+            if limit_share is not None:
+                closest = min(coef.scenarios, key=lambda w: abs(shares[w] - limit_share))
             outcomes.append(
                 MarketOutcome(
                     market=m.market,
                     exports=expected,
                     share=expected / expected_total if expected_total else 0.0,
-                    max_share=max(
-                        exports[m.market, w] / totals[w] if totals[w] else 0.0
-                        for w in coef.scenarios
-                    ),
+                    max_share=max(shares.values()),
+                    scenario_shares=shares,
+                    limit=limit,
+                    limit_share=limit_share,
+                    closest_scenario=closest,
                 )
             )
         return tuple(outcomes)
@@ -211,6 +260,15 @@ class Evaluator:
         return tuple(sorted(blocking, key=label_order))
 
 
+def _limit_of(instance: Instance, market: str) -> tuple[str | None, float | None]:
+    """The cap (or, without one, the floor) on ``market``'s share, if any."""
+    if market in instance.market_share_caps:
+        return "cap", instance.market_share_caps[market]
+    if market in instance.market_share_floors:
+        return "floor", instance.market_share_floors[market]
+    return None, None
+
+
 def triggered_conditions(instance: Instance, chosen: frozenset[str]) -> tuple[str, ...]:
     """Conditions that constrain this strategy.
 
@@ -227,5 +285,3 @@ def triggered_conditions(instance: Instance, chosen: frozenset[str]) -> tuple[st
         if hit:
             out.append(c.condition)
     return tuple(out)
-
-

@@ -25,6 +25,11 @@ from advisor.errors import Problem
 CONDITION_KINDS = ("requires", "requires_one_of", "excludes", "at_most", "at_least")
 OBJECTIVES = ("expected", "worst_case", "regret")
 DISTINCT_ON = ("all", "offers", "sectors")
+# [model] reciprocity: the counterpart comes out even on average, or in every scenario
+RECIPROCITY_MODES = ("expected", "every_scenario")
+# [model] shares: caps and floors assume every request granted, or acceptance-weighted
+SHARE_MODES = ("all_granted", "expected")
+LINKAGE_EFFECTS = ("acceptance", "scenario")
 
 
 def frozen_mapping(values: Mapping[str, float] | None = None) -> Mapping[str, float]:
@@ -51,7 +56,9 @@ class Sector:
     ``current_tariff``; ``threat_tariff`` is the rate it faces without a deal;
     ``elasticity`` is the counterpart's import elasticity (sigma) for home's supply;
     ``sensitivity`` weighs the counterpart's forgone tariff revenue (its political
-    cost of granting a concession in this sector).
+    cost of granting a concession in this sector); ``value_weight`` is what a
+    dollar of the sector's exports is worth to home in the objective (1: gross
+    exports; a domestic value-added share gives "protected value added").
     """
 
     sector: str
@@ -62,6 +69,7 @@ class Sector:
     threat_tariff: float
     elasticity: float
     sensitivity: float = 1.0
+    value_weight: float = 1.0
     note: str = ""
     source: str = ""
 
@@ -100,11 +108,35 @@ class Offer:
 
 @dataclass(frozen=True)
 class OfferEffect:
-    """The change in home's exports to ``market`` if ``offer`` is made (signed)."""
+    """The change in home's exports to ``market`` if ``offer`` is made (signed).
+
+    ``value_weight`` weighs the change in the objective like a sector's; None means
+    the mean of the sectors' weights, weighted by their exports
+    (:attr:`Instance.effect_weight`).
+    """
 
     offer: str
     market: str
     export_change: float
+    value_weight: float | None = None
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """An offer that changes the odds (``linkages.csv``).
+
+    ``effect`` is ``acceptance``: making ``offer`` raises request ``target``'s
+    acceptance probability to ``value``; or ``scenario``: making it moves ``value``
+    of probability from scenario ``target`` to scenario ``to``.
+    """
+
+    offer: str
+    effect: str
+    target: str
+    value: float
+    to: str = ""
     note: str = ""
     source: str = ""
 
@@ -193,6 +225,27 @@ class Instance:
     sources: tuple[str, ...] = ()
     path: str = ""
     warnings: tuple[Problem, ...] = ()  # plausible mistakes, located like problems
+    offer_effects_in_objective: bool = True  # [model]: offers' export changes count
+    reciprocity: str = "expected"  # [model]: RECIPROCITY_MODES
+    shares: str = "all_granted"  # [model]: SHARE_MODES
+    linkages: tuple[Linkage, ...] = ()
+
+    @cached_property
+    def effect_weight(self) -> float:
+        """The value weight of an offer effect with none of its own.
+
+        The sectors' weights averaged over their exports to the counterpart: the
+        value a dollar of home's exports carries on average (1 when no sector has
+        a weight of its own).
+        """
+        total = sum(s.exports for s in self.sectors)
+        if not total:
+            return 1.0
+        return sum(s.value_weight * s.exports for s in self.sectors) / total
+
+    def weight_of(self, effect: OfferEffect) -> float:
+        """The value weight of an offer effect: its own, else :attr:`effect_weight`."""
+        return self.effect_weight if effect.value_weight is None else effect.value_weight
 
     @cached_property
     def sector_by_id(self) -> Mapping[str, Sector]:

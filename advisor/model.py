@@ -6,9 +6,16 @@ Decisions are binaries: ``request[r]`` = 1 if home asks for request tier r, and
 constraint family is built by one function whose docstring gives its maths.
 
 Notation: R requests (R_s those of sector s), J offers, M markets, Ω scenarios with
-probabilities π_ω; p_rω protected value, a_r acceptance, c_r expected counterpart
-cost; g_j counterpart value and d_j domestic cost of offer j; e_jm the change in
-exports to market m if j is made; B_mω market m's exports with no deal.
+probabilities π_ω; p_rω protected value (exports), w_s the sector's value weight,
+a_r acceptance, c_rω the counterpart's cost of granting r in ω and c_r = Σ_ω π_ω c_rω;
+g_j counterpart value and d_j domestic cost of offer j; e_jm the change in exports
+to market m if j is made, v_j = Σ_m w_jm e_jm what it is worth to home (0 when
+``offer_effects_in_objective`` is false); B_mω market m's exports with no deal; λ
+the offer cost weight, ρ the reciprocity ratio.
+
+Linkages (``linkages.csv``) make a_r and π_ω depend on the offers; their products
+of binaries are linearised exactly in :mod:`advisor.linkages` (u_ri, z). Without
+linkages every Σ below over u or z is empty.
 
 Every money row and the objective are divided by a power of ten chosen from the data
 (:mod:`advisor.scaling`: S_ρ, S_B, S_E, S_V), so that HiGHS sees numbers near 1 in
@@ -23,6 +30,7 @@ import pyomo.environ as pyo
 
 from advisor.economics import Coefficients
 from advisor.instance import Condition, Instance
+from advisor.linkages import create_linkage_terms, shift_requests
 from advisor.scaling import money_scales
 
 OBJECTIVE_KINDS = ("expected", "worst_case", "regret")
@@ -47,6 +55,7 @@ def build_model(
     model.scales = money_scales(instance, coefficients)
     _create_sets(model, instance, coefficients)
     _create_variables(model)
+    create_linkage_terms(model, coefficients)
     _create_expressions(model, instance, coefficients)
     _create_constraints(model, instance, coefficients)
     _create_objective(model, objective, scenario_optimum)
@@ -87,13 +96,17 @@ def decision_term(model: pyo.ConcreteModel, identifier: str) -> pyo.Expression:
 
 
 def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coefficients) -> None:
-    """Scenario values, offer totals and exports after the deal.
+    r"""Scenario values, offer totals and exports after the deal.
 
     .. math::
 
-        V_ω = Σ_r a_r p_{rω} x_r - λ Σ_j d_j y_j
+        V_ω = Σ_r w_s p_{rω} (a_r x_r + Σ_i Δ_{ri} u_{ri}) + Σ_j (v_j - λ d_j) y_j
 
-        E_{mω} = B_{mω} + [m = cp] Σ_r p_{rω} x_r + Σ_j e_{jm} y_j
+        E_{mω} = B_{mω} + [m = cp] Σ_r p_{rω} f_r + Σ_j e_{jm} y_j
+
+    with f_r = x_r when caps assume every request granted (``shares =
+    "all_granted"``) and f_r = a_r x_r + Σ_i Δ_ri u_ri (acceptance-weighted) with
+    ``shares = "expected"``.
     """
     offers = instance.offer_by_id
     model.offer_domestic_cost = pyo.Expression(
@@ -105,10 +118,24 @@ def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coef
     model.request_counterpart_cost = pyo.Expression(
         expr=pyo.quicksum(coef.counterpart_cost[r] * model.request[r] for r in model.REQUESTS)
     )
+    model.offer_effect_value = pyo.Expression(
+        expr=pyo.quicksum(
+            coef.effect_value[j] * model.offer[j] for j in model.OFFERS if coef.effect_value[j]
+        )
+    )
+
+    def steps(m: pyo.ConcreteModel, w: str, value: Mapping[tuple[str, str], float]) -> object:
+        return pyo.quicksum(
+            step.increment * value[r, w] * m.accepted[r, i]
+            for r, i in m.ACCEPTANCE_STEPS
+            for step in (coef.acceptance_steps[r][i],)
+        )
 
     def scenario_value_rule(m: pyo.ConcreteModel, w: str) -> pyo.Expression:
         protected = pyo.quicksum(coef.expected_value[r, w] * m.request[r] for r in m.REQUESTS)
-        return protected - instance.offer_cost_weight * m.offer_domestic_cost
+        protected += steps(m, w, coef.weighted_value)
+        offers_net = m.offer_effect_value - instance.offer_cost_weight * m.offer_domestic_cost
+        return protected + offers_net
 
     model.scenario_value = pyo.Expression(model.SCENARIOS, rule=scenario_value_rule)
 
@@ -119,10 +146,44 @@ def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coef
             if (j, market) in coef.market_effect
         )
         if market == instance.counterpart:
-            expr += pyo.quicksum(coef.protected_value[r, w] * m.request[r] for r in m.REQUESTS)
+            expr += pyo.quicksum(coef.share_exports[r, w] * m.request[r] for r in m.REQUESTS)
+            if coef.shares_expected:
+                expr += steps(m, w, coef.protected_value)
         return expr
 
     model.exports_after_deal = pyo.Expression(model.MARKETS, model.SCENARIOS, rule=exports_rule)
+    model.shift_value = pyo.Expression(expr=_shift_terms(model, coef, coef.weighted_value, True))
+
+
+def _shift_terms(
+    model: pyo.ConcreteModel,
+    coef: Coefficients,
+    value: Mapping[tuple[str, str], float],
+    with_steps: bool,
+) -> object:
+    r"""What the scenario shifts add to an expectation over the scenarios.
+
+    For a quantity Q_ω = Σ_r q_rω (a_r x_r + Σ_i Δ_ri u_ri), linear in the
+    decisions, Σ_ω π_ω(y) Q_ω = Σ_ω π_ω Q_ω + Σ_{(j, ω→ω', δ)} δ y_j (Q_ω' - Q_ω),
+    and y_j Q_ω = Σ_r q_rω (a_r z_{r,j} + Σ_i Δ_ri z_{ri,j}) (offer terms do not
+    depend on the scenario, so they cancel). With ``with_steps`` false the
+    quantity is Σ_r q_rω x_r (a counterpart cost).
+    """
+    relevant = shift_requests(coef)
+    terms = []
+    for shift in coef.shifts:
+        for r in relevant.get(shift.offer, ()):
+            diff = value[r, shift.target] - value[r, shift.source]
+            if not diff:
+                continue
+            weight = coef.base_acceptance[r] if with_steps else 1.0
+            terms.append(shift.amount * diff * weight * model.joint[r, -1, shift.offer])
+            if with_steps:
+                terms += [
+                    shift.amount * diff * step.increment * model.joint[r, i, shift.offer]
+                    for i, step in enumerate(coef.acceptance_steps.get(r, ()))
+                ]
+    return pyo.quicksum(terms)
 
 
 # ---------------------------------------------------------------------- constraints
@@ -152,15 +213,38 @@ def _one_tier_per_sector(model: pyo.ConcreteModel, instance: Instance) -> None:
 
 
 def _reciprocity(model: pyo.ConcreteModel, instance: Instance) -> None:
-    """The counterpart accepts only a balanced deal.
+    r"""The counterpart accepts only a balanced deal: on average, or in every scenario.
 
-    .. math:: Σ_j g_j y_j ≥ ρ Σ_r c_r x_r
+    ``reciprocity = "expected"`` (one row, with c_r under the probabilities π_ω(y)
+    the offers leave; see :func:`_shift_terms`) or ``"every_scenario"`` (one row per
+    scenario):
+
+    .. math::
+
+        Σ_j g_j y_j ≥ ρ Σ_ω π_ω(y) Σ_r c_{rω} x_r
+        \qquad\text{or}\qquad
+        Σ_j g_j y_j ≥ ρ Σ_r c_{rω} x_r \quad ∀ ω
     """
+    coef: Coefficients = model.coefficients
     model.reciprocity_ratio = pyo.Param(initialize=instance.reciprocity_ratio, mutable=True)
-    balance = model.offer_counterpart_value - model.reciprocity_ratio * (
-        model.request_counterpart_cost
+    every = instance.reciprocity == "every_scenario"
+    model.RECIPROCITY_ROWS = pyo.Set(
+        initialize=list(model.SCENARIOS) if every else ["expected"], ordered=True
     )
-    model.reciprocity_constr = pyo.Constraint(expr=balance / model.scales.reciprocity >= 0)
+
+    def cost(m: pyo.ConcreteModel, row: str) -> object:
+        if every:
+            return pyo.quicksum(coef.counterpart_cost_in[r, row] * m.request[r] for r in m.REQUESTS)
+        shifted = _shift_terms(m, coef, coef.counterpart_cost_in, False)
+        return m.request_counterpart_cost + shifted
+
+    model.reciprocity_constr = pyo.Constraint(
+        model.RECIPROCITY_ROWS,
+        rule=lambda m, row: (
+            (m.offer_counterpart_value - m.reciprocity_ratio * cost(m, row)) / m.scales.reciprocity
+            >= 0
+        ),
+    )
 
 
 def _domestic_budget(model: pyo.ConcreteModel, instance: Instance) -> None:
@@ -277,7 +361,7 @@ def _create_objective(
 
     .. math::
 
-        expected:    \max Σ_ω π_ω V_ω
+        expected:    \max Σ_ω π_ω(y) V_ω   (π_ω(y): see :func:`_shift_terms`)
 
         worst\_case:  \max η \quad s.t. \; η ≤ V_ω \; ∀ ω
 
@@ -291,7 +375,8 @@ def _create_objective(
     value = {w: model.scenario_value[w] / scale for w in model.SCENARIOS}
     if objective == "expected":
         model.objective = pyo.Objective(
-            expr=pyo.quicksum(coef.probability[w] * value[w] for w in model.SCENARIOS),
+            expr=pyo.quicksum(coef.probability[w] * value[w] for w in model.SCENARIOS)
+            + model.shift_value / scale,
             sense=pyo.maximize,
         )
     elif objective == "worst_case":
@@ -310,8 +395,6 @@ def _create_objective(
         )
         model.objective = pyo.Objective(expr=-model.max_regret, sense=pyo.maximize)
     elif objective.startswith("scenario:"):
-        model.objective = pyo.Objective(
-            expr=value[objective.split(":", 1)[1]], sense=pyo.maximize
-        )
+        model.objective = pyo.Objective(expr=value[objective.split(":", 1)[1]], sense=pyo.maximize)
     else:
         raise ValueError(f"unknown objective {objective!r}; expected one of {OBJECTIVE_KINDS}")

@@ -80,22 +80,43 @@ class ChosenOffer:
 
 @dataclass(frozen=True)
 class MarketOutcome:
-    """A market's exports and share after the deal: expected, and its highest share."""
+    """A market's exports and share after the deal.
+
+    ``exports`` and ``share`` are expected over the scenarios (probability-weighted:
+    the expected exports over the expected total); ``scenario_shares`` gives the
+    share in each scenario, which is what a cap or floor constrains (in every
+    scenario); ``max_share`` is the highest of them. ``limit`` is the cap or floor
+    on this market (None if none) and ``closest_scenario`` the scenario whose share
+    is nearest to it: the one the limit constrains.
+    """
 
     market: str
     exports: float
     share: float
     max_share: float
+    scenario_shares: Mapping[str, float] = field(default_factory=dict)
+    limit: str | None = None  # "cap" or "floor"
+    limit_share: float | None = None
+    closest_scenario: str | None = None
 
 
 @dataclass(frozen=True)
 class Strategy:
     """One ranked package of requests and offers, with its scores.
 
-    Money is in the instance's unit. ``protected_value`` is the expected protected
-    export value (acceptance- and probability-weighted); ``objective`` is what the
-    ranking maximises (see ``Result.objective``); ``scenario_values`` are each
-    scenario's value (protected value minus the weighted offer cost).
+    Money is in the instance's unit. Two kinds of figures: *exports* (USD million
+    of exports, say) and *objective units* (exports weighted by the sectors' value
+    weights: the same as exports when every weight is 1).
+
+    - ``protected_value``: expected protected exports (acceptance- and
+      probability-weighted), in exports;
+    - ``weighted_protected_value``: the same in objective units;
+    - ``offer_effect_value``: what the offers' export changes are worth, in
+      objective units (0 with ``offer_effects_in_objective = false``);
+    - ``offer_cost``: domestic cost of the offers (money), weighted by λ in the value;
+    - ``scenario_values``: V_ω = protected + effects - λ × offer cost in ω
+      (objective units), and ``expected_value`` = Σ_ω π_ω V_ω, with the
+      probabilities ``scenario_probabilities`` the offers leave (linkages).
     """
 
     rank: int
@@ -118,6 +139,9 @@ class Strategy:
     gap_to_best: float
     proven_optimal: bool = True
     mip_gap: float = 0.0
+    weighted_protected_value: float = 0.0
+    offer_effect_value: float = 0.0
+    scenario_probabilities: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def largest_market(self) -> MarketOutcome:
@@ -128,6 +152,9 @@ class Strategy:
         """A JSON-ready dict (the ``strategies`` entries of the JSON report)."""
         data = asdict(self)
         data["scenario_values"] = dict(self.scenario_values)
+        data["scenario_probabilities"] = dict(self.scenario_probabilities)
+        for market in data["markets"]:
+            market["scenario_shares"] = dict(market["scenario_shares"])
         data["decisions"] = list(self.decisions)
         data["market_shares"] = {m.market: m.share for m in self.markets}
         return data

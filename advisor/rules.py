@@ -120,8 +120,9 @@ def _limit_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
             "reciprocity",
             "instance.toml",
             "model.reciprocity_ratio",
-            f"reciprocity: counterpart value ≥ {instance.reciprocity_ratio:g} × counterpart cost",
-            (model.reciprocity_constr,),
+            f"reciprocity: counterpart value ≥ {instance.reciprocity_ratio:g} × counterpart cost"
+            + (" in every scenario" if instance.reciprocity == "every_scenario" else ""),
+            _rows(model.reciprocity_constr),
             Limit(model.reciprocity_ratio, -1, 0.1, 0.0, np.inf, 0.0),
         )
     ]
@@ -197,7 +198,10 @@ def _row_labels(model: pyo.ConcreteModel) -> list[tuple[pyo.ConstraintData, str,
     RuleBook multiplies it back, so that rules are checked in the user's unit.
     """
     scales = model.scales
-    labelled = [(model.reciprocity_constr, "reciprocity", scales.reciprocity)]
+    labelled = [
+        (model.reciprocity_constr[row], _reciprocity_label(row), scales.reciprocity)
+        for row in model.reciprocity_constr
+    ]
     if hasattr(model, "domestic_budget_constr"):
         labelled.append((model.domestic_budget_constr, "domestic budget", scales.budget))
     for kind in ("requires", "excludes", "requires_one_of", "at_most", "at_least"):
@@ -217,10 +221,16 @@ def _row_labels(model: pyo.ConcreteModel) -> list[tuple[pyo.ConstraintData, str,
     return labelled
 
 
+def _reciprocity_label(row: str) -> str:
+    """``reciprocity`` (in expectation) or ``reciprocity [ω]`` (in scenario ω)."""
+    return "reciprocity" if row == "expected" else f"reciprocity [{row}]"
+
+
 def _report_labels(model: pyo.ConcreteModel) -> list[str]:
     instance: Instance = model.instance_data
     labels = [f"one tier per sector: {s}" for s in model.one_tier_per_sector_constr]
-    labels += ["reciprocity", "domestic budget"]
+    labels += [_reciprocity_label(row) for row in model.reciprocity_constr]
+    labels += ["domestic budget"]
     labels += [f"condition {c.condition}" for c in instance.conditions]
     for w in instance.scenarios:
         labels += [f"market share cap {m} [{w.name}]" for m in instance.market_share_caps]
@@ -256,6 +266,9 @@ class RuleBook:
         column = {d: i for i, d in enumerate(self.decisions)}
         variable = {id(self.model.request[r]): column[r] for r in self.model.REQUESTS}
         variable |= {id(self.model.offer[j]): column[j] for j in self.model.OFFERS}
+        # the linkages' product variables follow the decisions (advisor.linkages)
+        self._derived = list(self.model.derived)
+        variable |= {id(var): len(column) + k for k, (var, _) in enumerate(self._derived)}
         rows, cols, values = [], [], []
         labels, constants, lower, upper = [], [], [], []
         for i, (con, label, scale) in enumerate(_row_labels(self.model)):
@@ -280,10 +293,14 @@ class RuleBook:
         self.upper = np.array(upper)
 
     def _vectors(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
+        """The decision vectors of ``sets``, then the values of the derived variables."""
         index = {d: i for i, d in enumerate(self.decisions)}
-        x = np.zeros((len(self.decisions), len(sets)))
+        n = len(self.decisions)
+        x = np.zeros((n + len(self._derived), len(sets)))
         for k, chosen in enumerate(sets):
             x[[index[d] for d in chosen], k] = 1.0
+            for i, (_, value) in enumerate(self._derived):
+                x[n + i, k] = value(chosen)
         return x
 
     def broken_rows(self, sets: Sequence[frozenset[str]]) -> np.ndarray:

@@ -68,13 +68,18 @@ class Scales:
 
 def _objective_terms(instance: Instance, coef: Coefficients) -> list[float]:
     weight = instance.offer_cost_weight
-    return [*coef.expected_value.values(), *(weight * o.domestic_cost for o in instance.offers)]
+    return [
+        *coef.expected_value.values(),
+        *coef.weighted_value.values(),
+        *coef.effect_value.values(),
+        *(weight * o.domestic_cost for o in instance.offers),
+    ]
 
 
 def _reciprocity_terms(instance: Instance, coef: Coefficients) -> list[float]:
     ratio = max(1.0, instance.reciprocity_ratio)
     return [o.counterpart_value for o in instance.offers] + [
-        ratio * c for c in coef.counterpart_cost.values()
+        ratio * c for c in coef.counterpart_cost_in.values()
     ]
 
 
@@ -107,7 +112,9 @@ def _span(values: Iterable[float]) -> float:
 def range_warnings(instance: Instance, coef: Coefficients) -> list[str]:
     """Money figures of one row spanning more than HiGHS can resolve, in words."""
     rows = {
-        "the objective (protected values, weighted offer costs)": _objective_terms(instance, coef),
+        "the objective (protected values, offer effects, weighted offer costs)": (
+            _objective_terms(instance, coef)
+        ),
         "reciprocity (offers' counterpart values, requests' counterpart costs)": (
             _reciprocity_terms(instance, coef)
         ),

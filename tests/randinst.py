@@ -38,6 +38,7 @@ import numpy as np
 from advisor.instance import (
     Condition,
     Instance,
+    Linkage,
     Market,
     Offer,
     OfferEffect,
@@ -78,17 +79,28 @@ def protected(inst: Instance, r: RequestTier, w: Scenario) -> float:
     return exports(x0, t0, min(r.tariff, threat), sigma) - exports(x0, t0, threat, sigma)
 
 
-def cost(inst: Instance, r: RequestTier) -> float:
+def cost_in(inst: Instance, r: RequestTier, w: Scenario) -> float:
+    """The counterpart's cost of granting r in scenario w."""
     if r.counterpart_cost is not None:
         return r.counterpart_cost
     sector = inst.sector_by_id[r.sector]
-    total = 0.0
-    for w in inst.scenarios:
-        x0, t0, threat, sigma = sector_params(inst, sector, w)
-        t = min(r.tariff, threat)
-        lost = threat * exports(x0, t0, threat, sigma) - t * exports(x0, t0, t, sigma)
-        total += w.probability * inst.counterpart_cost_weight * sector.sensitivity * lost
-    return total
+    x0, t0, threat, sigma = sector_params(inst, sector, w)
+    t = min(r.tariff, threat)
+    lost = threat * exports(x0, t0, threat, sigma) - t * exports(x0, t0, t, sigma)
+    return inst.counterpart_cost_weight * sector.sensitivity * lost
+
+
+def cost(inst: Instance, r: RequestTier) -> float:
+    """The expected cost under the base probabilities."""
+    return sum(w.probability * cost_in(inst, r, w) for w in inst.scenarios)
+
+
+def effect_weight(inst: Instance, e: OfferEffect) -> float:
+    """An effect's value weight: its own, else the sectors' export-weighted mean weight."""
+    if e.value_weight is not None:
+        return e.value_weight
+    total = sum(s.exports for s in inst.sectors)
+    return sum(s.exports * s.value_weight for s in inst.sectors) / total if total else 1.0
 
 
 def value_at_risk(inst: Instance, sector: Sector, w: Scenario) -> float:
@@ -109,9 +121,10 @@ class Enumeration:
     vectors: np.ndarray  # (N, n) 0/1, columns in ids order
     feasible: np.ndarray  # (N,) bool
     values: np.ndarray  # (N, W) V_omega
-    probabilities: np.ndarray  # (W,)
+    probabilities: np.ndarray  # (W,) with no offer made
     shares: dict[str, np.ndarray]  # market -> (N, W) share after the deal
     edges: list[str] = field(default_factory=list)  # knife-edge comparisons found
+    vector_probabilities: np.ndarray | None = None  # (N, W) once the offers' linkages apply
 
     @property
     def n(self) -> int:
@@ -130,6 +143,8 @@ class Enumeration:
     def objectives(self, kind: str) -> np.ndarray:
         """The objective of every vector (meaningful where feasible)."""
         if kind == "expected":
+            if self.vector_probabilities is not None:
+                return (self.values * self.vector_probabilities).sum(axis=1)
             return self.values @ self.probabilities
         if kind == "worst_case":
             return self.values.min(axis=1)
@@ -214,10 +229,13 @@ class LinearForm:
     sectors: list[np.ndarray]  # one 0/1 row per sector: its tiers
     given: np.ndarray  # counterpart value g of each decision (0 for requests)
     asked: np.ndarray  # rho * counterpart cost c of each decision (0 for offers)
+    asked_in: list[np.ndarray]  # per scenario: rho * c_rw (0 for offers)
+    protected: list[np.ndarray]  # per scenario: p_rw (0 for offers)
+    weighted: list[np.ndarray]  # per scenario: w_s p_rw (0 for offers)
     spent: np.ndarray  # domestic cost d (0 for requests)
     conditions: list[tuple[str, list[np.ndarray], int | None]]
     probabilities: np.ndarray
-    values: list[np.ndarray]  # per scenario: a_r p_rw for requests, -lambda d_j for offers
+    values: list[np.ndarray]  # per scenario: a_r w_s p_rw; offers: v_j - lambda d_j
     exports: dict[str, list[tuple[float, np.ndarray]]]
 
 
@@ -237,26 +255,37 @@ def linear_form(inst: Instance) -> LinearForm:
                     row[column[r.request]] = 1.0
         return row
 
-    given, asked, spent = np.zeros(n), np.zeros(n), np.zeros(n)
+    given, asked, spent, effect = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     for i, o in enumerate(offers):
         given[nr + i] = o.counterpart_value
         spent[nr + i] = o.domestic_cost
+    if inst.offer_effects_in_objective:
+        for e in inst.offer_effects:
+            effect[column[e.offer]] += effect_weight(inst, e) * e.export_change
     for i, r in enumerate(requests):
         asked[i] = inst.reciprocity_ratio * cost(inst, r)
     values, exports_ = [], {m.market: [] for m in inst.markets}
+    asked_in, protected_, weighted = [], [], []
     for w in inst.scenarios:
-        p = np.zeros(n)
-        value = -inst.offer_cost_weight * spent
+        p, weight, c = np.zeros(n), np.zeros(n), np.zeros(n)
+        value = effect - inst.offer_cost_weight * spent
+        share = np.zeros(n)
         for i, r in enumerate(requests):
             p[i] = protected(inst, r, w)
-            value[i] = r.acceptance * p[i]
+            weight[i] = inst.sector_by_id[r.sector].value_weight * p[i]
+            value[i] = r.acceptance * weight[i]
+            c[i] = inst.reciprocity_ratio * cost_in(inst, r, w)
+            share[i] = (r.acceptance if inst.shares == "expected" else 1.0) * p[i]
         values.append(value)
+        asked_in.append(c)
+        protected_.append(p)
+        weighted.append(weight)
         for m in inst.markets:
             constant = m.exports
             vector = np.zeros(n)
             if m.market == inst.counterpart:
                 constant -= sum(value_at_risk(inst, s, w) for s in inst.sectors)
-                vector += p
+                vector += share
             for e in inst.offer_effects:
                 if e.market == m.market:
                     vector[column[e.offer]] += e.export_change
@@ -266,6 +295,9 @@ def linear_form(inst: Instance) -> LinearForm:
         sectors=[member(s.sector) for s in inst.sectors],
         given=given,
         asked=asked,
+        asked_in=asked_in,
+        protected=protected_,
+        weighted=weighted,
         spent=spent,
         conditions=[(c.kind, [member(m) for m in c.members], c.count) for c in inst.conditions],
         probabilities=np.array([w.probability for w in inst.scenarios]),
@@ -286,10 +318,16 @@ def enumerate_instance(inst: Instance, check_caps: bool = True) -> Enumeration:
     for row in form.sectors:  # one tier per sector
         feasible &= x @ row <= 1
 
-    given, asked = x @ form.given, x @ form.asked  # reciprocity: g.y >= rho c.x
-    scale = np.maximum(np.abs(given), np.abs(asked))
-    _edge(given - asked, scale, "reciprocity", edges)
-    feasible &= given - asked >= -EXACT * np.maximum(1.0, scale)
+    extra, probs = linkage_terms(inst, form, x)
+    given = x @ form.given  # reciprocity: g.y >= rho c.x, in expectation or per scenario
+    if inst.reciprocity == "every_scenario":
+        asked_rows = [x @ c for c in form.asked_in]
+    else:
+        asked_rows = [sum(probs[:, k] * (x @ c) for k, c in enumerate(form.asked_in))]
+    for asked in asked_rows:
+        scale = np.maximum(np.abs(given), np.abs(asked))
+        _edge(given - asked, scale, "reciprocity", edges)
+        feasible &= given - asked >= -EXACT * np.maximum(1.0, scale)
 
     spent = x @ form.spent
     if inst.domestic_budget is not None:
@@ -314,11 +352,16 @@ def enumerate_instance(inst: Instance, check_caps: bool = True) -> Enumeration:
             raise ValueError(kind)
         feasible &= ok
 
-    values = np.stack([x @ v for v in form.values], axis=1)
+    raised = x * extra  # a_r(y) - a_r on chosen requests
+    values = np.stack(
+        [x @ v + raised @ wv for v, wv in zip(form.values, form.weighted, strict=True)], axis=1
+    )
     market_exports = {
         m: np.stack([const + x @ vec for const, vec in per], axis=1)
         for m, per in form.exports.items()
     }
+    if inst.shares == "expected":
+        market_exports[inst.counterpart] += np.stack([raised @ p for p in form.protected], axis=1)
     total = sum(market_exports.values())
     shares = {m: v / total for m, v in market_exports.items()}
     if check_caps:
@@ -327,7 +370,36 @@ def enumerate_instance(inst: Instance, check_caps: bool = True) -> Enumeration:
                 slack = sign * (share * total - market_exports[m])
                 _edge(slack.ravel(), np.abs(total).ravel(), f"share {m}", edges)
                 feasible &= np.all(slack >= -EXACT * np.maximum(1.0, np.abs(total)), axis=1)
-    return Enumeration(inst, form.ids, vectors, feasible, values, form.probabilities, shares, edges)
+    return Enumeration(
+        inst, form.ids, vectors, feasible, values, form.probabilities, shares, edges, probs
+    )
+
+
+def linkage_terms(
+    inst: Instance, form: LinearForm, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(N, n) rise of each request's acceptance and (N, W) scenario probabilities.
+
+    A request's acceptance is the highest of its own and of the levels of the
+    linkages whose offer is chosen; each chosen offer's scenario linkages move
+    their probability.
+    """
+    column = {d: i for i, d in enumerate(form.ids)}
+    extra = np.zeros(x.shape)
+    for r in inst.requests:
+        acc = np.full(len(x), r.acceptance)
+        for link in inst.linkages:
+            if link.effect == "acceptance" and link.target == r.request:
+                acc = np.where(x[:, column[link.offer]] > 0, np.maximum(acc, link.value), acc)
+        extra[:, column[r.request]] = acc - r.acceptance
+    probs = np.tile(form.probabilities, (len(x), 1))
+    names = [w.name for w in inst.scenarios]
+    for link in inst.linkages:
+        if link.effect == "scenario":
+            made = x[:, column[link.offer]]
+            probs[:, names.index(link.target)] -= link.value * made
+            probs[:, names.index(link.to)] += link.value * made
+    return extra, probs
 
 
 def expected_measures(inst: Instance) -> dict[str, object] | None:
@@ -357,6 +429,7 @@ def expected_measures(inst: Instance) -> dict[str, object] | None:
     }
     mean = replace(
         inst,
+        linkages=tuple(link for link in inst.linkages if link.effect != "scenario"),
         scenarios=(
             Scenario(
                 "mean",
@@ -728,11 +801,76 @@ def _share_limits(rng: random.Random, inst: Instance, infeasible: bool) -> Insta
     )
 
 
-def random_instance(seed: int, objectives: tuple[str, ...] = OBJECTIVES) -> Instance:
+def _two_scenarios(rng: random.Random, sectors: list[Sector]) -> list[Scenario]:
+    """Two equally likely scenarios, the second with a harsher threat on some sectors."""
+    harsher = {s.sector: s.threat_tariff * 2 for s in sectors if rng.random() < 0.6}
+    return [Scenario("w1", 0.5), Scenario("w2", 0.5, threat_tariff=frozen_mapping(harsher))]
+
+
+def _economics_options(rng: random.Random, inst: Instance, every: bool) -> Instance:
+    """The economics options of issue 13, each drawn (or, with ``every``, all set).
+
+    Value weights on sectors and offer effects, offer effects in or out of the
+    objective, reciprocity in expectation or in every scenario, shares with every
+    request granted or acceptance-weighted, and linkages: offers that raise a
+    request's acceptance (to a level between its own and 1) or move probability
+    between two scenarios (at most half of the source's, split among its shifts).
+    Round instances keep round numbers (binary fractions), so their ties stay exact.
+    """
+    rounded = inst.name.startswith("random") and all(
+        s.elasticity == 1.0 and s.current_tariff == 0.0 for s in inst.sectors
+    )
+
+    def draw(p: float) -> bool:
+        return every or rng.random() < p
+
+    def weight() -> float:
+        return rng.choice([0.5, 0.25, 1.0]) if rounded else rng.uniform(0.1, 1.0)
+
+    sectors = tuple(replace(s, value_weight=weight()) if draw(0.4) else s for s in inst.sectors)
+    effects = tuple(
+        replace(e, value_weight=weight()) if rng.random() < 0.3 else e for e in inst.offer_effects
+    )
+    fields = {
+        "sectors": sectors,
+        "offer_effects": effects,
+        "offer_effects_in_objective": not (rng.random() < 0.3),
+        "reciprocity": "every_scenario" if rng.random() < (0.5 if every else 0.3) else "expected",
+        "shares": "expected" if rng.random() < (0.5 if every else 0.3) else "all_granted",
+    }
+    if draw(0.35):
+        fields["linkages"] = _random_linkages(rng, inst, rounded)
+    return replace(inst, **fields)
+
+
+def _random_linkages(rng: random.Random, inst: Instance, rounded: bool) -> tuple[Linkage, ...]:
+    offers = [o.offer for o in inst.offers]
+    links = []
+    for r in rng.sample(list(inst.requests), min(len(inst.requests), rng.randint(1, 3))):
+        if r.acceptance >= 1.0:
+            continue
+        for offer in rng.sample(offers, rng.randint(1, 2)):
+            level = rng.choice([0.75, 1.0]) if rounded else rng.uniform(r.acceptance, 1.0)
+            links.append(Linkage(offer, "acceptance", r.request, max(level, r.acceptance)))
+    scenarios = list(inst.scenarios)
+    if len(scenarios) > 1:
+        for _ in range(rng.randint(1, 2)):
+            source, target = rng.sample(scenarios, 2)
+            amount = source.probability / 4 if rounded else rng.uniform(0, source.probability / 2)
+            links.append(Linkage(rng.choice(offers), "scenario", source.name, amount, target.name))
+    return tuple(links)
+
+
+def random_instance(
+    seed: int, objectives: tuple[str, ...] = OBJECTIVES, every_option: bool = False
+) -> Instance:
     """A random instance, reproducible from ``seed``, that is on no knife edge.
 
     Condition kinds cycle with the seed so that every kind appears across any run
     of consecutive seeds; ``objectives`` are those whose near-ties are avoided.
+    The economics options (:func:`_economics_options`) are drawn from a stream of
+    their own; with ``every_option`` each instance has value weights, linkages and
+    several scenarios.
     """
     for attempt in range(50):
         rng = random.Random(seed * 7919 + attempt)
@@ -741,7 +879,11 @@ def random_instance(seed: int, objectives: tuple[str, ...] = OBJECTIVES) -> Inst
         first = kinds[(seed // 2) % len(kinds)]
         n_cond = rng.choice([1, 1, 2, 3]) if seed % 7 else 0
         chosen = [first, *rng.choices(kinds, k=n_cond - 1)] if n_cond else []
+        options = random.Random(seed * 104729 + attempt)
+        if every_option and len(parts["scenarios"]) == 1:
+            parts["scenarios"] = _two_scenarios(options, parts["sectors"])
         inst = _assemble(rng, parts, seed, chosen)
+        inst = _economics_options(options, inst, every_option)
         inst = _share_limits(rng, inst, infeasible=seed % 25 == 11)
         enum = enumerate_instance(inst)
         edges = list(enum.edges)

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from helpers import assert_reports_the_scores
-from randinst import enumerate_instance, linear_form, make_instance, random_instance
+from randinst import (
+    enumerate_instance,
+    linear_form,
+    linkage_terms,
+    make_instance,
+    random_instance,
+)
 
 from advisor import checker
 from advisor.economics import (
@@ -174,7 +181,9 @@ def test_stated_versus_computed_counterpart_cost():
 
 
 def test_strategy_scores_by_hand():
-    inst = hand_instance()
+    # the old reading: offers' export changes move shares only (issue 13 counts them;
+    # tests/test_economics_hand.py has those cases)
+    inst = hand_instance(offer_effects_in_objective=False)
     chosen = frozenset({"A25", "B25", "O1", "O2"})
     sc = checker.scores(inst, chosen)
     # V = 0.5 * 30 + 78 - 1.0 * (10 + 25) = 58
@@ -204,8 +213,8 @@ def test_strategy_scores_by_hand():
 
 
 def test_offer_cost_weight_in_value():
-    # lambda 0.5: V = 0.5 * 30 + 78 - 0.5 * 35 = 75.5
-    inst = hand_instance(offer_cost_weight=0.5)
+    # lambda 0.5: V = 0.5 * 30 + 78 - 0.5 * 35 = 75.5 (effects left out of the value)
+    inst = hand_instance(offer_cost_weight=0.5, offer_effects_in_objective=False)
     sc = checker.scores(inst, {"A25", "B25", "O1", "O2"})
     assert sc.expected_value == approx(75.5)
 
@@ -260,7 +269,7 @@ def test_scenario_threat_override():
 
 
 def test_scenario_values_and_objective_kinds_by_hand():
-    inst = hand_instance(CALM_STORM)
+    inst = hand_instance(CALM_STORM, offer_effects_in_objective=False)
     coef = compute_coefficients(inst)
     chosen = frozenset({"A0", "B25", "O2"})
     # V_calm = 20 + 78 - 25 = 73; V_storm = 50 + 78 - 25 = 103
@@ -323,13 +332,20 @@ def test_checker_strategy_and_oracle_agree(seed):
         x = [1.0 if d in chosen else 0.0 for d in form.ids]
         assert_reports_the_scores(s, sc)
         assert evaluator.market_exports(chosen) == approx(sc.market_exports)
-        # the test's own linear form
+        # the test's own linear form, with the linkages' terms (randinst.linkage_terms)
+        vector = np.array([x])
+        extra, probs = linkage_terms(inst, form, vector)
+        raised = (vector * extra)[0]
         for k, w in enumerate(inst.scenarios):
-            assert sc.scenario_values[w.name] == approx(float(form.values[k] @ x))
+            value = float(form.values[k] @ x) + float(raised @ form.weighted[k])
+            assert sc.scenario_values[w.name] == approx(value)
             for m in inst.markets:
                 const, vec = form.exports[m.market][k]
+                if m.market == inst.counterpart and inst.shares == "expected":
+                    const += float(raised @ form.protected[k])
                 assert sc.market_exports[m.market, w.name] == approx(const + float(vec @ x))
-        assert sc.counterpart_cost * inst.reciprocity_ratio == approx(float(form.asked @ x))
+        asked = sum(probs[0, k] * float(c @ x) for k, c in enumerate(form.asked_in))
+        assert sc.counterpart_cost * inst.reciprocity_ratio == approx(asked)
 
 
 @pytest.mark.parametrize("seed", [0, 3, 9, 10, 12, 29, 40, 49])

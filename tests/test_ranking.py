@@ -48,8 +48,11 @@ def assert_strategies_check_out(result: advisor.Result) -> None:
         assert checker.rule_violations(inst, s.decisions) == [], (s.rank, s.decisions)
         sc = checker.scores(inst, s.decisions)
         assert_reports_the_scores(s, sc)
+        weighed = sc.counterpart_cost  # reciprocity weighs the expected cost, or the worst
+        if inst.reciprocity == "every_scenario":
+            weighed = max(sc.counterpart_cost_in.values())
         assert s.reciprocity_balance == approx(
-            sc.counterpart_value - inst.reciprocity_ratio * sc.counterpart_cost
+            sc.counterpart_value - inst.reciprocity_ratio * weighed
         )
         if result.objective == "expected":
             assert s.objective == approx(sc.expected_value)
@@ -59,8 +62,9 @@ def assert_strategies_check_out(result: advisor.Result) -> None:
             regret = max(result.scenario_optimum[w] - v for w, v in sc.scenario_values.items())
             assert s.regret == approx(regret)
             assert s.objective == approx(-regret)
-        # market shares: expected exports over expected total; the highest share
-        probability = {w.name: w.probability for w in inst.scenarios}
+        # market shares: expected exports over expected total (under the probabilities
+        # the offers leave, linkages.csv); the highest share
+        probability = sc.probabilities
         totals = {w: sum(sc.market_exports[m.market, w] for m in inst.markets) for w in probability}
         expected_total = sum(probability[w] * totals[w] for w in probability)
         for outcome in s.markets:

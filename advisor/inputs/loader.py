@@ -42,6 +42,7 @@ from advisor.inputs.cells import (
     parse_nonnegative,
     parse_tariff_cell,
 )
+from advisor.inputs.linkages import check_linkages, read_linkages
 from advisor.inputs.plausibility import instance_warnings
 from advisor.inputs.settings_file import TOML_FILE, parse_scenarios, parse_settings, read_toml
 from advisor.inputs.tables import Column, Row, Table, TableSpec, read_table
@@ -49,6 +50,7 @@ from advisor.instance import (
     CONDITION_KINDS,
     Condition,
     Instance,
+    Linkage,
     Market,
     Offer,
     OfferEffect,
@@ -87,6 +89,7 @@ SECTORS = TableSpec(
         Column("threat_tariff", parse_tariff_cell),
         Column("elasticity", parse_elasticity),
         Column("sensitivity", parse_nonnegative, 1.0),
+        Column("value_weight", parse_nonnegative, 1.0),
     ),
 )
 REQUESTS = TableSpec(
@@ -119,6 +122,7 @@ OFFER_EFFECTS = TableSpec(
         Column("offer", parse_id),
         Column("market", parse_id),
         Column("export_change", parse_money),
+        Column("value_weight", parse_nonnegative, None),
     ),
 )
 CONDITIONS = TableSpec(
@@ -163,6 +167,7 @@ def load_instance(path: str | Path) -> Instance:
     problems: list[Problem] = []
     data = read_toml(folder, problems)
     tables = {spec.file: read_table(folder, spec, problems) for spec in TABLES}
+    linkages = read_linkages(folder, problems)
     settings = parse_settings(data, problems) if data is not None else None
     scenarios = parse_scenarios(settings, problems) if settings is not None else None
     _check_namespace(tables, problems)
@@ -171,9 +176,11 @@ def load_instance(path: str | Path) -> Instance:
     if settings is not None:
         _check_settings(settings, tables, problems)
         _check_counterpart_exports(settings, tables, problems)
+    _check_linkages(linkages, tables, scenarios, problems)
     if problems or settings is None or scenarios is None:
         raise InstanceError(problems)
     instance = _assemble(folder, settings, scenarios, tables)
+    instance = dataclasses.replace(instance, linkages=_build(linkages, Linkage))
     return dataclasses.replace(instance, warnings=instance_warnings(instance, tables))
 
 
@@ -214,10 +221,36 @@ def _assemble(
         scenarios=scenarios,
         sources=settings["sources"],
         path=str(folder),
+        offer_effects_in_objective=settings["offer_effects_in_objective"],
+        reciprocity=settings["reciprocity"],
+        shares=settings["shares"],
     )
 
 
 # -------------------------------------------------------------- checks across files
+
+
+def _check_linkages(
+    linkages: Table,
+    tables: dict[str, Table],
+    scenarios: tuple[Scenario, ...] | None,
+    problems: list[Problem],
+) -> None:
+    """``linkages.csv`` against the offers, requests and scenarios that were read."""
+    if not linkages.rows:
+        return
+    requests = tables[REQUESTS.file]
+    acceptance = (
+        {
+            row.values["request"]: row.values.get("acceptance", 1.0)
+            for row in requests.rows
+            if "request" in row.values and row.values.get("acceptance") is not None
+        }
+        if requests.ids_complete
+        else None
+    )
+    probabilities = None if scenarios is None else {w.name: w.probability for w in scenarios}
+    check_linkages(linkages, _known(tables, OFFERS), acceptance, probabilities, problems)
 
 
 def _known(tables: dict[str, Table], spec: TableSpec) -> set[str] | None:

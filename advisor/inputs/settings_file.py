@@ -32,6 +32,8 @@ from advisor.inputs.tables import read_text
 from advisor.instance import (
     DISTINCT_ON,
     OBJECTIVES,
+    RECIPROCITY_MODES,
+    SHARE_MODES,
     Ranking,
     Scenario,
     frozen_mapping,
@@ -107,6 +109,12 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
+def _boolean(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise CellError(f"expected true or false (no quotes), found {raw!r}")
+    return raw
+
+
 def _whole(minimum: int) -> Callable[[Any], int]:
     def parse(raw: Any) -> int:
         value = parse_count(raw)
@@ -155,6 +163,9 @@ MODEL_KEYS = (
     "domestic_budget",
     "counterpart_cost_weight",
     "objective",
+    "offer_effects_in_objective",
+    "reciprocity",
+    "shares",
 )
 RANKING_KEYS = ("top", "min_difference", "mip_gap", "time_limit", "distinct_on")
 SCENARIO_KEYS = (
@@ -195,6 +206,13 @@ def parse_settings(data: dict[str, Any], problems: list[Problem]) -> dict[str, A
         model, "counterpart_cost_weight", "model.", parse_nonnegative, 1.0
     )
     out["objective"] = toml.value(model, "objective", "model.", _choice(OBJECTIVES), "expected")
+    out["offer_effects_in_objective"] = toml.value(
+        model, "offer_effects_in_objective", "model.", _boolean, True
+    )
+    out["reciprocity"] = toml.value(
+        model, "reciprocity", "model.", _choice(RECIPROCITY_MODES), "expected"
+    )
+    out["shares"] = toml.value(model, "shares", "model.", _choice(SHARE_MODES), "all_granted")
     for key in ("market_share_caps", "market_share_floors"):
         table = toml.table(key)
         out[key] = {

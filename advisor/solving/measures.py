@@ -29,7 +29,11 @@ from advisor.solving.search import StoppedError, best_strategy
 
 
 def mean_value_instance(instance: Instance) -> Instance:
-    """The instance with one scenario: every sector parameter at its expectation."""
+    """The instance with one scenario: every sector parameter at its expectation.
+
+    Linkages that move probability between scenarios have nothing to move there
+    and are dropped; those that raise acceptance stay.
+    """
     overrides: dict[str, dict[str, float]] = {}
     for key in ("threat_tariff", "current_tariff", "elasticity"):
         overrides[key] = {
@@ -47,7 +51,9 @@ def mean_value_instance(instance: Instance) -> Instance:
         current_tariff=frozen_mapping(overrides["current_tariff"]),
         elasticity=frozen_mapping(overrides["elasticity"]),
     )
-    return dataclasses.replace(instance, scenarios=(mean,))
+    # one scenario: no probability left to move (linkages of kind "scenario" dropped)
+    linkages = tuple(link for link in instance.linkages if link.effect != "scenario")
+    return dataclasses.replace(instance, scenarios=(mean,), linkages=linkages)
 
 
 def scenario_measures(
@@ -66,8 +72,16 @@ def scenario_measures(
     """
     wait_and_see = sum(w.probability * optima[w.name] for w in instance.scenarios)
     evpi = wait_and_see - recourse_value
+    shifted = any(link.effect == "scenario" for link in instance.linkages)
+    caveat = (
+        "offers move scenario probability (linkages.csv): WS weighs each scenario's "
+        "optimum by its probability with no offer made"
+        if shifted
+        else ""
+    )
 
     def undefined(decisions: tuple[str, ...], note: str) -> ScenarioMeasures:
+        note = "; ".join(n for n in (note, caveat) if n)
         return ScenarioMeasures(recourse_value, wait_and_see, None, None, evpi, decisions, note)
 
     if mean_value_strategy is None:
@@ -83,7 +97,7 @@ def scenario_measures(
         )
     eev = expected_value_of(mean_value_strategy)
     return ScenarioMeasures(
-        recourse_value, wait_and_see, eev, recourse_value - eev, evpi, decisions
+        recourse_value, wait_and_see, eev, recourse_value - eev, evpi, decisions, caveat
     )
 
 

@@ -16,20 +16,28 @@ feasible whenever, in every row,
 
 and, with a_r the acceptance, V_ω(x') ≥ V_ω(x) in every scenario ω whenever
 
-.. math:: a_{k'} p_{k'ω} ≥ a_k p_{kω} \quad ∀ ω.   \qquad (1)
+.. math:: a_{k'} w_s p_{k'ω} ≥ a_k w_s p_{kω} \quad ∀ ω.   \qquad (1)
+
+(w_s the sector's value weight). Holding in every scenario, (1) holds for any
+probabilities, so also when offers move them (``linkages.csv``). A sector one of
+whose tiers has an acceptance linkage is not reduced: its value depends on the
+offers.
 
 The rows, one family at a time (notation of :mod:`advisor.model`):
 
 - one tier per sector, Σ_{r ∈ R_s} x_r ≤ 1: both coefficients are 1;
 - reciprocity, Σ_j g_j y_j - ρ Σ_r c_r x_r ≥ 0 with ρ ≥ 0:
 
-  .. math:: c_{k'} ≤ c_k   \qquad (2)
+  .. math:: c_{k'ω} ≤ c_{kω} \quad ∀ ω   \qquad (2)
 
+  per scenario, which covers reciprocity in expectation (under any
+  probabilities) and in every scenario alike
   (required even when ρ = 0, so the pruning stays valid for every ratio, as in a
   frontier sweep of ρ);
 - the domestic budget holds no request;
 - market shares: exports to market m in scenario ω are
-  E_{mω} = B_{mω} + [m = cp] Σ_r p_{rω} x_r + Σ_j e_{jm} y_j, so in the cap row
+  E_{mω} = B_{mω} + [m = cp] Σ_r φ_r p_{rω} x_r + Σ_j e_{jm} y_j (φ_r = 1, or a_r
+  with acceptance-weighted shares; p_{rω} below stands for φ_r p_{rω}), so in the cap row
   E_{mω} - \bar s_m Σ_{m'} E_{m'ω} ≤ 0 and the floor row
   E_{mω} - \underline s_m Σ_{m'} E_{m'ω} ≥ 0 the coefficient of x_r is f_m p_{rω}
   with f_m = [m = cp] - s_m [cp ∈ M] (s_m the cap or the floor). Written as ≤ rows
@@ -142,8 +150,8 @@ def dominated_tiers(instance: Instance, coefficients: Coefficients) -> dict[str,
     rows = condition_coefficients(instance)
     pruned: dict[str, str] = {}
     for tiers in instance.tiers_by_sector.values():
-        if len(tiers) < 2:
-            continue
+        if len(tiers) < 2 or any(r in coefficients.acceptance_steps for r in tiers):
+            continue  # a linked tier's value depends on the offers: not compared
         signatures = [signature(r, coefficients, signs, rows.get(r, {})) for r in tiers]
         pruned |= prune_sector(tiers, signatures)
     order = {r.request: i for i, r in enumerate(instance.requests)}
@@ -208,8 +216,8 @@ def signature(
 ) -> Signature:
     """The tier's :class:`Signature` (negations and ±1 products only: exact)."""
     dense = [-coef.expected_value[request, w] for w in coef.scenarios]
-    dense.append(coef.counterpart_cost[request])
-    dense += [sign * coef.protected_value[request, w] for sign in signs for w in coef.scenarios]
+    dense += [coef.counterpart_cost_in[request, w] for w in coef.scenarios]
+    dense += [sign * coef.share_exports[request, w] for sign in signs for w in coef.scenarios]
     return Signature(tuple(dense), rows)
 
 
