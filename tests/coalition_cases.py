@@ -155,7 +155,7 @@ def patterns(c: Coalition, members: tuple[str, ...]):
 def _pattern_ok(c: Coalition, members: tuple[str, ...], pattern) -> bool:
     """Joint conditions over participation and made terms (members' decisions not used)."""
     for cond in c.conditions:
-        if not cond.members <= set(members):
+        if len(members) < 2 or not cond.members <= set(members):
             continue
         t = [int(bool(pattern[x.ref])) if not x.member else int(x.member in pattern[x.ref])
              for x in cond.terms]

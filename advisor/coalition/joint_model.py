@@ -40,8 +40,9 @@ split; \bar G_j = b_j |E_j| + β_j and M_j = \bar G_j). In member m's own rows:
 
     V_m = (\text{its objective}) - λ_m Σ_j d_{jm} y_{jm}
 
-A joint condition (``joint_conditions.csv``) binds S only when every member it
-names is in S; its terms are z_j (``J``), y_jm (``M:J``) or member m's decision
+A joint condition (``joint_conditions.csv``) binds S only when S has at least two
+members and every member it names is in S (alone, a member negotiates under its own
+instance's rules); its terms are z_j (``J``), y_jm (``M:J``) or member m's decision
 (``M:ID``, as in the member's own conditions). Objectives: utilitarian
 max Σ_m V_m; egalitarian max t with t ≤ V_m − V_m^alone, then max Σ_m V_m with
 t ≥ t* − tolerance (:mod:`advisor.coalition.plans`). Individual rationality, when
@@ -293,10 +294,16 @@ def condition_rows(model: pyo.ConcreteModel, c: JointCondition) -> list[tuple[An
 
 
 def _joint_conditions(model: pyo.ConcreteModel, coalition: Coalition) -> None:
-    """Joint conditions that bind S: every member they name is in S."""
+    """Joint conditions that bind S: S has 2+ members and every member they name is in S.
+
+    A member alone negotiates bilaterally, bound by its own instance only, so that
+    v({m}) is its own instance's optimum.
+    """
     inside = set(model.MEMBERS)
     model.impossible = False
     model.joint_condition_constr = pyo.ConstraintList()
+    if len(inside) < 2:
+        return
     for c in coalition.conditions:
         if not c.members <= inside:
             continue

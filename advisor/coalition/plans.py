@@ -26,6 +26,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from advisor.coalition.joint_model import build_joint_model
 from advisor.coalition.spec import Coalition
 from advisor.results import OBJECTIVE_TOLERANCE
+from advisor.solving.runtime import quiet_stdout
 from advisor.solving.session import MIP_FEASIBILITY_TOLERANCE, PRESOLVE_MIN_DECISIONS
 
 
@@ -90,15 +91,16 @@ class _Solver:
         """Solve; load the solution and return True, or False when infeasible."""
         if getattr(self.model, "impossible", False):
             return False
-        results = self.opt.solve(
-            self.model,
-            rel_gap=OBJECTIVE_TOLERANCE,
-            threads=1,
-            solver_options={
-                "presolve": "choose" if self.presolve else "off",
-                "mip_feasibility_tolerance": MIP_FEASIBILITY_TOLERANCE,
-            },
-        )
+        with quiet_stdout():  # HiGHS's own warnings: stdout carries only the report
+            results = self.opt.solve(
+                self.model,
+                rel_gap=OBJECTIVE_TOLERANCE,
+                threads=1,
+                solver_options={
+                    "presolve": "choose" if self.presolve else "off",
+                    "mip_feasibility_tolerance": MIP_FEASIBILITY_TOLERANCE,
+                },
+            )
         self.solves += 1
         if results.solution_status not in (SolutionStatus.optimal, SolutionStatus.feasible):
             return False

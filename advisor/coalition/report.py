@@ -20,11 +20,11 @@ FORMATS = ("table", "json", "csv", "markdown")
 
 
 def _m(x: float) -> str:
-    return f"{x + 0.0:,.1f}"
+    return f"{round(x, 6) + 0.0:,.1f}"
 
 
 def _signed(x: float) -> str:
-    return f"{x + 0.0:+,.1f}"
+    return f"{round(x, 6) + 0.0:+,.1f}"
 
 
 def _members_rows(r: CoalitionResult) -> list[list[str]]:

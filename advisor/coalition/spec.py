@@ -105,8 +105,9 @@ class Term:
 class JointCondition:
     """A rule across members, of one of the instance condition kinds.
 
-    It binds a (sub-)coalition only when every member it names is in it: a member
-    negotiating alone is bound by its own instance only.
+    It binds a (sub-)coalition only when it has at least two members and every
+    member the condition names is in it: a member negotiating alone is bound by its
+    own instance only.
     """
 
     condition: str

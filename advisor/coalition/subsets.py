@@ -11,8 +11,10 @@ is the same byte for byte whichever way it ran.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from types import MappingProxyType
@@ -68,12 +70,32 @@ def subset_values(
     return {s: found[s] for s in todo}
 
 
+@contextlib.contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Spawn workers without re-running the main script.
+
+    A spawned worker re-imports ``__main__`` from its file or module name;
+    ``solve.py`` and ``python -m advisor.cli`` run the command at import (no
+    ``if __name__ == "__main__"`` guard), so a worker would run the command again.
+    The workers need only :mod:`advisor`, which pickle imports by name.
+    """
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__.get(k) for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)
+
+
 def _in_pool(
     coalition: Coalition, todo: Sequence[tuple[str, ...]], jobs: int, say: Progress
 ) -> SubsetValues:
     found: SubsetValues = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(subset_task, coalition, s): s for s in todo}
+        with _main_hidden():  # the workers start during the submits
+            futures = {pool.submit(subset_task, coalition, s): s for s in todo}
         for i, future in enumerate(as_completed(futures), 1):
             found[futures[future]] = future.result()
             say(f"sub-coalition {i}/{len(todo)} solved ({jobs} processes)")
