@@ -229,6 +229,7 @@ class Instance:
     reciprocity: str = "expected"  # [model]: RECIPROCITY_MODES
     shares: str = "all_granted"  # [model]: SHARE_MODES
     linkages: tuple[Linkage, ...] = ()
+    counterpart_reservation: float = 0.0  # [bargaining]: its surplus with no deal
 
     @cached_property
     def effect_weight(self) -> float:

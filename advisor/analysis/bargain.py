@@ -627,11 +627,7 @@ def solutions(
 
 
 def _counterpart_reservation(instance: Instance, given: float | None) -> float:
-    """``given``, else the instance folder's ``[bargaining] counterpart_reservation`` (0)."""
+    """``given``, else the instance's ``[bargaining] counterpart_reservation`` (0)."""
     if given is not None:
         return real_number(given, "counterpart_reservation")
-    if not instance.path:
-        return 0.0
-    from advisor.inputs.bargaining import read_bargaining
-
-    return read_bargaining(Path(instance.path)).counterpart_reservation
+    return instance.counterpart_reservation

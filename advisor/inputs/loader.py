@@ -224,6 +224,7 @@ def _assemble(
         offer_effects_in_objective=settings["offer_effects_in_objective"],
         reciprocity=settings["reciprocity"],
         shares=settings["shares"],
+        counterpart_reservation=settings["counterpart_reservation"],
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import Problem
+from advisor.inputs.bargaining import parse_bargaining
 from advisor.inputs.cells import (
     CellError,
     parse_count,
@@ -156,6 +157,7 @@ TOP_KEYS = (
     "market_share_floors",
     "ranking",
     "scenarios",
+    "bargaining",
 )
 MODEL_KEYS = (
     "offer_cost_weight",
@@ -220,6 +222,8 @@ def parse_settings(data: dict[str, Any], problems: list[Problem]) -> dict[str, A
             for market in table
             if (share := toml.value(table, market, key + ".", parse_fraction)) is not None
         }
+    bargaining = parse_bargaining(data.get("bargaining", {}), problems)
+    out["counterpart_reservation"] = bargaining.counterpart_reservation
     out["ranking"] = _parse_ranking(toml)
     out["scenarios"] = _parse_scenarios(toml)
     return out
