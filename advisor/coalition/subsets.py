@@ -80,7 +80,9 @@ def _main_hidden() -> Iterator[None]:
     The workers need only :mod:`advisor`, which pickle imports by name.
     """
     main = sys.modules["__main__"]
-    saved = {k: main.__dict__.get(k) for k in ("__file__", "__spec__") if k in main.__dict__}
+    saved: dict[str, Any] = {
+        k: main.__dict__.get(k) for k in ("__file__", "__spec__") if k in main.__dict__
+    }
     main.__dict__.pop("__file__", None)
     main.__spec__ = None
     try:
