@@ -862,7 +862,10 @@ def _random_linkages(rng: random.Random, inst: Instance, rounded: bool) -> tuple
 
 
 def random_instance(
-    seed: int, objectives: tuple[str, ...] = OBJECTIVES, every_option: bool = False
+    seed: int,
+    objectives: tuple[str, ...] = OBJECTIVES,
+    every_option: bool = False,
+    options: bool = True,
 ) -> Instance:
     """A random instance, reproducible from ``seed``, that is on no knife edge.
 
@@ -870,7 +873,8 @@ def random_instance(
     of consecutive seeds; ``objectives`` are those whose near-ties are avoided.
     The economics options (:func:`_economics_options`) are drawn from a stream of
     their own; with ``every_option`` each instance has value weights, linkages and
-    several scenarios.
+    several scenarios; ``options=False`` draws none (the instances of before issue
+    13, which some regression tests name by seed).
     """
     for attempt in range(50):
         rng = random.Random(seed * 7919 + attempt)
@@ -879,11 +883,14 @@ def random_instance(
         first = kinds[(seed // 2) % len(kinds)]
         n_cond = rng.choice([1, 1, 2, 3]) if seed % 7 else 0
         chosen = [first, *rng.choices(kinds, k=n_cond - 1)] if n_cond else []
-        options = random.Random(seed * 104729 + attempt)
+        stream = random.Random(seed * 104729 + attempt)
         if every_option and len(parts["scenarios"]) == 1:
-            parts["scenarios"] = _two_scenarios(options, parts["sectors"])
+            parts["scenarios"] = _two_scenarios(stream, parts["sectors"])
         inst = _assemble(rng, parts, seed, chosen)
-        inst = _economics_options(options, inst, every_option)
+        if options:
+            inst = _economics_options(stream, inst, every_option)
+        else:  # the old reading: offers' export changes move shares only
+            inst = replace(inst, offer_effects_in_objective=False)
         inst = _share_limits(rng, inst, infeasible=seed % 25 == 11)
         enum = enumerate_instance(inst)
         edges = list(enum.edges)

@@ -20,7 +20,8 @@ def _single_scenario(seed: int) -> advisor.Instance:
     """A random instance reduced to its first scenario (probability 1)."""
     inst = random_instance(seed)
     first = dataclasses.replace(inst.scenarios[0], probability=1.0)
-    return dataclasses.replace(inst, scenarios=(first,))
+    kept = tuple(link for link in inst.linkages if link.effect != "scenario")
+    return dataclasses.replace(inst, scenarios=(first,), linkages=kept)
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from advisor.economics import Coefficients, compute_coefficients
 from advisor.evaluation import BINDING_ANALYSIS_LIMIT, Evaluator
 from advisor.instance import Instance
-from advisor.results import Result, ScenarioMeasures, SolverInfo
+from advisor.results import Result, ScenarioMeasures, SolverInfo, Strategy
 from advisor.scaling import range_warnings
+from advisor.solving.binding import binding_locations, keep_binding
 from advisor.solving.cuts import TIE_BREAK_MAX_DECISIONS, ProgressFn
 from advisor.solving.measures import scenario_optima, value_of_scenarios
 from advisor.solving.search import (
@@ -232,6 +233,27 @@ def _warnings(instance: Instance, run: _Run) -> tuple[str, ...]:
     return tuple(warnings)
 
 
+def _binding(
+    instance: Instance, run: _Run, strategies: tuple[Strategy, ...], best: float
+) -> tuple[Strategy, ...]:
+    """Each strategy's binding rules, kept only where they bind the best objective.
+
+    See :mod:`advisor.solving.binding`; skipped (lists kept) once time is up.
+    """
+    labels = sorted({label for s in strategies for label in s.binding_constraints})
+    if not labels or run.session is None or run.status == "time_limit":
+        return strategies
+    s = run.settings
+    try:
+        binding = binding_locations(
+            instance, s.objective, run.optima, best, labels, run.deadline, s.threads
+        )
+    except StoppedError:
+        return strategies
+    rules = run.session.rules
+    return tuple(keep_binding(strategy, rules, binding) for strategy in strategies)
+
+
 def _assemble(instance: Instance, run: _Run) -> Result:
     """The Result: every solution scored from the instance's numbers."""
     s, session, solutions = run.settings, run.session, run.outcome.solutions
@@ -245,6 +267,8 @@ def _assemble(instance: Instance, run: _Run) -> Result:
         evaluator.strategy(rank, x.chosen, best, x.proven, x.gap)
         for rank, x in enumerate(solutions, start=1)
     )
+    if session is not None:
+        strategies = _binding(instance, run, strategies, best)
     empty: tuple[str, ...] = ()
     if run.status == "infeasible" and session is not None:
         empty = tuple(session.rulebook.violations(frozenset()))
