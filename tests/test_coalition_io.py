@@ -103,13 +103,15 @@ def test_dask_cluster_gives_the_same_result() -> None:
     assert remote == serial
 
 
-def test_joint_export_effect_enters_the_members_share_cap() -> None:
+@pytest.mark.parametrize("in_objective", [True, False])
+def test_joint_export_effect_enters_the_members_share_cap(in_objective: bool) -> None:
     """A's request lifts its US share to 100/200 = 50% > the 45% cap; joining J adds 50
     to its exports elsewhere (100/250 = 40%), so only in the coalition is it allowed:
-    v(A) = 0, A in the plan 50 - 5 = 45."""
+    v(A) = 0; in the plan A gets 50 - 5 = 45, plus the 50 of exports (weight 1) when
+    offer effects count in the objective."""
     markets = [Market("USA", "counterpart", 100.0), Market("ROW", "rest", 100.0)]
     a = member_instance("A", [(100.0, [(0.0, 1.0, 10.0)])], [])
-    a = dataclasses.replace(a, markets=tuple(markets),
+    a = dataclasses.replace(a, markets=tuple(markets), offer_effects_in_objective=in_objective,
                             market_share_caps=frozen_mapping({"USA": 0.45}))
     b = member_instance("B", [(100.0, [(0.0, 1.0, 10.0)])], [])
     c = coalition([("A", a, "associate"), ("B", b, "associate")],
@@ -117,8 +119,9 @@ def test_joint_export_effect_enters_the_members_share_cap() -> None:
     c = dataclasses.replace(c, effects=(JointEffect("J", "A", "ROW", 50.0),))
     result = solve_coalition(c)
     a_row = result.members[0]
-    assert (a_row.standalone_value, a_row.coalition_value) == pytest.approx((0, 45))
-    assert result.subcoalitions[-1].value == pytest.approx(45 + 45)
+    expected = 45 + (50 if in_objective else 0)
+    assert (a_row.standalone_value, a_row.coalition_value) == pytest.approx((0, expected))
+    assert result.subcoalitions[-1].value == pytest.approx(expected + 45)
 
 
 def test_render_every_format_names_the_money() -> None:

@@ -38,7 +38,7 @@ split; \bar G_j = b_j |E_j| + β_j and M_j = \bar G_j). In member m's own rows:
 
     market\ m':\; E_{m'ω} + Σ_j e_{jmm'} y_{jm} \text{ in its caps and floors}
 
-    V_m = (\text{its objective}) - λ_m Σ_j d_{jm} y_{jm}
+    V_m = (\text{its objective}) + Σ_j (\bar w_m Σ_k e_{jmk} - λ_m d_{jm}) y_{jm}
 
 A joint condition (``joint_conditions.csv``) binds S only when S has at least two
 members and every member it names is in S (alone, a member negotiates under its own
@@ -257,14 +257,22 @@ def _market_effects(model: pyo.ConcreteModel, coalition: Coalition, m: str) -> d
 
 
 def _member_values(model: pyo.ConcreteModel, coalition: Coalition) -> None:
-    """V_m: the member's own objective (in money) minus λ_m times its joint costs."""
+    """V_m: its own objective (money) + its joint export changes' value − λ_m × joint costs.
+
+    The export changes count as its own offers' do (``offer_effects_in_objective``),
+    each weighted by the member's mean value weight w̄_m (``Instance.effect_weight``):
+    V_m = objective_m + Σ_j (w̄_m Σ_k e_jmk − λ_m d_jm) y_jm.
+    """
     def value(mdl: pyo.ConcreteModel, m: str) -> pyo.Expression:
         block = mdl.member[m]
         instance = coalition.member_by_id[m].instance
-        costs = _joined(mdl, m, {j: coalition.cost[j, m] for j in mdl.JOINT
-                                 if (j, m) in coalition.cost})
-        own = block.objective.expr * block.scales.objective
-        return own - instance.offer_cost_weight * costs
+        net = {j: -instance.offer_cost_weight * coalition.cost[j, m]
+               for j in mdl.JOINT if (j, m) in coalition.cost}
+        if instance.offer_effects_in_objective:
+            for e in coalition.effects:
+                if e.member == m and e.joint_offer in net:
+                    net[e.joint_offer] += instance.effect_weight * e.export_change
+        return block.objective.expr * block.scales.objective + _joined(mdl, m, net)
 
     model.value = pyo.Expression(model.MEMBERS, rule=value)
 
