@@ -43,6 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     import advisor
+    from advisor.coalition.joint_model import build_joint_model
     from advisor.coalition.plans import coalition_value
 
     imports = time.perf_counter() - start
@@ -50,6 +51,9 @@ def main() -> None:
     ids = coalition.member_ids
     alone = {m: _timed(lambda m=m: coalition_value(coalition, (m,)), args.repeat) for m in ids}
     joint = _timed(lambda: coalition_value(coalition, ids), args.repeat)
+    build = _timed(lambda: build_joint_model(coalition, ids), args.repeat)
+    build_alone = sum(_timed(lambda m=m: build_joint_model(coalition, (m,)), args.repeat)
+                      for m in ids)
     serial = _timed(lambda: advisor.solve_coalition(coalition), args.repeat)
     pooled = _timed(lambda: advisor.solve_coalition(coalition, jobs=2), 1)
     n_sub = 2 ** len(ids) - 1
@@ -58,6 +62,8 @@ def main() -> None:
         f"| sum of the {len(ids)} standalone solves | {sum(alone.values()):.2f} s |",
         f"| joint solve of the grand coalition, v(N) | {joint:.2f} s |",
         f"| **ratio joint / sum of standalone** | **{joint / sum(alone.values()):.2f}** |",
+        f"| of which building the Pyomo models: joint / sum of standalone "
+        f"| {build:.2f} s / {build_alone:.2f} s |",
         f"| solve_coalition: {n_sub} sub-coalitions, plans, Shapley, core (serial) "
         f"| {serial:.2f} s |",
         f"| the same with jobs=2 (worker start-up included) | {pooled:.2f} s |",

@@ -140,3 +140,19 @@ def test_asean_standalone_values_are_the_members_own_optima() -> None:
     for member in asean.members:
         own = advisor.solve(member.instance, top=1, objective="expected").strategies[0]
         assert coalition_value(asean, (member.member,)) == pytest.approx(own.objective, rel=1e-6)
+
+
+def test_the_help_examples_on_the_pair_run() -> None:
+    """Every example of ``coalition --help`` on instances/coalition_pair runs, exit 0."""
+    from advisor.cli.coalition import EPILOG
+
+    examples = [line.split("  ")[1].strip() if line.startswith("  ") else ""
+                for line in EPILOG.splitlines()]
+    pair = [e for e in examples if "coalition_pair" in e]
+    assert len(pair) == 3
+    for example in pair:
+        argv = example.split(">")[0].split()[2:]  # drop "python solve.py" and a redirection
+        run = subprocess.run([sys.executable, str(ROOT / "solve.py"), *argv], cwd=ROOT,
+                             capture_output=True, text=True)
+        assert run.returncode == 0, (example, run.stderr)
+        assert "Traceback" not in run.stderr
