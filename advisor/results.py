@@ -232,12 +232,31 @@ class Result:
         return self.strategies[index]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per strategy: scores, market shares and the decisions in words."""
+        """One row per strategy: scores, market shares and the decisions in words.
+
+        After :data:`FRAME_COLUMNS`: ``weighted_protected_value`` and
+        ``offer_effect_value`` (objective units) and ``offer_cost_weight`` (λ), so that
+        expected_value = weighted_protected_value + offer_effect_value - λ x offer_cost;
+        ``share_<market>`` (probability-weighted); ``share_<market>[<scenario>]`` (the
+        share in each scenario, which a cap or floor constrains); for a market with a
+        limit, ``cap_<market>`` or ``floor_<market>`` and ``tightest_<market>`` (the
+        scenario whose share is nearest the limit); ``value_<scenario>`` (objective
+        units) and ``probability_<scenario>`` (once the offers' linkages apply).
+        """
         rows = []
         for s in self.strategies:
             row: dict[str, Any] = {name: column(s) for name, column in FRAME_COLUMNS}
+            row["weighted_protected_value"] = s.weighted_protected_value
+            row["offer_effect_value"] = s.offer_effect_value
+            row["offer_cost_weight"] = self.instance.offer_cost_weight
             row.update({f"share_{m.market}": m.share for m in s.markets})
+            for m in s.markets:
+                row.update({f"share_{m.market}[{w}]": v for w, v in m.scenario_shares.items()})
+                if m.limit is not None:
+                    row[f"{m.limit}_{m.market}"] = m.limit_share
+                    row[f"tightest_{m.market}"] = m.closest_scenario
             row.update({f"value_{w}": v for w, v in s.scenario_values.items()})
+            row.update({f"probability_{w}": p for w, p in s.scenario_probabilities.items()})
             rows.append(row)
         return pd.DataFrame(rows).set_index("rank") if rows else pd.DataFrame()
 

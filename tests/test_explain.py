@@ -269,14 +269,15 @@ def test_markdown_briefing_tells_the_decisions_and_rules_in_words(
     text = " ".join(text.split())  # prose is wrapped: compare words
     assert text.startswith("# Why strategy 1: Tiny hand-solvable negotiation")
     assert (
-        "**Dropping `IP` (Intellectual-property enforcement) would cost US$ 30.0 million.**" in text
+        "**Dropping `IP` (Intellectual-property enforcement) would cost 30.0 objective units "
+        "(USD million).**" in text
     )
     assert "drops `CHIPS_cap25` and `BUY` and adds `EXPCTL` and `INVEST`" in text
     assert "it meets condition `c3`" in text
     assert "It rules out `BUY` (condition `c2`)" in text  # adding INVEST
-    assert "**The USA market-share cap of 37.5% costs US$ 10.0 million.**" in text
+    assert "**The USA market-share cap of 37.5% costs 10.0 objective units (USD million).**" in text
     assert "Relaxing it by one point (to 38.5%) would gain 0.0; by 10% (to 41.25%), 10.0." in text
-    assert "costs US$ 55.0 million" in text  # reciprocity
+    assert "costs 55.0 objective units (USD million)" in text  # reciprocity
     assert "the domestic budget of 70.0 and conditions `c1`, `c2` and `c3`" in text
 
 

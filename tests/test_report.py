@@ -254,18 +254,145 @@ def test_regret_shows_each_scenarios_optimum_and_regrets(result: Result) -> None
     assert frame["regret"].notna().all()
 
 
-def test_scenario_values_are_labelled_with_the_offer_cost_weight_and_named(tiny) -> None:
-    """Issue 13, finding 2: the label carries lambda, and the brief names the scenarios
-    instead of calling the one where the deal is worth most the "best"."""
-    from advisor.instance import Scenario, frozen_mapping
+def words(text: str) -> str:
+    """Prose is wrapped: compare words."""
+    return " ".join(text.split())
 
-    second = Scenario("snapback", 0.5, "threat doubled", threat_tariff=frozen_mapping({}))
-    base = dataclasses.replace(tiny.scenarios[0], probability=0.5)
-    instance = dataclasses.replace(tiny, offer_cost_weight=0.5, scenarios=(base, second))
-    result = solve(instance, top=1)
-    assert "protected value minus 0.5 x offer cost" in render(result, "table")
-    brief = render(result, "markdown")
+
+def test_every_figure_carries_its_unit(result: Result) -> None:
+    """Objective figures in objective units (exports net of λ x offer cost when every
+    value weight is 1), protected value in exports, offer cost in money, with λ."""
+    inst = result.instance
+    lam = f"{inst.offer_cost_weight:g}"
+    objective = f"objective units (USD million of exports, net of {lam} x offer cost)"
+    table = words(render_table(result))
+    assert f"objective, vs best (minus rank 1's): {objective}" in table
+    assert "protected: expected protected exports, USD million of exports" in table
+    assert f"offer cost: domestic cost, USD million (x λ {lam} in the objective)" in table
+    brief = words(render(result, "markdown"))
+    assert f"Objective: {objective}." in brief
+    assert "Protected value: expected protected exports, USD million of exports." in brief
+    assert f"the offer cost weighs λ = {lam} in the objective" in brief
+    doc = json.loads(render_json(result))
+    assert doc["units"] == {
+        "objective": objective,
+        "exports": "USD million of exports",
+        "money": "USD million",
+    }
+    assert doc["schema_version"] == 2
+    # with a value weight other than 1 the objective is no longer exports
+    weighted = dataclasses.replace(
+        inst, sectors=(dataclasses.replace(inst.sectors[0], value_weight=0.4), *inst.sectors[1:])
+    )
+    text = words(render_table(dataclasses.replace(result, instance=weighted)))
+    assert "objective units (USD million equivalent)" in text
+    assert "value weights on" in text
+
+
+def test_the_decomposition_adds_up_with_lambda(result: Result) -> None:
+    lam = result.instance.offer_cost_weight
+    table = words(render_table(result))
+    frame = pd.read_csv(io.StringIO(render_csv(result)), index_col="rank")
+    for s in result.strategies:
+        assert s.expected_value == pytest.approx(
+            s.weighted_protected_value + s.offer_effect_value - lam * s.offer_cost
+        )
+        assert (
+            f"expected value {money(s.expected_value)} = protected exports "
+            f"{money(s.weighted_protected_value)} + offer effects "
+            f"{money(s.offer_effect_value)} - λ x offer cost ({lam:g} x {money(s.offer_cost)})"
+        ) in table
+        row = frame.loc[s.rank]
+        assert row["expected_value"] == pytest.approx(
+            row["weighted_protected_value"]
+            + row["offer_effect_value"]
+            - row["offer_cost_weight"] * row["offer_cost"]
+        )
+
+
+def test_the_header_states_the_model_options(result: Result) -> None:
+    table = words(render_table(result))
+    assert "offer effects (offers' export changes) count" in table
+    assert "value weights off" in table
+    assert "reciprocity expected (the counterpart comes out even on average" in table
+    assert "shares all_granted (caps assume every request granted: cautious)" in table
+    assert "no linkages" in table
+    from advisor.instance import Linkage
+
+    inst = dataclasses.replace(
+        result.instance,
+        offer_effects_in_objective=False,
+        reciprocity="every_scenario",
+        shares="expected",
+        linkages=(Linkage("IP", "acceptance", "IC_perm0", 0.95),),
+    )
+    other = dataclasses.replace(result, instance=inst)
+    for text in (words(render_table(other)), words(render(other, "markdown"))):
+        assert "offer effects move market shares only" in text
+        assert (
+            "reciprocity every_scenario (the counterpart comes out even in every scenario)" in text
+        )
+        assert "shares expected (caps use acceptance-weighted exports)" in text
+        assert "IP raises IC_perm0's acceptance to 95.0%" in text
+    doc = json.loads(render_json(other))
+    assert doc["model"]["reciprocity"] == "every_scenario"
+    assert doc["model"]["shares"] == "expected"
+    assert doc["model"]["offer_effects_in_objective"] is False
+    assert doc["model"]["linkages"][0]["target"] == "IC_perm0"
+
+
+def test_the_share_a_cap_constrains_is_marked_in_every_format(result: Result) -> None:
     s = result.strategies[0]
-    low = min(s.scenario_values, key=lambda w: (s.scenario_values[w], w))
-    assert f"in scenario {low} to" in brief
-    assert "in the best" not in brief
+    usa = next(m for m in s.markets if m.market == "USA")
+    assert (usa.limit, usa.limit_share) == ("cap", pytest.approx(0.6))
+    # by hand from the strategy's own shares: the scenario nearest the cap
+    tightest = min(usa.scenario_shares, key=lambda w: abs(usa.scenario_shares[w] - 0.6))
+    assert usa.closest_scenario == tightest
+    marked = f"{percent(usa.scenario_shares[tightest])} in {tightest} (cap 60%, tightest)"
+    alone = dataclasses.replace(result, strategies=(s,))
+    for fmt in ("table", "markdown"):
+        text = words(render(alone, fmt)).replace("\\_", "_")
+        assert marked in text
+        for w in usa.scenario_shares:
+            if w != tightest:  # listed, not marked
+                assert f"{percent(usa.scenario_shares[w])} in {w}" in text
+                assert f"in {w} (cap" not in text
+    doc = json.loads(render_json(result))
+    market = next(m for m in doc["strategies"][0]["markets"] if m["market"] == "USA")
+    assert market["scenario_shares"] == pytest.approx(dict(usa.scenario_shares))
+    assert (market["limit"], market["closest_scenario"]) == ("cap", tightest)
+    frame = pd.read_csv(io.StringIO(render_csv(result)), index_col="rank")
+    for w, share in usa.scenario_shares.items():
+        assert frame.loc[1, f"share_USA[{w}]"] == pytest.approx(share)
+    assert frame.loc[1, "tightest_USA"] == tightest
+    assert frame.loc[1, "cap_USA"] == pytest.approx(0.6)
+
+
+def test_binding_rules_are_grouped_one_line_each_with_the_definition(result: Result) -> None:
+    s = dataclasses.replace(
+        result.strategies[0],
+        binding_constraints=(
+            "reciprocity [chips_50]",
+            "market share cap USA [base]",
+            "market share cap USA [chips_50]",
+        ),
+    )
+    grouped = dataclasses.replace(result, strategies=(s,))
+    line = "market-share cap USA (60%): scenarios base, chips_50"
+    table = render_table(grouped)
+    assert sum(line in row for row in table.splitlines()) == 1
+    assert "market share cap USA [base]" not in table
+    assert "(value to USA >= 1 x its cost of the requests, expected): scenario chips_50" in words(
+        table
+    )
+    assert "a rule is binding when removing it, or relaxing it one step, would raise the best" in (
+        words(table)
+    )
+    brief = render(grouped, "markdown")
+    assert sum(line.replace("_", "\\_") in row for row in brief.splitlines()) == 1
+    assert "a rule is binding when removing it" in brief
+    doc = json.loads(render_json(grouped))
+    assert doc["strategies"][0]["binding_rules"] == [
+        {"rule": "reciprocity", "scenarios": ["chips_50"]},
+        {"rule": "market share cap USA", "scenarios": ["base", "chips_50"]},
+    ]

@@ -1,7 +1,11 @@
 r"""The CSV reports: each result type's pandas frame, written with full precision.
 
 A ranked result is :meth:`Result.to_frame` (one row per strategy, indexed by ``rank``;
-its fixed columns, then ``share_<market>`` and ``value_<scenario>``), an explanation
+its fixed columns, then ``weighted_protected_value``, ``offer_effect_value`` and
+``offer_cost_weight`` (λ), ``share_<market>``, ``share_<market>[<scenario>]`` (the
+share in each scenario), ``cap_<market>`` or ``floor_<market>`` with
+``tightest_<market>`` (the scenario the limit constrains), ``value_<scenario>`` and
+``probability_<scenario>``), an explanation
 :meth:`Explanation.to_frame` (one row per decision), a frontier :meth:`Frontier.to_frame`
 (one row per point, no index). The columns are the frames' own: a result without
 strategies, whose frame is empty, gets the header of the fixed columns from

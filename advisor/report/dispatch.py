@@ -89,7 +89,7 @@ def render_explanation(explanation: Explanation, result: Result, fmt: str = "tab
     - ``markdown``: a briefing, "Why strategy N", with the weightiest decisions and every
       costly rule in words, then the full tables;
     - ``csv``: :meth:`Explanation.to_frame` (one row per decision);
-    - ``json`` (version 1): ``schema_version``, ``report`` (``"explanation"``),
+    - ``json`` (version 2): ``schema_version``, ``report`` (``"explanation"``),
       ``instance``, ``path``, ``currency``, ``unit``, ``money``, ``objective`` (what the
       ranking maximises), ``status``; ``explanation``: :meth:`Explanation.to_dict`
       (``rank``, ``objective``, ``optimum``, ``money``, ``decisions``: ``decision``,
@@ -112,7 +112,7 @@ def render_frontier(frontier: Frontier, fmt: str = "table", plot: str | None = N
       whether it is Pareto-efficient, what changes from the previous point), what the
       sweep shows, and the strategies along the way;
     - ``csv``: :meth:`Frontier.to_frame`;
-    - ``json`` (version 1): ``schema_version``, ``report`` (``"frontier"``),
+    - ``json`` (version 2): ``schema_version``, ``report`` (``"frontier"``),
       ``currency``, ``unit``, ``money``, ``path``, ``axis_label``, ``plot`` (or null),
       and :meth:`Frontier.to_dict`: ``instance``, ``vary``, ``market``, ``points``
       (the rows of :meth:`Frontier.to_frame`; null where a point has no strategy).

@@ -19,7 +19,6 @@ from advisor.analysis.conditions import holds, obstacles, unlocks
 from advisor.instance import Instance
 from advisor.report.text import (
     WIDTH,
-    amount,
     code,
     listing,
     md,
@@ -32,7 +31,16 @@ from advisor.report.text import (
     text_table,
     wrap,
 )
-from advisor.report.words import MODEL_CAVEAT, objective_words, summary
+from advisor.report.words import (
+    MODEL_CAVEAT,
+    decomposition,
+    export_unit,
+    model_lines,
+    objective_amount,
+    objective_unit,
+    objective_words,
+    summary,
+)
 from advisor.results import Result, Strategy, tolerance
 
 if TYPE_CHECKING:
@@ -62,13 +70,13 @@ def _decision_facts(inst: Instance, decision: str, s: Strategy) -> str:
     if request is not None:
         value = request.acceptance * request.protected_value
         return (
-            f"It protects an expected {money(value)} of exports and costs {cp} "
-            f"{money(request.counterpart_cost)}."
+            f"It protects an expected {money(value)} {export_unit(inst)} and costs {cp} "
+            f"{money(request.counterpart_cost)} {inst.money}."
         )
     if decision in inst.offer_by_id:
         o = inst.offer_by_id[decision]
         text = (
-            f"It is worth {money(o.counterpart_value)} to {cp} and costs "
+            f"It is worth {money(o.counterpart_value)} {inst.money} to {cp} and costs "
             f"{money(o.domestic_cost)} at home"
         )
         effects = [e for e in inst.offer_effects if e.offer == decision]
@@ -76,6 +84,7 @@ def _decision_facts(inst: Instance, decision: str, s: Strategy) -> str:
             text += "; it moves " + listing(
                 [f"exports to {e.market} by {signed_money(e.export_change)}" for e in effects]
             )
+            text += f" ({export_unit(inst)})"
         return text + "."
     return ""
 
@@ -148,9 +157,9 @@ def _decision_sentence(inst: Instance, d: DecisionValue, s: Strategy) -> str:
         if abs(d.change) <= tolerance(d.objective_if_flipped or 0.0):
             head = f"**{verb} {name} would cost nothing**: an equally good package exists."
         elif d.change < 0:
-            head = f"**{verb} {name} would cost {amount(inst, -d.change)}.**"
+            head = f"**{verb} {name} would cost {objective_amount(inst, -d.change)}.**"
         else:
-            head = f"**{verb} {name} would gain {amount(inst, d.change)}.**"
+            head = f"**{verb} {name} would gain {objective_amount(inst, d.change)}.**"
         tail = f" The best package {'without' if d.chosen else 'with'} it {_moves_text(d)}."
     reasons = []
     clauses = _chosen_reasons(inst, d, s) if d.chosen else _obstacle_reasons(inst, d, s)
@@ -215,7 +224,7 @@ def _gain(value: float | None) -> str:
 def _rule_sentence(inst: Instance, r: RulePrice, optimum: float) -> str:
     """A rule's price as a briefing bullet (Markdown)."""
     _, limit, one, ten, fmt = rule_limits(inst, r)
-    cost = amount(inst, r.removed or 0.0)
+    cost = objective_amount(inst, r.removed or 0.0)
     if r.kind in ("cap", "floor"):
         market = r.location.rsplit(".", 1)[-1]
         verb = "Relaxing" if r.kind == "cap" else "Lowering"
@@ -305,15 +314,18 @@ def render_explanation_table(explanation: Explanation, result: Result) -> str:
         f"{inst.home} negotiating with {inst.counterpart}. Money in {unit}. Objective: "
         f"{objective_words(result)}."
     )
+    for line in model_lines(result):
+        out += wrap(line, "", "  ")
     out += wrap(
-        f"{_strategy_head(result, s)}; protected {money(s.protected_value)}, offer cost "
-        f"{money(s.offer_cost)}."
+        f"{_strategy_head(result, s)}; {decomposition(inst, s)}; protected exports "
+        f"{money(s.protected_value)} ({export_unit(inst)})."
     )
     out += wrap("Requests: " + (", ".join(r.request for r in s.requests) or "none") + ".", "  ")
     out += wrap("Offers: " + (", ".join(o.offer for o in s.offers) or "none") + ".", "  ")
     out.append("")
     out += wrap(
-        f"What each decision is worth ({unit}): the best objective with that decision reversed "
+        f"What each decision is worth, in {objective_unit(inst)}: the best objective with that "
+        "decision reversed "
         f"(in: dropped; out: added), everything else free to change; change: that objective "
         f"minus strategy {s.rank}'s; then: how the best package rearranges."
     )
@@ -321,7 +333,7 @@ def render_explanation_table(explanation: Explanation, result: Result) -> str:
     out += text_table(["decision", "in", "reversed", "change", "then"], rows, "llrrl", "  ", 4)
     out.append("")
     out += wrap(
-        f"What each rule costs ({unit}): the gain in the best objective "
+        f"What each rule costs, in {objective_unit(inst)}: the gain in the best objective "
         f"({money(explanation.optimum)}) with the rule removed, or relaxed by one step (one "
         f"{inst.unit} of budget, one point of share, 0.1 of the ratio) or by 10%, all other "
         "rules kept."
@@ -350,6 +362,9 @@ def render_explanation_markdown(explanation: Explanation, result: Result) -> str
         f"*{inst.home} negotiating with {inst.counterpart}. Money in {inst.money}. Objective: "
         f"{objective_words(result)}. {_strategy_head(result, s)}.*"
     )
+    out.append("")
+    for line in model_lines(result):
+        out += md_paragraph(line, bullet=True)
     out += ["", "## The strategy", ""]
     lead = "The recommended strategy" if s.rank == 1 else f"Strategy {s.rank}"
     out += md_paragraph(summary(result, s, lead))
@@ -383,7 +398,7 @@ def _md_decisions(explanation: Explanation, inst: Instance) -> list[str]:
     out += md_paragraph(
         "Each figure is a re-solve: the best strategy with that one decision reversed, "
         f"everything else free to change, against this strategy's objective of "
-        f"{money(s.objective)}."
+        f"{objective_amount(inst, s.objective)}."
     )
     out.append("")
     mine = [d for d in explanation.decisions if d.chosen]
@@ -429,8 +444,9 @@ def _md_rules(explanation: Explanation, inst: Instance) -> list[str]:
     optimum = explanation.optimum
     out = ["", "## What each rule costs", ""]
     out += md_paragraph(
-        f"Each price is what the best objective ({money(optimum)}) would gain with that one "
-        "rule removed or relaxed, every other rule kept. Prices do not add up: rules interact."
+        f"Each price is what the best objective ({objective_amount(inst, optimum)}) would gain "
+        "with that one rule removed or relaxed, every other rule kept. Prices do not add up: "
+        "rules interact."
     )
     out.append("")
     costly = sorted(
@@ -501,7 +517,8 @@ def _md_tables(explanation: Explanation, inst: Instance) -> list[str]:
     optimum = explanation.optimum
     out += [
         "",
-        f"Money in {inst.money}. Gains are against the best objective, {money(optimum)}.",
+        f"Objective values and gains in {objective_unit(inst)}; gains are against the best "
+        f"objective, {money(optimum)}.",
         "",
     ]
     return out

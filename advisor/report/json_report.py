@@ -7,14 +7,27 @@ infinity becomes null, so the output is strict JSON. The schema of a ranked resu
 follows; those of an explanation and a frontier are in the docstrings of
 :func:`advisor.report.render_explanation` and :func:`advisor.report.render_frontier`.
 
-JSON schema (``render(result, "json")``, version 1)
+JSON schema (``render(result, "json")``, version 2)
 ----------------------------------------------------
 
 One object. Keys are stable: later versions only add keys, and raise
 ``schema_version`` if they ever change one. Money is in ``currency`` ``unit``;
 tariffs, shares and gaps are fractions (0.19 is 19%); no value is NaN or infinite.
+Two kinds of money figures (``units``): *objective units* (exports weighted by the
+sectors' value weights, net of λ x offer cost: the objective, scenario values,
+``weighted_protected_value``, ``offer_effect_value``, gaps) and *exports*
+(``protected_value``, market ``exports``); offer costs and the counterpart's figures
+are plain money.
 
-- ``schema_version`` (int): 1.
+Version 2 (issue 13) changed the meaning of two keys: ``scenario_values`` (and so the
+objective) count the offers' export changes and value weights, and
+``binding_constraints`` lists only rules whose removal or one-step relaxation raises
+the best objective; it added ``model``, ``units``, the scenarios' ``exports_at_risk``
+and ``threat``, and the strategies' ``weighted_protected_value``,
+``offer_effect_value``, ``scenario_probabilities``, ``binding_rules`` and markets'
+``scenario_shares``, ``limit``, ``limit_share``, ``closest_scenario``.
+
+- ``schema_version`` (int): 2.
 - ``instance`` (str): the instance's name; ``path`` (str): its folder;
   ``currency``, ``unit``, ``money`` (str): e.g. ``"USD"``, ``"million"``,
   ``"USD million"``.
@@ -32,8 +45,21 @@ tariffs, shares and gaps are fractions (0.19 is 19%); no value is NaN or infinit
   ``search`` (str, ``cuts``: no-good cuts on one MILP, or ``packages``: the
   offer-package branch and bound of ``advisor/solving/packages.py``).
 - ``settings`` (object): ``top``, ``min_difference`` (int), ``mip_gap`` (float).
+- ``model`` (object): what the objective counts and the model options:
+  ``offer_cost_weight`` (λ), ``offer_effects_in_objective`` (bool),
+  ``value_weights`` (bool: some sector or offer effect weighs other than 1),
+  ``reciprocity`` (``expected``: the counterpart comes out even on average over the
+  scenarios; ``every_scenario``), ``shares`` (``all_granted``: caps and floors
+  assume every request granted; ``expected``: acceptance-weighted exports),
+  ``linkages`` (list: ``offer``, ``effect`` (``acceptance`` or ``scenario``),
+  ``target``, ``value``, ``to``).
+- ``units`` (object of str): ``objective`` (e.g. ``"objective units (USD million
+  equivalent)"``), ``exports`` (``"USD million of exports"``), ``money``.
 - ``scenarios`` (list): ``name``, ``probability``, ``description``, ``optimum``
-  (the scenario's own best value under the regret objective, else null).
+  (the scenario's own best value under the regret objective, else null),
+  ``exports_at_risk`` (exports to the counterpart lost to the scenario's threat with
+  no deal), ``threat`` (``"most threatened"``, ``"least threatened"`` or null: the
+  scenarios with the most and the least exports at risk).
 - ``scenario_measures`` (object or null; expected objective with several scenarios):
   ``recourse_value`` (RP), ``wait_and_see_value`` (WS), ``mean_value_expected``
   (EEV or null), ``value_of_stochastic_solution`` (VSS = RP - EEV, or null),
@@ -52,18 +78,28 @@ tariffs, shares and gaps are fractions (0.19 is 19%); no value is NaN or infinit
   - ``rank`` (int, from 1), ``objective`` (float), ``gap_to_best`` (float: rank 1's
     objective minus this one's), ``proven_optimal`` (bool), ``mip_gap`` (float);
   - ``decisions`` (list of request and offer ids, in file order);
-  - ``protected_value``: expected export value protected (acceptance- and
-    probability-weighted); ``offer_cost``: domestic cost of the offers;
+  - ``protected_value``: expected exports protected (acceptance- and
+    probability-weighted), in exports; ``weighted_protected_value``: the same in
+    objective units (value-weighted); ``offer_effect_value``: what the offers'
+    export changes are worth, in objective units (0 when they do not count);
+    ``offer_cost``: domestic cost of the offers (weighted by λ in the value), so that
+    ``expected_value = weighted_protected_value + offer_effect_value - λ x offer_cost``;
     ``counterpart_value``: value of the offers to the counterpart;
     ``counterpart_cost``: the counterpart's cost of the requests;
     ``reciprocity_balance``: ``counterpart_value - rho * counterpart_cost`` (>= 0);
-  - ``scenario_values`` (object: scenario name -> value, protected value minus the
-    weighted offer cost), ``expected_value``, ``worst_case_value``, ``regret``
-    (largest shortfall from a scenario's own optimum; null unless the objective
-    is ``regret``);
+  - ``scenario_values`` (object: scenario name -> value in objective units,
+    protected + offer effects - λ x offer cost), ``scenario_probabilities`` (object:
+    scenario -> probability once the offers' linkages apply), ``expected_value``,
+    ``worst_case_value``, ``regret`` (largest shortfall from a scenario's own
+    optimum; null unless the objective is ``regret``);
   - ``market_shares`` (object: market -> share of home's exports after the deal,
-    expected); ``markets`` (list): ``market``, ``exports`` (expected, money),
-    ``share``, ``max_share`` (highest share over the scenarios);
+    probability-weighted over the scenarios, under the ``shares`` mode);
+    ``markets`` (list): ``market``, ``exports`` (probability-weighted, in exports),
+    ``share``, ``max_share`` (highest share over the scenarios),
+    ``scenario_shares`` (object: scenario -> share in that scenario, which a cap
+    or floor constrains), ``limit`` (``"cap"``, ``"floor"`` or null),
+    ``limit_share``, ``closest_scenario`` (the scenario whose share is nearest the
+    limit: the one the limit constrains; null without a limit);
   - ``requests`` (list): ``request``, ``sector``, ``sector_name``, ``tier``,
     ``tariff`` (granted), ``acceptance`` (probability the counterpart grants it),
     ``protected_value`` (probability-weighted, before acceptance),
@@ -71,9 +107,14 @@ tariffs, shares and gaps are fractions (0.19 is 19%); no value is NaN or infinit
   - ``offers`` (list): ``offer``, ``name``, ``category``, ``counterpart_value``,
     ``domestic_cost``;
   - ``conditions_triggered`` (list of condition ids: see ``conditions``);
-  - ``binding_constraints`` (list of str: rules that block a single move which would
-    raise the objective, e.g. ``"reciprocity"``, ``"domestic budget"``,
-    ``"condition c1"``, ``"market share cap USA [base]"``).
+  - ``binding_constraints`` (list of str: a rule is binding when removing it, or
+    relaxing it one step, would raise the best objective by more than the
+    tolerance, and it blocks a better single move from this strategy; e.g.
+    ``"reciprocity"``, ``"reciprocity [storm]"`` (every_scenario), ``"domestic
+    budget"``, ``"condition c1"``, ``"market share cap USA [base]"``);
+    ``binding_rules`` (list: the same grouped, one entry per rule: ``rule``, e.g.
+    ``"market share cap USA"``, and ``scenarios``, the scenarios it binds in, [] if
+    the rule is not per scenario).
 """
 
 from __future__ import annotations
@@ -83,6 +124,14 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from advisor.report.explanation import rule_limits
+from advisor.report.words import (
+    binding_groups,
+    export_unit,
+    exports_at_risk,
+    objective_unit,
+    threat_names,
+    value_weighted,
+)
 from advisor.results import Result
 
 if TYPE_CHECKING:
@@ -90,7 +139,7 @@ if TYPE_CHECKING:
     from advisor.analysis.explain import Explanation
     from advisor.analysis.frontier import Frontier
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _finite(value: Any) -> Any:
@@ -114,7 +163,33 @@ def json_document(result: Result, diagnosis: Diagnosis | None = None) -> dict[st
     data = result.to_dict(timing=True)
     doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     doc.update(data)
-    doc["money"] = result.instance.money
+    inst = result.instance
+    doc["money"] = inst.money
+    doc["model"] = {
+        "offer_cost_weight": inst.offer_cost_weight,
+        "offer_effects_in_objective": inst.offer_effects_in_objective,
+        "value_weights": value_weighted(inst),
+        "reciprocity": inst.reciprocity,
+        "shares": inst.shares,
+        "linkages": [
+            {"offer": k.offer, "effect": k.effect, "target": k.target, "value": k.value, "to": k.to}
+            for k in inst.linkages
+        ],
+    }
+    doc["units"] = {
+        "objective": objective_unit(inst),
+        "exports": export_unit(inst),
+        "money": inst.money,
+    }
+    risk, names = exports_at_risk(inst), threat_names(inst)
+    for scenario in doc["scenarios"]:
+        scenario["exports_at_risk"] = risk.get(scenario["name"])
+        scenario["threat"] = names.get(scenario["name"])
+    for entry, s in zip(doc["strategies"], result.strategies, strict=True):
+        entry["binding_rules"] = [
+            {"rule": rule, "scenarios": scenarios}
+            for rule, scenarios in binding_groups(s.binding_constraints)
+        ]
     doc["conditions"] = [
         {
             "condition": c.condition,

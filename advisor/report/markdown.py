@@ -13,18 +13,29 @@ from typing import TYPE_CHECKING
 
 from advisor.report.text import md, md_table, money, percent, signed_money
 from advisor.report.words import (
+    BINDING_DEFINITION,
     MODEL_CAVEAT,
+    SHARE_BASIS,
+    binding_groups,
+    binding_text,
     condition_text,
+    decomposition,
     diagnosis_lines,
     difference_text,
+    export_unit,
+    exports_at_risk,
+    market_limit_text,
     measure_lines,
+    model_lines,
     no_strategy_lines,
+    objective_unit,
     objective_words,
-    rule_text,
     several_scenarios,
+    share_basis,
     solver_line,
     status_line,
     summary,
+    threat_names,
 )
 from advisor.results import Result, Strategy
 
@@ -41,6 +52,8 @@ def render_markdown(result: Result, diagnosis: Diagnosis | None = None) -> str:
         f"{objective_words(result)}. Status: "
         f"{status_line(result)}.*"
     )
+    out.append("")
+    out += [f"- {line}" for line in model_lines(result)]
     out.append("")
     if inst.description:
         out += [inst.description, ""]
@@ -92,14 +105,30 @@ def _md_ranking(result: Result) -> list[str]:
         rows,
         "rrrrrll",
     )
-    return [*out, "", f"Money in {result.instance.money}.", ""]
+    inst = result.instance
+    units = (
+        f"Objective: {objective_unit(inst)}. Protected value: expected protected exports, "
+        f"{export_unit(inst)}. Offer cost and counterpart balance: {inst.money} (the offer "
+        f"cost weighs λ = {inst.offer_cost_weight:g} in the objective). Largest market: share "
+        f"of {inst.home}'s exports after the deal ({share_basis(inst)})."
+    )
+    return [*out, "", units, ""]
 
 
 def _md_scenarios(result: Result) -> list[str]:
     """The scenarios with their probabilities, then VSS and EVPI."""
+    inst = result.instance
+    names = threat_names(inst)
+    risk = exports_at_risk(inst)
     out = ["## Scenarios", ""]
-    for w in result.instance.scenarios:
-        text = f"- **{md(w.name)}** ({percent(w.probability)})"
+    out.append(
+        f"Each with its probability and the exports to {inst.counterpart} at risk with no deal "
+        f"({inst.money})."
+    )
+    out.append("")
+    for w in inst.scenarios:
+        what = f"{names[w.name]}, " if w.name in names else ""
+        text = f"- **{md(w.name)}** ({percent(w.probability)}; {what}at risk {money(risk[w.name])})"
         out.append(text + (f": {w.description}" if w.description else ""))
     out.append("")
     out += [f"- {line}" for line in measure_lines(result)]
@@ -144,16 +173,16 @@ def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> l
     """One strategy's section: requests, offers, values by scenario, conditions."""
     inst = result.instance
     out = [f"### Strategy {s.rank}: objective {money(s.objective)}", ""]
-    out += [f"Requests to {inst.counterpart}:", ""]
+    out += [f"Requests to {inst.counterpart} (exports protected, {export_unit(inst)}):", ""]
     if s.requests:
         out += [
             f"- {md(r.sector_name)} ({md(r.sector)}): {md(r.tier)}, tariff "
-            f"{percent(r.tariff)}, protects {money(r.protected_value)}"
+            f"{percent(r.tariff)}, protects {money(r.protected_value)} if granted"
             for r in s.requests
         ]
     else:
         out.append("- none")
-    out += ["", "Offers:", ""]
+    out += ["", f"Offers ({inst.money}):", ""]
     if s.offers:
         out += [
             f"- {md(o.name)} ({md(o.offer)}): worth {money(o.counterpart_value)} to "
@@ -163,11 +192,16 @@ def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> l
     else:
         out.append("- none")
     out.append("")
+    out += [f"Objective, in {objective_unit(inst)}: {md(decomposition(inst, s))}.", ""]
     if len(inst.scenarios) > 1:
-        values = "; ".join(f"{md(w)} {money(v)}" for w, v in s.scenario_values.items())
+        names = threat_names(inst)
+        values = "; ".join(
+            f"{md(w)}{f' ({names[w]})' if w in names else ''} {money(v)}"
+            for w, v in s.scenario_values.items()
+        )
         line = (
-            f"Value by scenario: {values}. Expected {money(s.expected_value)}, worst case "
-            f"{money(s.worst_case_value)}"
+            f"Value by scenario (objective units): {values}. Expected "
+            f"{money(s.expected_value)}, worst case {money(s.worst_case_value)}"
         )
         if s.regret is not None:
             line += f", regret {money(s.regret)}"
@@ -179,7 +213,20 @@ def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> l
             for c in s.conditions_triggered
         ]
         out.append("")
+    limited = [market_limit_text(inst, m) for m in s.markets if m.limit is not None]
+    if limited:
+        out += [
+            f"Shares of capped or floored markets in each scenario ({SHARE_BASIS[inst.shares]}; "
+            "tightest: the scenario the limit constrains):",
+            "",
+        ]
+        out += [f"- {md(text)}" for text in limited]
+        out.append("")
     if s.binding_constraints:
-        rules = [rule_text(result, b, s.conditions_triggered) for b in s.binding_constraints]
-        out += ["Binding rules: " + "; ".join(rules) + ".", ""]
+        out += [f"Binding rules ({BINDING_DEFINITION}):", ""]
+        out += [
+            f"- {md(binding_text(result, rule, scenarios, s.conditions_triggered))}"
+            for rule, scenarios in binding_groups(s.binding_constraints)
+        ]
+        out.append("")
     return out

@@ -14,15 +14,25 @@ from typing import TYPE_CHECKING
 
 from advisor.report.text import WIDTH, money, percent, signed_money, text_table, wrap
 from advisor.report.words import (
+    BINDING_DEFINITION,
+    binding_groups,
+    binding_text,
     condition_text,
+    decomposition,
     difference_text,
+    export_unit,
+    exports_at_risk,
+    market_limit_text,
     measure_lines,
+    model_lines,
     no_strategy_lines,
+    objective_unit,
     objective_words,
-    rule_text,
     several_scenarios,
+    share_basis,
     solver_line,
     status_line,
+    threat_names,
 )
 from advisor.results import Result, Strategy
 
@@ -68,10 +78,18 @@ def _heading(result: Result) -> list[str]:
         f"{inst.home} negotiating with {inst.counterpart}. Money in {inst.money}. "
         f"Objective: {objective_words(result)}."
     )
+    for line in model_lines(result):
+        out += wrap(line, "", "  ")
     if several_scenarios(result):
-        out.append("Scenarios:")
+        out.append(
+            f"Scenarios (probability; exports to {inst.counterpart} at risk with no deal, "
+            f"{inst.money}):"
+        )
+        names = threat_names(inst)
+        risk = exports_at_risk(inst)
         for w in inst.scenarios:
-            text = f"{w.name} ({percent(w.probability)})"
+            what = f"{names[w.name]}, " if w.name in names else ""
+            text = f"{w.name} ({percent(w.probability)}; {what}at risk {money(risk[w.name])})"
             if w.description:
                 text += f": {w.description}"
             if result.scenario_optimum is not None:
@@ -114,13 +132,15 @@ def _ranking_table(result: Result) -> list[str]:
                 f"{len(s.requests)}+{len(s.offers)}",
             ]
         )
-    lines = [f"Ranked strategies ({inst.money})"]
+    lines = ["Ranked strategies"]
     lines += text_table(headers, rows, "rrrrrrlrr", "  ")
     lines += wrap(
-        "protected: expected export value protected; offer cost: domestic cost of the "
-        f"offers; balance: value to {cp} minus the reciprocity ratio times its cost of the "
-        f"requests (>= 0); {cp} share, largest mkt: shares of {inst.home}'s exports after "
-        "the deal (expected); vs best: objective minus rank 1's; req+off: requests + offers.",
+        f"objective, vs best (minus rank 1's): {objective_unit(inst)}; protected: expected "
+        f"protected exports, {export_unit(inst)}; offer cost: domestic cost, {inst.money} "
+        f"(x λ {inst.offer_cost_weight:g} in the objective); balance: value to {cp} minus the "
+        f"reciprocity ratio times its cost of the requests (>= 0), {inst.money}; {cp} share, "
+        f"largest mkt: shares of {inst.home}'s exports after the deal ({share_basis(inst)}); "
+        "req+off: requests + offers.",
         "  ",
         "  ",
     )
@@ -141,15 +161,20 @@ def _scenario_table(result: Result) -> list[str]:
         if with_regret:
             row.append(money(s.regret))
         rows.append(row)
-    weight = result.instance.offer_cost_weight
+    inst = result.instance
+    weight = inst.offer_cost_weight
+    effects = " + offer effects" if inst.offer_effects_in_objective else ""
     title = (
-        f"Value in each scenario ({result.instance.money}; protected value minus "
-        f"{weight:g} x offer cost)"
+        f"Value in each scenario, in objective units: protected exports{effects} - {weight:g} "
+        "x offer cost"
     )
+    threat = threat_names(inst)
+    if threat:
+        title += " (" + ", ".join(f"{w}: {what}" for w, what in threat.items()) + ")"
     table = text_table(headers, rows, "r" * len(headers), "  ")
     if max(len(line) for line in table) <= WIDTH:
-        return [title, *table]
-    lines = [title]
+        return [*wrap(title), *table]
+    lines = wrap(title)
     for s, row in zip(result.strategies, rows, strict=True):
         cells = [f"{h} {v}" for h, v in zip(headers[1:], row[1:], strict=True)]
         lines += wrap(f"{s.rank}: " + "; ".join(cells), "  ", "     ")
@@ -167,6 +192,7 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
     if s.rank > 1:
         first = result.strategies[0]
         lines += wrap(f"Differs from strategy 1: {difference_text(first, s)}.", "  ", "    ")
+    lines += wrap(f"Objective: {decomposition(result.instance, s)}.", "  ", "    ")
     lines += _decision_tables(result, s)
     lines += wrap(
         f"Counterpart: receives {money(s.counterpart_value)}, concedes "
@@ -175,12 +201,16 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
         "    ",
     )
     lines += wrap(
-        "Market shares after the deal: "
+        f"Market shares after the deal ({share_basis(result.instance)}): "
         + ", ".join(f"{m.market} {percent(m.share)}" for m in s.markets)
         + ".",
         "  ",
         "    ",
     )
+    for m in s.markets:
+        text = market_limit_text(result.instance, m)
+        if text:
+            lines += wrap(f"In each scenario, {text}.", "    ", "      ")
     return lines + _rule_lines(result, s)
 
 
@@ -202,9 +232,9 @@ def _decision_tables(result: Result, s: Strategy) -> list[str]:
         ]
         if uncertain:
             headers.append("granted")
-            title = f"value protected if granted, in {unit}; probability it is granted"
+            title = f"exports protected if granted, {export_unit(inst)}; probability granted"
         else:
-            title = f"value protected, in {unit}"
+            title = f"exports protected, {export_unit(inst)}"
         lines.append(f"  Requests to {inst.counterpart} ({title}):")
         lines += text_table(headers, rows, "lllrr" + "r" * uncertain, "    ", shrink=1)
     else:
@@ -239,11 +269,11 @@ def _rule_lines(result: Result, s: Strategy) -> list[str]:
             text = f"{cid}: {descriptions[cid]}" if descriptions.get(cid) else cid
             lines += wrap(text, "    - ", "      ")
     if s.binding_constraints:
-        lines.append("  Binding rules (each blocks a move that would raise the objective):")
+        lines += wrap(f"Binding rules ({BINDING_DEFINITION}):", "  ", "    ")
         shown = [f"condition {c}" for c in s.conditions_triggered]
-        for rule in s.binding_constraints:
+        for rule, scenarios in binding_groups(s.binding_constraints):
             if rule not in shown:
-                lines += wrap(rule_text(result, rule), "    - ", "      ")
+                lines += wrap(binding_text(result, rule, scenarios), "    - ", "      ")
         above = [r.removeprefix("condition ") for r in s.binding_constraints if r in shown]
         if above:
             text = f"condition{'s' if len(above) > 1 else ''} {', '.join(above)} (see above)"
