@@ -38,7 +38,12 @@ def two_scenarios(tiny: Instance) -> Result:
         "a 25% threat",
         threat_tariff=frozen_mapping({s.sector: 0.25 for s in tiny.sectors}),
     )
-    instance = dataclasses.replace(tiny, offer_cost_weight=LAMBDA, scenarios=(base, calm))
+    instance = dataclasses.replace(
+        tiny,
+        offer_cost_weight=LAMBDA,
+        scenarios=(base, calm),
+        offer_effects_in_objective=True,  # EXPCTL's -60 of exports to China counts
+    )
     return advisor.solve(instance, top=2)
 
 
@@ -62,6 +67,10 @@ def test_the_scenario_value_label_carries_lambda(two_scenarios: Result) -> None:
     )
     assert "protected value minus offer cost" not in table  # the old label, without λ
     assert f"λ = {LAMBDA:g}" in table  # the header states λ
+    # offer effects that do not count are not in the label
+    inst = dataclasses.replace(two_scenarios.instance, offer_effects_in_objective=False)
+    table = words(render(dataclasses.replace(two_scenarios, instance=inst), "table"))
+    assert f"in objective units: protected exports - {LAMBDA:g} x offer cost" in table
     brief = words(render(two_scenarios, "markdown"))
     assert f"λ = {LAMBDA:g}" in brief
 
@@ -72,8 +81,7 @@ def test_the_objective_decomposition_adds_up_and_is_shown_with_lambda(
     table = words(render(two_scenarios, "table"))
     brief = words(render(two_scenarios, "markdown"))
     for s in two_scenarios.strategies:
-        # by hand: value weights are 1, so weighted protected = protected exports; the
-        # tiny instance's offers move no exports
+        # by hand: value weights are 1, so weighted protected = protected exports
         assert s.weighted_protected_value == pytest.approx(s.protected_value)
         assert s.expected_value == pytest.approx(
             s.weighted_protected_value + s.offer_effect_value - LAMBDA * s.offer_cost

@@ -28,6 +28,7 @@ from advisor.report.text import (
     text_table,
     wrap,
 )
+from advisor.report.words import export_unit, objective_unit
 from advisor.results import Strategy
 
 if TYPE_CHECKING:
@@ -146,8 +147,10 @@ def _frontier_intro(frontier: Frontier) -> str:
     return (
         f"The best strategy as the {frontier.axis_label} varies over {len(values)} points, "
         f"from {_swept_text(frontier, values[0])} to {_swept_text(frontier, values[-1])}. "
-        f"Money in {inst.money}. Pareto-efficient points (*): no other point protects more "
-        f"export value for {against}."
+        f"Objective in {objective_unit(inst)}; protected: expected protected exports, "
+        f"{export_unit(inst)}; offer cost: {inst.money}, weighted by λ = "
+        f"{inst.offer_cost_weight:g} in the objective. Pareto-efficient points (*): no other "
+        f"point protects more export value for {against}."
     )
 
 
@@ -277,7 +280,12 @@ def render_frontier_markdown(frontier: Frontier, plot: str | None = None) -> str
                 + "."
             )
             out += md_paragraph(text, bullet=True)
-    out += ["", f"Money in {inst.money}.", ""]
+    out += [
+        "",
+        f"Objective in {objective_unit(inst)}; protected value in {export_unit(inst)}; offer "
+        f"cost in {inst.money}.",
+        "",
+    ]
     for w in frontier.warnings:
         out += [*md_paragraph(f"**Warning:** {md(w)}"), ""]
     return "\n".join(out)
