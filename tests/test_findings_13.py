@@ -62,7 +62,7 @@ def test_exports_at_risk_name_the_scenarios_by_hand(two_scenarios: Result) -> No
 def test_the_scenario_value_label_carries_lambda(two_scenarios: Result) -> None:
     table = words(render(two_scenarios, "table"))
     assert (
-        "Value in each scenario, in objective units: protected exports + offer effects - "
+        "Value in each scenario, in objective units: the protected exports + offer effects - "
         f"{LAMBDA:g} x offer cost" in table
     )
     assert "protected value minus offer cost" not in table  # the old label, without λ
@@ -70,7 +70,7 @@ def test_the_scenario_value_label_carries_lambda(two_scenarios: Result) -> None:
     # offer effects that do not count are not in the label
     inst = dataclasses.replace(two_scenarios.instance, offer_effects_in_objective=False)
     table = words(render(dataclasses.replace(two_scenarios, instance=inst), "table"))
-    assert f"in objective units: protected exports - {LAMBDA:g} x offer cost" in table
+    assert f"in objective units: the protected exports - {LAMBDA:g} x offer cost" in table
     brief = words(render(two_scenarios, "markdown"))
     assert f"λ = {LAMBDA:g}" in brief
 

@@ -33,6 +33,7 @@ from advisor.report.words import (
     solver_line,
     status_line,
     threat_names,
+    value_weighted,
 )
 from advisor.results import Result, Strategy
 
@@ -164,9 +165,10 @@ def _scenario_table(result: Result) -> list[str]:
     inst = result.instance
     weight = inst.offer_cost_weight
     effects = " + offer effects" if inst.offer_effects_in_objective else ""
+    protected = "value-weighted" if value_weighted(inst) else "the"
     title = (
-        f"Value in each scenario, in objective units: protected exports{effects} - {weight:g} "
-        "x offer cost"
+        f"Value in each scenario, in objective units: {protected} protected exports{effects} - "
+        f"{weight:g} x offer cost"
     )
     threat = threat_names(inst)
     if threat:

@@ -310,7 +310,7 @@ def measure_lines(result: Result) -> list[str]:
     m = result.scenario_measures
     if m is None:
         return []
-    unit = result.instance.money
+    unit = "objective units"
     lines = []
     if m.value_of_stochastic_solution is None:
         lines.append(f"VSS (value of the stochastic solution): {m.note or 'undefined'}.")
