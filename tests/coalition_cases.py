@@ -247,3 +247,21 @@ def random_coalition(seed: int) -> Coalition:
     split = rng.choice(["equal", "export_weight"])
     weights = {m: float(rng.randint(1, 5)) for m in ids}
     return coalition(members, joint, costs, tuple(conditions), split, weights)
+
+
+def cover(members: tuple[str, ...], joint: dict[frozenset, float]) -> dict[frozenset, float]:
+    """The best partition of each S into groups (by enumerating set partitions)."""
+    def partitions(items: list[str]):
+        if not items:
+            yield []
+            return
+        first, rest = items[0], items[1:]
+        for part in partitions(rest):
+            yield [[first], *part]
+            for i in range(len(part)):
+                yield [*part[:i], [first, *part[i]], *part[i + 1:]]
+
+    out = {}
+    for s in joint:
+        out[s] = max(sum(joint[frozenset(g)] for g in p) for p in partitions(sorted(s)))
+    return out

@@ -11,6 +11,7 @@ import pytest
 from coalition_cases import (
     TOL,
     coalition,
+    cover,
     enumerate_plans,
     member_instance,
     random_coalition,
@@ -91,6 +92,7 @@ def test_random_coalitions_against_enumeration(seed: int) -> None:
         for s in itertools.combinations(ids, size):
             found = _oracle(c, s)
             v[frozenset(s)] = max(sum(vals.values()) for _, vals in found)
+    v = cover(ids, v)
     result = solve_coalition(c, rationality="report", top=3)
     for sub in result.subcoalitions:
         assert sub.value == pytest.approx(v[frozenset(sub.members)], abs=1e-5), sub.members
@@ -216,3 +218,18 @@ def test_arguments_are_checked() -> None:
     with pytest.raises(ValueError, match="jobs"):
         solve_coalition(load_coalition(PAIR), jobs=0)
     assert math.isfinite(solve_coalition(load_coalition(PAIR), top=1).grand_value)
+
+
+def test_a_rule_across_members_can_make_them_split() -> None:
+    """'Not both chip requests in a coalition deal': together one request (40), apart
+    both (40 + 40): v(AB) = 80, reached apart, and the report says so."""
+    members = [(m, _one_request(m, 20, offers=[(20.0, 10.0)]), "associate") for m in "AB"]
+    joint = [JointOffer("J", "J", "", 1, 0, 2, 2)]
+    costs = {("J", "A"): 50.0, ("J", "B"): 50.0}
+    rule = JointCondition("x", "excludes", (Term("A", "S0"), Term("B", "S0")))
+    result = solve_coalition(coalition(members, joint, costs, (rule,)))
+    grand = result.subcoalitions[-1]
+    assert grand.value == pytest.approx(80) and grand.split == (("A",), ("B",))
+    assert result.plans[0].total == pytest.approx(40)  # the whole coalition's best plan
+    assert any("negotiating as A | B" in w for w in result.warnings)
+    assert not result.core.in_core and len(result.core.blocking) == 1

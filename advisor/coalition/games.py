@@ -13,11 +13,12 @@ grand coalition, n = |N| and x the plan's allocation (x_m = V_m):
 
     least core: \; ε^* = \min ε \;\; s.t. \;\; x(S) ≥ v(S) - ε \;∀ S ⊊ N,\; x(N) = v(N)
 
-The core is empty exactly when ε* > 0. A plan's allocation lies outside the core
-when some S has excess e(S) = v(S) − x(S) above the tolerance; the blocking
-coalition named is the one of largest excess (ties: the smaller, then the first in
-member order). The least core is a linear programme of n + 1 variables and 2^n − 2
-rows, solved with highspy's public API.
+v is made superadditive first (:func:`superadditive_cover`: a group may always split
+into smaller groups that negotiate apart). The core is empty exactly when ε* > 0. A
+plan's allocation lies outside the core when some S has excess e(S) = v(S) − x(S)
+above the tolerance; the blocking coalition named is the one of largest excess (ties:
+the smaller, then the first in member order). The least core is a linear programme
+of n + 1 variables and 2^n − 2 rows, solved with highspy's public API.
 """
 
 from __future__ import annotations
@@ -40,6 +41,37 @@ def subsets(members: Sequence[str]) -> list[tuple[str, ...]]:
         combo for size in range(1, len(members) + 1)
         for combo in itertools.combinations(members, size)
     ]
+
+
+def superadditive_cover(
+    members: Sequence[str], joint: Mapping[tuple[str, ...], float]
+) -> tuple[dict[frozenset[str], float], dict[frozenset[str], tuple[tuple[str, ...], ...]]]:
+    r"""v(S) = the best split of S into groups that negotiate apart, and that split.
+
+    ``joint[S]`` is S's best total as one coalition under its joint rules. Members
+    can always negotiate in smaller groups instead (a rule across members can make
+    the whole group worth less than its parts), so
+
+    .. math:: v(S) = \max\big(v_J(S),\; \max_{S = A ⊔ B} v(A) + v(B)\big)
+
+    (A holding S's first member; by size, so v(A) and v(B) are known). The split is
+    ``(S,)`` when S does best together.
+    """
+    value: dict[frozenset[str], float] = {}
+    split: dict[frozenset[str], tuple[tuple[str, ...], ...]] = {}
+    for combo in subsets(members):
+        s = frozenset(combo)
+        value[s], split[s] = joint[combo], (combo,)
+        first, rest = combo[0], combo[1:]
+        for size in range(len(rest)):
+            for others in itertools.combinations(rest, size):
+                a = frozenset((first, *others))
+                total = value[a] + value[s - a]
+                if total > value[s] + 1e-9 * max(1.0, abs(value[s])):
+                    value[s] = total
+                    split[s] = tuple(sorted(split[a] + split[s - a],
+                                            key=lambda g: members.index(g[0])))
+    return value, split
 
 
 def shapley(members: Sequence[str], values: Values) -> dict[str, float]:

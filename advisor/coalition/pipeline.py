@@ -10,9 +10,10 @@ reported; the game's Shapley values, core test and least core
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
-from advisor.coalition.games import core_test, least_core, shapley
+from advisor.coalition.games import core_test, least_core, shapley, superadditive_cover
 from advisor.coalition.plans import Plan, best_plans
 from advisor.coalition.result import CoalitionResult, MemberResult, SubCoalition
 from advisor.coalition.spec import COALITION_OBJECTIVES, RATIONALITY, Coalition
@@ -60,7 +61,7 @@ def solve_coalition(
     rationality = rationality or coalition.rationality
     raw = subset_values(coalition, jobs, scheduler, progress)
     warnings: list[str] = []
-    values = _closed_values(coalition, raw, warnings)
+    values, splits = _closed_values(coalition, raw, warnings)
     alone = {m: values[frozenset([m])] for m in coalition.member_ids}
     if progress:
         progress("ranking the joint plans")
@@ -70,32 +71,42 @@ def solve_coalition(
         warnings.append("no plan leaves every member at least its standalone value: "
                         "plans listed without that rule (see 'needs')")
         plans = best_plans(coalition, alone, objective, top or coalition.top, "report")
-    return _assemble(coalition, objective, rationality, raw, values, alone, plans, warnings)
+    return _assemble(coalition, objective, rationality, raw, (values, splits), alone, plans,
+                     warnings)
+
+
+Splits = dict[frozenset[str], tuple[tuple[str, ...], ...]]
 
 
 def _closed_values(
     coalition: Coalition, raw: SubsetValues, warnings: list[str]
-) -> dict[frozenset[str], float]:
-    """v(S), a sub-coalition with no joint plan valued at its members' standalone sum."""
+) -> tuple[dict[frozenset[str], float], Splits]:
+    """v(S) and the split reaching it: S together, or groups negotiating apart.
+
+    A group with no joint plan (``None``) is never chosen.
+    """
     for m in coalition.member_ids:
         if raw[(m,)] is None:
             raise ValueError(f"member {m} has no strategy that satisfies its own rules "
                              f"(advisor diagnose {coalition.member_by_id[m].instance.path})")
-    values: dict[frozenset[str], float] = {}
-    for s, v in raw.items():
-        if v is None:
-            warnings.append(f"sub-coalition {'+'.join(s)}: its joint rules admit no plan; "
-                            "valued at its members' standalone sum")
-            v = sum(raw[(m,)] or 0.0 for m in s)
-        values[frozenset(s)] = v
-    return values
+    joint = {s: (-math.inf if v is None else v) for s, v in raw.items()}
+    values, splits = superadditive_cover(coalition.member_ids, joint)
+    grand = frozenset(coalition.member_ids)
+    if len(splits[grand]) > 1:
+        apart = " | ".join("+".join(g) for g in splits[grand])
+        warnings.append(
+            f"together the members reach less than negotiating as {apart}: the rules "
+            "across members cost more than the joint commitments bring; v(N) counts that "
+            "split, the plans listed are the whole coalition's")
+    return values, splits
 
 
 def _assemble(
     coalition: Coalition, objective: str, rationality: str, raw: SubsetValues,
-    values: Mapping[frozenset[str], float], alone: Mapping[str, float], plans: list[Plan],
-    warnings: list[str],
+    game: tuple[Mapping[frozenset[str], float], Splits], alone: Mapping[str, float],
+    plans: list[Plan], warnings: list[str],
 ) -> CoalitionResult:
+    values, splits = game
     ids = coalition.member_ids
     grand = values[frozenset(ids)]
     phi = shapley(ids, values)
@@ -114,7 +125,8 @@ def _assemble(
         members=members,
         plans=tuple(plans),
         subcoalitions=tuple(
-            SubCoalition(s, values[frozenset(s)], v is not None) for s, v in raw.items()
+            SubCoalition(s, values[frozenset(s)], v is not None, splits[frozenset(s)])
+            for s, v in raw.items()
         ),
         grand_value=grand,
         surplus=grand - sum(alone.values()),

@@ -60,6 +60,12 @@ def _decision_rows(r: CoalitionResult) -> list[list[str]]:
             for m in r.members]
 
 
+def _reached(members: tuple[str, ...], split: tuple[tuple[str, ...], ...]) -> str:
+    if len(split) <= 1:
+        return "together"
+    return "apart: " + " | ".join("+".join(g) for g in split)
+
+
 def _findings(r: CoalitionResult) -> list[str]:
     lines = [
         f"grand coalition v(N) = {_m(r.grand_value)}; surplus over going alone "
@@ -106,8 +112,9 @@ def _sections(r: CoalitionResult) -> list[tuple[str, list[str], list[list[str]],
          ["rank", "total", "smallest gain", "joint offers (participants)"], _plan_rows(r), {1, 2}),
         ("Each member's own decisions in plan 1", ["member", "requests", "offers"],
          _decision_rows(r), set()),
-        (f"Sub-coalition values v(S) ({money})", ["sub-coalition", "v(S)", "joint plan"],
-         [["+".join(s.members), _m(s.value), "yes" if s.feasible else "none: alone"]
+        (f"Sub-coalition values v(S) ({money}; reached together, or split into groups)",
+         ["sub-coalition", "v(S)", "reached by"],
+         [["+".join(s.members), _m(s.value), _reached(s.members, s.split)]
           for s in r.subcoalitions], {1}),
     ]
 

@@ -45,15 +45,17 @@ class MemberResult:
 
 @dataclass(frozen=True)
 class SubCoalition:
-    """v(S) of one sub-coalition.
+    """v(S) of one sub-coalition, and how its members reach it.
 
-    ``feasible`` is False when its joint rules admit no plan; ``value`` is then the
-    members' standalone sum (they negotiate separately).
+    ``split`` is ``(members,)`` when they do best together, else the groups that do
+    better negotiating apart (a rule across members can cost more than the joint
+    commitments bring); ``feasible`` is False when its joint rules admit no plan at all.
     """
 
     members: tuple[str, ...]
     value: float
     feasible: bool
+    split: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ class CoalitionResult:
             "members": [self._member_dict(m) for m in self.members],
             "plans": [self._plan_dict(i, p) for i, p in enumerate(self.plans, 1)],
             "subcoalitions": [
-                {"members": list(s.members), "value": _money(s.value), "feasible": s.feasible}
+                {"members": list(s.members), "value": _money(s.value), "feasible": s.feasible,
+                 "split": [list(g) for g in s.split]}
                 for s in self.subcoalitions
             ],
             "core": None if self.core is None else {
