@@ -515,10 +515,11 @@ def _md_tables(explanation: Explanation, inst: Instance) -> list[str]:
         "llrrrrr",
     )
     optimum = explanation.optimum
-    out += [
-        "",
+    out += [""]
+    out += wrap(
         f"Objective values and gains in {objective_unit(inst)}; gains are against the best "
         f"objective, {money(optimum)}.",
         "",
-    ]
+    )
+    out += [""]
     return out
