@@ -3,8 +3,10 @@
 A :class:`TableSpec` declares a table's columns: which must be present, how each
 cell is parsed, and the default for an optional blank cell. :func:`read_table`
 reads the file with the csv module (cells as text, so nothing is guessed and no row
-can shift columns), checks the header against the spec (a missing column and an
-unknown column are both errors), parses every cell, and records each problem with
+can shift columns; a ``;``- or tab-separated file with decimal commas is read when
+its dialect is unambiguous: :mod:`advisor.inputs.dialect`), checks the header
+against the spec (a missing column and an unknown column are both errors), parses
+every cell, and records each problem with
 its spreadsheet row (header = 1). It never raises for a user's mistake: problems go
 into the list it is given.
 
@@ -30,6 +32,7 @@ from typing import Any
 
 from advisor.errors import Problem
 from advisor.inputs.cells import CellError
+from advisor.inputs.dialect import detect_delimiter, normalise_decimals, numeric_columns
 
 FREE_TEXT_COLUMNS = ("note", "source")
 _REQUIRED = object()
@@ -215,14 +218,16 @@ def _csv_message(exc: csv.Error) -> str:
     return f"cannot read the row: {text}"
 
 
-def _records(text: str, file: str, problems: list[Problem]) -> list[list[str] | None]:
+def _records(
+    text: str, file: str, problems: list[Problem], delimiter: str = ","
+) -> list[list[str] | None]:
     """The CSV records; a record that cannot be read is None (its problem recorded).
 
     The csv module resumes at the next line after an error, so the rows after a bad
     one are still read; the spreadsheet row numbers count records, as before.
     """
     records: list[list[str] | None] = []
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     while True:
         try:
             record = next(reader)
@@ -392,7 +397,9 @@ def read_table(folder: Path, spec: TableSpec, problems: list[Problem]) -> Table:
     text = read_text(folder / spec.file, spec.file, problems)
     if text is None:
         return table
-    records = _records(text, spec.file, problems)
+    known = {c.name for c in spec.all_columns}
+    delimiter = detect_delimiter(text, spec.file, known, problems)
+    records = _records(text, spec.file, problems, delimiter)
     if not any(cell.strip() for record in records if record for cell in record):
         if all(record is not None for record in records):
             problems.append(
@@ -406,7 +413,11 @@ def read_table(folder: Path, spec: TableSpec, problems: list[Problem]) -> Table:
         problems.append(Problem(spec.file, 1, None, "the first row is blank: expected the header"))
         return table
     header = _check_header(header_record, records[1:], spec, problems)
-    table.rows, table.ids_complete = _rows(records[1:], spec, header, problems)
+    body = records[1:]
+    if delimiter != ",":  # a regional spreadsheet's CSV: its decimal mark (dialect.py)
+        numeric = numeric_columns([(c.name, c.parse) for c in spec.all_columns], header.index)
+        body = normalise_decimals(body, numeric, spec.file, delimiter, problems)
+    table.rows, table.ids_complete = _rows(body, spec, header, problems)
     if not table.rows and not spec.may_be_empty and all(r is not None for r in records):
         problems.append(
             Problem(spec.file, None, None, "the table has no rows: expected at least one")
