@@ -156,3 +156,10 @@ def test_the_help_examples_on_the_pair_run() -> None:
                              capture_output=True, text=True)
         assert run.returncode == 0, (example, run.stderr)
         assert "Traceback" not in run.stderr
+
+
+def test_an_instance_folder_given_as_a_coalition_is_named_as_such() -> None:
+    with pytest.raises(advisor.InstanceError) as caught:
+        load_coalition(ROOT / "instances" / "tiny")
+    (problem,) = caught.value.problems
+    assert problem.file == "coalition.toml" and "holds an instance" in problem.message

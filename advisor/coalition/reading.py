@@ -135,6 +135,12 @@ def load_coalition(path: str | Path) -> Coalition:
     if not folder.is_dir():
         reason = "is a file, expected a folder" if folder.exists() else "no such folder"
         raise InstanceError(Problem(str(folder), None, None, reason), "invalid coalition")
+    if not (folder / TOML_FILE).exists() and (folder / "instance.toml").exists():
+        raise InstanceError(Problem(TOML_FILE, None, None, (
+            f"file not found in {folder}, which holds an instance (instance.toml): a "
+            "coalition folder names its members' instance folders in coalition.toml "
+            "(instances/README.md, 'Coalitions'; e.g. instances/coalition_pair)")),
+            "invalid coalition")
     problems: list[Problem] = []
     settings = _read_settings(folder, problems)
     members = _load_members(folder, settings.get("members", []), problems)

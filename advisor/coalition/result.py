@@ -79,7 +79,23 @@ class CoalitionResult:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, identical run to run (money rounded to 1e-9 of the unit)."""
+        """JSON-ready, identical run to run (money rounded to 1e-9 of the unit).
+
+        Schema (version 1; money in ``money`` per year): ``coalition``, ``money``,
+        ``objective``, ``split``, ``individual_rationality``, ``tolerance``, ``status``,
+        ``grand_coalition_value`` (v(N)), ``surplus`` (v(N) − Σ standalone);
+        ``members``: one object per member with ``member``, ``tier``,
+        ``standalone_value``, ``coalition_value`` (plan 1), ``gain``,
+        ``shapley_value``, ``joint_offers`` (joined in plan 1), ``requests``,
+        ``offers``, ``individually_rational``, ``needs`` (the shortfall, else 0);
+        ``plans``: ranked, each with ``rank``, ``total_value``, ``smallest_gain``,
+        ``joint_offers`` (``joint_offer``, ``participants``, ``counterpart_value``,
+        ``leverage_bonus``) and ``member_values``; ``subcoalitions``: ``members``,
+        ``value`` (v(S)), ``feasible``, ``split`` (the groups reaching v(S));
+        ``core``: ``in_core``, ``blocking_coalition``, ``excess`` (null without a
+        plan); ``least_core``: ``epsilon``, ``core_empty``, ``allocation``;
+        ``warnings``.
+        """
         return {
             "schema_version": SCHEMA_VERSION,
             "coalition": self.name,
