@@ -319,6 +319,11 @@ class SolverSession:
         columns = self.opt._pyomo_var_to_solver_var_map
         return [columns[id(x)] for x in self.binaries]
 
+    def constraint_rows(self, constraints: Iterable[pyo.ConstraintData]) -> list[int]:
+        """HiGHS's row of each constraint (as the model was handed over, before any cut)."""
+        rows = self.opt._pyomo_con_to_solver_con_map
+        return [rows[con] for con in constraints]
+
     def warm_start(self, chosen: frozenset[str]) -> None:
         """Offer HiGHS a known feasible strategy as its starting incumbent.
 
