@@ -78,6 +78,26 @@ def acceptance(instance: Instance, request_id: str, chosen: frozenset[str]) -> f
     return max(levels)
 
 
+def _risk_moved(instance: Instance, chosen: frozenset[str]) -> float:
+    """The no-deal loss the chosen offers' scenario shifts avoid (value-weighted)."""
+
+    def risk(name: str) -> float:
+        scenario = next(w for w in instance.scenarios if w.name == name)
+        total = 0.0
+        for s in instance.sectors:
+            x0, t0, threat, sigma = _terms(instance, s.sector, scenario)
+            total += s.value_weight * (
+                _exports(x0, t0, t0, sigma) - _exports(x0, t0, threat, sigma)
+            )
+        return total
+
+    return sum(
+        link.value * (risk(link.target) - risk(link.to))
+        for link in instance.linkages
+        if link.effect == "scenario" and link.offer in chosen
+    )
+
+
 def _effects_value(instance: Instance, offers: list[str]) -> float:
     """What the chosen offers' export changes are worth to home (value-weighted)."""
     if not instance.offer_effects_in_objective:
@@ -173,7 +193,7 @@ def scores(instance: Instance, decisions: Iterable[str]) -> Scores:
     return Scores(
         scenario_values=values,
         probabilities=prob,
-        expected_value=sum(prob[w] * v for w, v in values.items()),
+        expected_value=sum(prob[w] * v for w, v in values.items()) + _risk_moved(instance, chosen),
         worst_case_value=min(values.values()),
         protected_value=protected,
         offer_cost=offer_cost,

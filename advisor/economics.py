@@ -161,6 +161,8 @@ class Coefficients:
     - ``market_effect[j, m]``: e_jm, the change in exports to m if offer j is made
     - ``value_at_risk[s, ω]``: exports of sector s lost to the threat
     - ``acceptance_steps[r]`` and ``shifts``: the linkages (``linkages.csv``)
+    - ``weighted_risk[ω]``: R_ω = Σ_s w_s (value at risk of s in ω), what home loses
+      with no deal in ω, in objective units (used when offers move probability)
 
     Exports to the counterpart after the deal in scenario ω are
     ``market_baseline[cp, ω] + Σ_r share_exports[r, ω] x_r + Σ_j e_{j,cp} y_j``
@@ -181,6 +183,7 @@ class Coefficients:
     value_at_risk: Mapping[Key, float]
     acceptance_steps: Mapping[str, tuple[AcceptanceStep, ...]]
     shifts: tuple[ScenarioShift, ...]
+    weighted_risk: Mapping[str, float]
     base_acceptance: Mapping[str, float]
     shares_expected: bool
 
@@ -200,6 +203,21 @@ class Coefficients:
                 out[shift.source] -= shift.amount
                 out[shift.target] += shift.amount
         return out
+
+    def risk_moved(self, chosen: frozenset[str]) -> float:
+        r"""What the chosen offers' scenario shifts save of the no-deal loss.
+
+        V_ω measures a deal against no deal *in ω*; when an offer moves probability
+        δ from ω to ω', the no-deal outcome itself changes by δ (R_ω - R_ω'), which
+        the expected objective adds: Σ_{(j, ω→ω', δ)} δ y_j (R_ω - R_ω'). So the
+        expected value is E_y[outcome with the deal] - E[outcome with no deal], the
+        latter under the probabilities with no offer made.
+        """
+        return sum(
+            shift.amount * (self.weighted_risk[shift.source] - self.weighted_risk[shift.target])
+            for shift in self.shifts
+            if shift.offer in chosen
+        )
 
     def share_factor(self, request: str, chosen: frozenset[str]) -> float:
         """The factor on p_rω in the share rows: 1, or a_r(y) with expected shares."""
@@ -290,6 +308,14 @@ def compute_coefficients(instance: Instance) -> Coefficients:
         value_at_risk=_frozen(value_at_risk),
         acceptance_steps=MappingProxyType(acceptance_steps(instance)),
         shifts=shifts,
+        weighted_risk=_frozen(
+            {
+                w.name: sum(
+                    s.value_weight * value_at_risk[s.sector, w.name] for s in instance.sectors
+                )
+                for w in instance.scenarios
+            }
+        ),
         base_acceptance=_frozen(acceptance),
         shares_expected=instance.shares == "expected",
     )

@@ -60,12 +60,13 @@ def objective_value(
 ) -> float:
     """The ranking objective of a decision set (expected, worst_case or regret).
 
-    The expectation is under the probabilities the offers leave (linkages).
+    The expectation is under the probabilities the offers leave (linkages), plus
+    the no-deal loss their shifts avoid (:meth:`Coefficients.risk_moved`).
     """
     values = scenario_values(coef, instance, chosen)
     if objective == "expected":
         probability = coef.probabilities_of(chosen)
-        return sum(probability[w] * v for w, v in values.items())
+        return sum(probability[w] * v for w, v in values.items()) + coef.risk_moved(chosen)
     if objective == "worst_case":
         return min(values.values())
     if objective == "regret":
@@ -106,7 +107,7 @@ class Evaluator:
         decisions = tuple(d for d in order if d in chosen)
         values = scenario_values(coef, inst, chosen)
         probability = coef.probabilities_of(chosen)
-        expected = sum(probability[w] * v for w, v in values.items())
+        expected = sum(probability[w] * v for w, v in values.items()) + coef.risk_moved(chosen)
         regret = None
         if self.scenario_optimum is not None:
             regret = max(self.scenario_optimum[w] - v for w, v in values.items())
@@ -148,6 +149,7 @@ class Evaluator:
             weighted_protected_value=protected(coef.weighted_value),
             offer_effect_value=sum(coef.effect_value[o.offer] for o in offers),
             scenario_probabilities=probability,
+            risk_moved=coef.risk_moved(chosen),
         )
 
     def _reciprocity_cost(self, chosen: frozenset[str], expected: float) -> float:

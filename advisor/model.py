@@ -152,7 +152,15 @@ def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coef
         return expr
 
     model.exports_after_deal = pyo.Expression(model.MARKETS, model.SCENARIOS, rule=exports_rule)
-    model.shift_value = pyo.Expression(expr=_shift_terms(model, coef, coef.weighted_value, True))
+    risk_moved = pyo.quicksum(
+        shift.amount
+        * (coef.weighted_risk[shift.source] - coef.weighted_risk[shift.target])
+        * model.offer[shift.offer]
+        for shift in coef.shifts
+    )
+    model.shift_value = pyo.Expression(
+        expr=_shift_terms(model, coef, coef.weighted_value, True) + risk_moved
+    )
 
 
 def _shift_terms(
@@ -168,6 +176,9 @@ def _shift_terms(
     and y_j Q_ω = Σ_r q_rω (a_r z_{r,j} + Σ_i Δ_ri z_{ri,j}) (offer terms do not
     depend on the scenario, so they cancel). With ``with_steps`` false the
     quantity is Σ_r q_rω x_r (a counterpart cost).
+
+    The expected objective also adds the no-deal loss a shift avoids,
+    Σ δ y_j (R_ω - R_ω') (:meth:`advisor.economics.Coefficients.risk_moved`).
     """
     relevant = shift_requests(coef)
     terms = []

@@ -115,8 +115,10 @@ class Strategy:
       objective units (0 with ``offer_effects_in_objective = false``);
     - ``offer_cost``: domestic cost of the offers (money), weighted by λ in the value;
     - ``scenario_values``: V_ω = protected + effects - λ × offer cost in ω
-      (objective units), and ``expected_value`` = Σ_ω π_ω V_ω, with the
-      probabilities ``scenario_probabilities`` the offers leave (linkages).
+      (objective units), and ``expected_value`` = Σ_ω π_ω V_ω + ``risk_moved``,
+      with the probabilities ``scenario_probabilities`` the offers leave
+      (linkages), ``risk_moved`` the no-deal loss their shifts avoid (0 without
+      scenario linkages).
     """
 
     rank: int
@@ -142,6 +144,7 @@ class Strategy:
     weighted_protected_value: float = 0.0
     offer_effect_value: float = 0.0
     scenario_probabilities: Mapping[str, float] = field(default_factory=dict)
+    risk_moved: float = 0.0
 
     @property
     def largest_market(self) -> MarketOutcome:

@@ -73,6 +73,10 @@ def _objective_terms(instance: Instance, coef: Coefficients) -> list[float]:
         *coef.weighted_value.values(),
         *coef.effect_value.values(),
         *(weight * o.domestic_cost for o in instance.offers),
+        *(
+            s.amount * (coef.weighted_risk[s.source] - coef.weighted_risk[s.target])
+            for s in coef.shifts
+        ),
     ]
 
 

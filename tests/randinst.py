@@ -125,6 +125,7 @@ class Enumeration:
     shares: dict[str, np.ndarray]  # market -> (N, W) share after the deal
     edges: list[str] = field(default_factory=list)  # knife-edge comparisons found
     vector_probabilities: np.ndarray | None = None  # (N, W) once the offers' linkages apply
+    risk_moved: np.ndarray | None = None  # (N,) no-deal loss the scenario shifts avoid
 
     @property
     def n(self) -> int:
@@ -144,7 +145,8 @@ class Enumeration:
         """The objective of every vector (meaningful where feasible)."""
         if kind == "expected":
             if self.vector_probabilities is not None:
-                return (self.values * self.vector_probabilities).sum(axis=1)
+                moved = 0.0 if self.risk_moved is None else self.risk_moved
+                return (self.values * self.vector_probabilities).sum(axis=1) + moved
             return self.values @ self.probabilities
         if kind == "worst_case":
             return self.values.min(axis=1)
@@ -371,13 +373,39 @@ def enumerate_instance(inst: Instance, check_caps: bool = True) -> Enumeration:
                 _edge(slack.ravel(), np.abs(total).ravel(), f"share {m}", edges)
                 feasible &= np.all(slack >= -EXACT * np.maximum(1.0, np.abs(total)), axis=1)
     return Enumeration(
-        inst, form.ids, vectors, feasible, values, form.probabilities, shares, edges, probs
+        inst,
+        form.ids,
+        vectors,
+        feasible,
+        values,
+        form.probabilities,
+        shares,
+        edges,
+        probs,
+        risk_moved(inst, form, x),
     )
 
 
-def linkage_terms(
-    inst: Instance, form: LinearForm, x: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def risk_moved(inst: Instance, form: LinearForm, x: np.ndarray) -> np.ndarray:
+    """(N,) the no-deal loss each vector's scenario shifts avoid: Σ δ y_j (R_from - R_to).
+
+    R_w = Σ_s w_s (value at risk of s in w): the expected objective measures the deal
+    against no deal under the probabilities with no offer made.
+    """
+    column = {d: i for i, d in enumerate(form.ids)}
+    scenarios = {w.name: w for w in inst.scenarios}
+
+    def risk(name: str) -> float:
+        return sum(s.value_weight * value_at_risk(inst, s, scenarios[name]) for s in inst.sectors)
+
+    out = np.zeros(len(x))
+    for link in inst.linkages:
+        if link.effect == "scenario":
+            out += link.value * (risk(link.target) - risk(link.to)) * x[:, column[link.offer]]
+    return out
+
+
+def linkage_terms(inst: Instance, form: LinearForm, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N, n) rise of each request's acceptance and (N, W) scenario probabilities.
 
     A request's acceptance is the highest of its own and of the levels of the

@@ -151,35 +151,45 @@ def test_acceptance_linkage_takes_the_highest_level():
 
 
 def test_scenario_linkage_moves_probability():
-    # O2 moves 0.25 from storm to calm: 0.5 / 0.5. {A0, B25, O2}: V_calm = 20 + 78 - 25
-    # + 15 = 88, V_storm = 50 + 78 - 25 + 15 = 118; expected 0.5 * 88 + 0.5 * 118 = 103
-    # (without the link 0.25 * 88 + 0.75 * 118 = 110.5)
+    # O2 moves 0.25 from storm to calm: 0.5 / 0.5. {A25, B25, O2}: A25 protects 0 in calm
+    # (its tier is the threat) and 0.5 * 30 in storm: V_calm = 0 + 78 - 25 + 15 = 68,
+    # V_storm = 15 + 78 - 25 + 15 = 83; 0.5 * 68 + 0.5 * 83 = 75.5 (base odds: 79.25).
+    # The move also avoids no-deal loss: R_storm - R_calm = (50 + 150) - (20 + 150) = 30,
+    # times 0.25 = 7.5, so the expected value is 75.5 + 7.5 = 83.0
     inst = replace(hand(CALM_STORM), linkages=(Linkage("O2", "scenario", "storm", 0.25, "calm"),))
-    value, s = values(inst, {"A0", "B25", "O2"})
-    assert value == approx(103.0)
+    value, s = values(inst, {"A25", "B25", "O2"})
+    assert value == approx(83.0)
+    assert s.risk_moved == approx(7.5)
     assert s.scenario_probabilities == approx({"calm": 0.5, "storm": 0.5})
+    # a deal that protects everything is worth the same whatever the odds: {A0, B25, O2}
+    # 0.5 * 88 + 0.5 * 118 + 7.5 = 110.5, as with the base odds (0.25 * 88 + 0.75 * 118)
+    assert values(inst, {"A0", "B25", "O2"})[0] == approx(110.5)
     # counterpart cost under the moved odds: A0 0.5 * 40 + 0.5 * 100 = 70, B25 18
-    assert s.counterpart_cost == approx(88.0)
+    assert values(inst, {"A0", "B25", "O2"})[1].counterpart_cost == approx(88.0)
 
 
 def test_finding_6_an_offer_that_lowers_a_threat_is_chosen_for_it():
     """Offers could only enter through hard conditions; now lowering the odds of the
-    harsh scenario is worth something. O3 (free, worth nothing to the counterpart)
-    moves 0.5 of probability from storm to calm: a worst-off home prefers storm less.
+    harsh scenario is worth something. O3 (worth nothing to the counterpart, cost 1)
+    moves 0.5 of probability from storm to calm. With rho 2 home cannot afford to
+    protect A in full, so the storm is worth avoiding.
     """
     from advisor.instance import Offer
 
     o3 = Offer("O3", "enforcement", "", 0.0, 1.0)
-    base = hand(CALM_STORM, reciprocity_ratio=0.0)
+    base = hand(CALM_STORM, reciprocity_ratio=2.0)
     inst = replace(base, offers=(*base.offers, o3))
     without = advisor.solve(inst, top=1)[0]
     assert "O3" not in without.decisions  # costs 1 and does nothing
-    # storm is where protection is worth more (A0: 50 vs 20), so moving probability
-    # from calm to storm raises the expected value: the offer pays for itself
-    linked = replace(inst, linkages=(Linkage("O3", "scenario", "calm", 0.25, "storm"),))
+    # {B0, O2}: 150 - 25 + 15 = 140 in both scenarios
+    assert without.objective == approx(140.0)
+    linked = replace(inst, linkages=(Linkage("O3", "scenario", "storm", 0.5, "calm"),))
     best = advisor.solve(linked, top=1)[0]
     assert "O3" in best.decisions
-    assert best.scenario_probabilities == approx({"calm": 0.0, "storm": 1.0})
+    # {A25, B0, O2, O3}, odds 0.75 / 0.25: V_calm = 0 + 150 - 26 + 15 = 139, V_storm =
+    # 15 + 150 - 26 + 15 = 154; 0.75 * 139 + 0.25 * 154 = 142.75, + 0.5 * 30 = 157.75
+    assert best.objective == approx(157.75)
+    assert best.scenario_probabilities == approx({"calm": 0.75, "storm": 0.25})
 
 
 def test_linkages_csv_is_read_and_checked(tmp_path):
@@ -218,12 +228,16 @@ def test_model_settings_are_read_and_checked(tmp_path):
     toml = folder / "instance.toml"
     text = toml.read_text()
     assert "[model]" in text
-    toml.write_text(
-        text.replace(
-            "[model]",
-            '[model]\nreciprocity = "each"\nshares = "expected"\noffer_effects_in_objective = "no"',
-        )
+    lines = [
+        line
+        for line in text.splitlines()
+        if not line.startswith(("reciprocity =", "shares =", "offer_effects_in_objective ="))
+    ]
+    text = "\n".join(lines).replace(
+        "[model]",
+        '[model]\nreciprocity = "each"\nshares = "expected"\noffer_effects_in_objective = "no"',
     )
+    toml.write_text(text + "\n")
     with pytest.raises(advisor.InstanceError) as err:
         advisor.load_instance(folder)
     text = str(err.value)

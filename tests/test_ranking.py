@@ -410,8 +410,9 @@ def test_tiny_matches_its_readme():
     assert best.counterpart_value == approx(120.0)
     assert best.counterpart_cost == approx(115.0)
     assert {m.market: m.share for m in best.markets}["USA"] == approx(340.0 / 940.0)
-    # README section 6: the step blocked at the optimum is "drop IP" (reciprocity, c3)
-    assert best.binding_constraints == ("reciprocity", "condition c3")
+    # README section 6: the step blocked at the optimum is "drop IP" (reciprocity, c3);
+    # only reciprocity binds the advice (without c3 the best is still 120)
+    assert best.binding_constraints == ("reciprocity",)
     # ... and the brute force of all 2^10 vectors agrees with the README
     enum = enumerate_instance(inst)
     assert [(z, set(d)) for d, z in enum.ranking("expected", 5)] == [

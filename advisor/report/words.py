@@ -118,10 +118,13 @@ def decomposition_terms(inst: Instance, s: Strategy) -> str:
     """The right-hand side of :func:`decomposition`."""
     lam = inst.offer_cost_weight
     protected = "value-weighted protected exports" if value_weighted(inst) else "protected exports"
-    return (
+    terms = (
         f"{protected} {money(s.weighted_protected_value)} + offer effects "
         f"{money(s.offer_effect_value)} - λ x offer cost ({lam:g} x {money(s.offer_cost)})"
     )
+    if s.risk_moved:  # offers that move scenario probability (linkages.csv)
+        terms += f" + no-deal loss the moved odds avoid {money(s.risk_moved)}"
+    return terms
 
 
 def model_lines(result: Result) -> list[str]:
