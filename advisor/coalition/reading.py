@@ -49,6 +49,7 @@ from advisor.inputs.tables import Column, Table, TableSpec, read_table, read_tex
 from advisor.instance import CONDITION_KINDS, Instance
 
 TOML_FILE = "coalition.toml"
+MAX_MEMBERS = 6  # 63 sub-coalition solves; 7 members would be 127
 
 
 def _kind(text: str) -> str:
@@ -284,8 +285,9 @@ def _read_member_entries(toml: _Toml, data: dict[str, Any]) -> list[dict[str, An
             "tier": toml.choice(entry, "tier", prefix, TIERS),
             "export_weight": toml.number(entry, "export_weight", prefix, parse_positive, None),
         })
-    if members and len(entries) < 2:
-        toml.problem("members", f"a coalition needs at least 2 members, found {len(entries)}")
+    if members and not 2 <= len(entries) <= MAX_MEMBERS:
+        toml.problem("members", f"a coalition has 2 to {MAX_MEMBERS} members, found "
+                     f"{len(entries)} (v(S) is solved for all 2^n - 1 sub-coalitions)")
     return entries
 
 
