@@ -154,13 +154,17 @@ def _folder_problem(folder: Path) -> str | None:
 
 
 def load_instance(path: str | Path) -> Instance:
-    """Read, validate and return the instance in folder ``path``.
+    """Read, validate and return the instance in folder ``path`` (or workbook ``.xlsx``).
 
     Raises :class:`InstanceError` listing every located problem when the folder
     is not a valid instance; never anything else for a user's mistake. A valid
     instance's warnings (plausible mistakes) are in its ``warnings``.
     """
     folder = Path(path)
+    if folder.suffix.lower() in (".xlsx", ".xlsm") and not folder.is_dir():
+        from advisor.inputs.workbook import load_workbook_instance  # openpyxl: only then
+
+        return load_workbook_instance(folder)
     reason = _folder_problem(folder)
     if reason is not None:
         raise InstanceError(Problem(str(folder), None, None, reason))
