@@ -12,6 +12,7 @@ The public API::
     advisor.frontier(instance, vary="budget", points=20).plot("frontier.png")
     advisor.diagnose(instance)                    # why an instance is infeasible
     advisor.bargain(instance).to_frame()          # the counterpart's side: ZOPA, Nash, KS
+    advisor.robustness(instance, draws=200, seed=1).to_frame()   # under uncertainty.csv
     advisor.solve_coalition(advisor.load_coalition("instances/coalition_pair")).to_frame()
 """
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from advisor.analysis.diagnose import Diagnosis, diagnose
     from advisor.analysis.explain import Explanation, explain
     from advisor.analysis.frontier import Frontier, frontier
+    from advisor.analysis.robustness import Robustness, robustness
     from advisor.coalition import Coalition, CoalitionResult, load_coalition, solve_coalition
     from advisor.errors import InstanceError, Problem
     from advisor.inputs.loader import load_instance
@@ -46,6 +48,8 @@ _EXPORTS = {
     "explain": "advisor.analysis.explain",
     "Frontier": "advisor.analysis.frontier",
     "frontier": "advisor.analysis.frontier",
+    "Robustness": "advisor.analysis.robustness",
+    "robustness": "advisor.analysis.robustness",
     "Coalition": "advisor.coalition",
     "CoalitionResult": "advisor.coalition",
     "load_coalition": "advisor.coalition",
@@ -71,6 +75,7 @@ __all__ = [
     "InstanceError",
     "Problem",
     "Result",
+    "Robustness",
     "Strategy",
     "bargain",
     "diagnose",
@@ -79,6 +84,7 @@ __all__ = [
     "load_coalition",
     "load_instance",
     "render",
+    "robustness",
     "solve",
     "solve_coalition",
 ]

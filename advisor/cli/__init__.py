@@ -52,6 +52,7 @@ from advisor.cli.output import (
     write_atomically,
 )
 from advisor.cli.output import stderr_is_terminal as _stderr_is_terminal
+from advisor.cli.robustness import robustness_command
 from advisor.errors import InstanceError, listing
 from advisor.solving.trouble import NumericalTroubleError
 
@@ -447,6 +448,9 @@ COMMANDS: dict[str, Command] = {
     "validate": validate_command,
     "bargain": bargain_command,
     "coalition": coalition_command,
+    "robustness": lambda args, outputs: robustness_command(
+        args, outputs, default_instance() if args.instance is None else Path(args.instance)
+    ),
 }
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from advisor.analysis.frontier import VARY
-from advisor.cli import coalition
+from advisor.cli import coalition, robustness
 from advisor.cli.output import PROG, CliError
 from advisor.instance import DISTINCT_ON, OBJECTIVES
 from advisor.report import FORMATS
@@ -39,6 +39,7 @@ COMMANDS = {
     "validate": "load the instance folder and list every problem in it (no solve)",
     "bargain": "the counterpart's side: its surplus, the ZOPA, Nash and Kalai-Smorodinsky points",
     "coalition": coalition.SUMMARY,
+    "robustness": robustness.SUMMARY,
 }
 # options of the ranking that a frontier sweep does not use (the older --frontier form)
 RANKING_ONLY = {
@@ -457,6 +458,7 @@ examples:
 exit codes: 0 valid; 2 invalid (each problem as "file, row R, column 'C': message")""",
     ),
     "coalition": (coalition.DESCRIPTION, coalition.EPILOG),
+    "robustness": (robustness.DESCRIPTION, robustness.EPILOG),
 }
 
 
@@ -529,6 +531,9 @@ def build_command_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse
     add_report_options(commands["diagnose"].add_argument_group("report"))
     add_instance(commands["validate"])
     coalition.add_coalition_options(commands["coalition"], FORMATS)
+    add_instance(commands["robustness"])
+    robustness.add_robustness_options(commands["robustness"])
+    add_report_options(commands["robustness"].add_argument_group("report"))
     add_bargain_options(commands["bargain"])
     return top, commands
 

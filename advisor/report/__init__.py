@@ -36,6 +36,7 @@ from advisor.report.dispatch import (
     render_bargain,
     render_explanation,
     render_frontier,
+    render_robustness,
 )
 from advisor.report.explanation import render_explanation_markdown, render_explanation_table
 from advisor.report.frontier import render_frontier_markdown, render_frontier_table
@@ -75,6 +76,7 @@ __all__ = [
     "render_frontier_table",
     "render_json",
     "render_markdown",
+    "render_robustness",
     "render_table",
     "rule_text",
     "signed_money",

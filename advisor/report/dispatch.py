@@ -25,6 +25,12 @@ from advisor.report.explanation import render_explanation_markdown, render_expla
 from advisor.report.frontier import render_frontier_markdown, render_frontier_table
 from advisor.report.json_report import render_explanation_json, render_frontier_json, render_json
 from advisor.report.markdown import render_markdown
+from advisor.report.robustness import (
+    render_robustness_csv,
+    render_robustness_json,
+    render_robustness_markdown,
+    render_robustness_table,
+)
 from advisor.report.table import render_table
 from advisor.results import Result
 
@@ -33,9 +39,11 @@ if TYPE_CHECKING:
     from advisor.analysis.diagnose import Diagnosis
     from advisor.analysis.explain import Explanation
     from advisor.analysis.frontier import Frontier
+    from advisor.analysis.robustness import Robustness
 
 FORMATS = ("table", "json", "csv", "markdown")
 RESULT, EXPLANATION, FRONTIER, BARGAIN = "result", "explanation", "frontier", "bargain"
+ROBUSTNESS = "robustness"
 
 # (thing reported, companion) -> the report; the companion's type depends on the kind
 Renderer = Callable[[Any, Any], str]
@@ -58,6 +66,10 @@ RENDERERS: Mapping[tuple[str, str], Renderer] = MappingProxyType(
         (BARGAIN, "json"): render_bargain_json,
         (BARGAIN, "csv"): render_bargain_csv,
         (BARGAIN, "markdown"): render_bargain_markdown,
+        (ROBUSTNESS, "table"): render_robustness_table,
+        (ROBUSTNESS, "json"): render_robustness_json,
+        (ROBUSTNESS, "csv"): render_robustness_csv,
+        (ROBUSTNESS, "markdown"): render_robustness_markdown,
     }
 )
 
@@ -126,3 +138,11 @@ def render_bargain(bargain: Bargain, fmt: str = "table", plot: str | None = None
     The formats and the JSON schema: :mod:`advisor.report.bargain`.
     """
     return renderer(BARGAIN, fmt)(bargain, plot)
+
+
+def render_robustness(result: Robustness, fmt: str = "table", plot: str | None = None) -> str:
+    """A robustness analysis (:func:`advisor.robustness`) in format ``fmt``.
+
+    The formats and the JSON schema: :mod:`advisor.report.robustness`.
+    """
+    return renderer(ROBUSTNESS, fmt)(result, plot)
