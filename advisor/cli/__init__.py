@@ -53,6 +53,7 @@ from advisor.cli.output import (
 )
 from advisor.cli.output import stderr_is_terminal as _stderr_is_terminal
 from advisor.cli.robustness import robustness_command
+from advisor.cli.workbench import convert_command, new_command
 from advisor.errors import InstanceError, listing
 from advisor.solving.trouble import NumericalTroubleError
 
@@ -448,6 +449,8 @@ COMMANDS: dict[str, Command] = {
     "validate": validate_command,
     "bargain": bargain_command,
     "coalition": coalition_command,
+    "new": new_command,
+    "convert": convert_command,
     "robustness": lambda args, outputs: robustness_command(
         args, outputs, default_instance() if args.instance is None else Path(args.instance)
     ),

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from advisor.analysis.frontier import VARY
-from advisor.cli import coalition, robustness
+from advisor.cli import coalition, robustness, workbench
 from advisor.cli.output import PROG, CliError
 from advisor.instance import DISTINCT_ON, OBJECTIVES
 from advisor.report import FORMATS
@@ -39,6 +39,8 @@ COMMANDS = {
     "validate": "load the instance folder and list every problem in it (no solve)",
     "bargain": "the counterpart's side: its surplus, the ZOPA, Nash and Kalai-Smorodinsky points",
     "coalition": coalition.SUMMARY,
+    "new": workbench.NEW_SUMMARY,
+    "convert": workbench.CONVERT_SUMMARY,
     "robustness": robustness.SUMMARY,
 }
 # options of the ranking that a frontier sweep does not use (the older --frontier form)
@@ -448,16 +450,20 @@ exit codes: 0 feasible; 2 bad input; 3 infeasible (the conflicting rules are lis
 130 interrupted (Ctrl-C)""",
     ),
     "validate": (
-        "Load INSTANCE_DIR and report every problem in it, located by file, row and\n"
-        "column, without solving; a valid instance is summarised.",
+        "Load INSTANCE_DIR (a folder, or a .xlsx workbook) and report every problem in\n"
+        "it, located by file (or sheet), row and column, without solving; a valid\n"
+        "instance is summarised.",
         """\
 examples:
   python solve.py validate instances/tiny
+  python solve.py validate tiny.xlsx                 a workbook (see: convert)
   python solve.py validate /tmp/broken_instance      every problem, exit 2
 
 exit codes: 0 valid; 2 invalid (each problem as "file, row R, column 'C': message")""",
     ),
     "coalition": (coalition.DESCRIPTION, coalition.EPILOG),
+    "new": (workbench.NEW_DESCRIPTION, workbench.NEW_EPILOG),
+    "convert": (workbench.CONVERT_DESCRIPTION, workbench.CONVERT_EPILOG),
     "robustness": (robustness.DESCRIPTION, robustness.EPILOG),
 }
 
@@ -535,6 +541,8 @@ def build_command_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse
     robustness.add_robustness_options(commands["robustness"])
     add_report_options(commands["robustness"].add_argument_group("report"))
     add_bargain_options(commands["bargain"])
+    workbench.add_new_options(commands["new"])
+    workbench.add_convert_options(commands["convert"])
     return top, commands
 
 
