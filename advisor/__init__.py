@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from advisor.analysis.bargain import Bargain, bargain
+    from advisor.analysis.calibrate import Calibration, calibrate
     from advisor.analysis.diagnose import Diagnosis, diagnose
     from advisor.analysis.explain import Explanation, explain
     from advisor.analysis.frontier import Frontier, frontier
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "Bargain": "advisor.analysis.bargain",
     "bargain": "advisor.analysis.bargain",
+    "Calibration": "advisor.analysis.calibrate",
+    "calibrate": "advisor.analysis.calibrate",
     "Diagnosis": "advisor.analysis.diagnose",
     "diagnose": "advisor.analysis.diagnose",
     "Explanation": "advisor.analysis.explain",
@@ -66,6 +69,7 @@ _EXPORTS = {
 
 __all__ = [
     "Bargain",
+    "Calibration",
     "Coalition",
     "CoalitionResult",
     "Diagnosis",
@@ -78,6 +82,7 @@ __all__ = [
     "Robustness",
     "Strategy",
     "bargain",
+    "calibrate",
     "diagnose",
     "explain",
     "frontier",
