@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cli import interrupts
+from advisor.cli.calibrate import calibrate_command
 from advisor.cli.coalition import coalition_command
 from advisor.cli.output import (
     EXIT_INFEASIBLE,
@@ -449,6 +450,7 @@ COMMANDS: dict[str, Command] = {
     "validate": validate_command,
     "bargain": bargain_command,
     "coalition": coalition_command,
+    "calibrate": calibrate_command,
     "new": new_command,
     "convert": convert_command,
     "robustness": lambda args, outputs: robustness_command(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from advisor.analysis.frontier import VARY
-from advisor.cli import coalition, robustness, workbench
+from advisor.cli import calibrate, coalition, robustness, workbench
 from advisor.cli.output import PROG, CliError
 from advisor.instance import DISTINCT_ON, OBJECTIVES
 from advisor.report import FORMATS
@@ -39,6 +39,7 @@ COMMANDS = {
     "validate": "load the instance folder and list every problem in it (no solve)",
     "bargain": "the counterpart's side: its surplus, the ZOPA, Nash and Kalai-Smorodinsky points",
     "coalition": coalition.SUMMARY,
+    "calibrate": calibrate.SUMMARY,
     "new": workbench.NEW_SUMMARY,
     "convert": workbench.CONVERT_SUMMARY,
     "robustness": robustness.SUMMARY,
@@ -462,6 +463,7 @@ examples:
 exit codes: 0 valid; 2 invalid (each problem as "file, row R, column 'C': message")""",
     ),
     "coalition": (coalition.DESCRIPTION, coalition.EPILOG),
+    "calibrate": (calibrate.DESCRIPTION, calibrate.EPILOG),
     "new": (workbench.NEW_DESCRIPTION, workbench.NEW_EPILOG),
     "convert": (workbench.CONVERT_DESCRIPTION, workbench.CONVERT_EPILOG),
     "robustness": (robustness.DESCRIPTION, robustness.EPILOG),
@@ -537,6 +539,7 @@ def build_command_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse
     add_report_options(commands["diagnose"].add_argument_group("report"))
     add_instance(commands["validate"])
     coalition.add_coalition_options(commands["coalition"], FORMATS)
+    calibrate.add_calibrate_options(commands["calibrate"], FORMATS)
     add_instance(commands["robustness"])
     robustness.add_robustness_options(commands["robustness"])
     add_report_options(commands["robustness"].add_argument_group("report"))
