@@ -453,7 +453,8 @@ def _compare(instance: Instance, deal: ObservedDeal | None, theta: Mapping[str, 
     from advisor.solving.pipeline import solve
 
     calibrated = calibrated_instance(instance, theta)
-    result = solve(calibrated, top=1, min_difference=1, with_measures=False)
+    result = solve(calibrated, top=1, min_difference=1, objective="expected",
+                   with_measures=False, distinct_on="all")
     best = result.strategies[0] if result.strategies else None
     predicted = frozenset(best.decisions) if best is not None else frozenset()
     order = instance.decision_ids()

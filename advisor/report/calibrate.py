@@ -24,12 +24,16 @@ values are in each instance's objective units.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.report.text import md_paragraph, md_table, money, text_table, wrap
 
 if TYPE_CHECKING:
     from advisor.analysis.calibrate import Calibration, Comparison
+
+RATIO, ACCEPTANCE = "reciprocity_ratio", "acceptance_multiplier"
+SEARCH_WORDS = {"grid": "every grid point", "coordinate": "coordinate descent on the grid"}
 
 SCHEMA_VERSION = 1
 UNITS = {
@@ -43,11 +47,16 @@ UNITS = {
 }
 
 
+def _name(c: Comparison) -> str:
+    """The instance's folder name (short), else its name."""
+    return Path(c.path).name or c.instance
+
+
 def _summary(result: Calibration) -> list[str]:
-    names = ", ".join(c.instance for c in result.fits)
+    names = ", ".join(_name(c) for c in result.fits)
     return [
         f"Fitted on {len(result.fits)} observed deal(s): {names}.",
-        f"Search: {result.search} over the grid ({result.points} points scored, "
+        f"Search: {SEARCH_WORDS.get(result.search, result.search)} ({result.points} points scored, "
         f"{result.solves} HiGHS solves). Score: {result.distance} decision(s) differ between "
         f"the observed deals and the nearest optima; relative objective gap {result.gap:.4g}.",
     ]
@@ -59,26 +68,26 @@ def _parameter_rows(result: Calibration) -> list[list[str]]:
 
 
 PARAMETER_HEADERS = ["parameter", "value", "interval", "tied grid values"]
-FIT_HEADERS = ["instance", "differ", "nearest", "gap", "observed deal breaks"]
+FIT_HEADERS = ["instance", "differ", "nearest optimum differs", "gap", "rho", "acceptance x"]
 
 
 def _fit_rows(comparisons: tuple[Comparison, ...]) -> list[list[str]]:
-    rows = []
-    for c in comparisons:
-        rows.append([
-            c.instance[:40], "" if c.distance is None else str(c.distance),
-            "" if c.nearest_distance is None else str(c.nearest_distance),
-            "" if c.gap is None else f"{c.gap:.3g}",
-            "; ".join(c.observed_breaks) or "nothing",
-        ])
-    return rows
+    return [[_name(c), "" if c.distance is None else str(c.distance),
+             "" if c.nearest_distance is None else str(c.nearest_distance),
+             "" if c.gap is None else f"{c.gap:.3g}", f"{c.fitted.get(RATIO, 0):g}",
+             f"{c.fitted.get(ACCEPTANCE, 0):g}"] for c in comparisons]
 
 
-def _deal_lines(c: Comparison) -> list[str]:
+def _breaks(comparisons: tuple[Comparison, ...]) -> list[str]:
+    return [f"{_name(c)}: the observed deal breaks {'; '.join(c.observed_breaks)}."
+            for c in comparisons if c.observed_breaks]
+
+
+def _deal_lines(kind: str, c: Comparison) -> list[str]:
     requests = [d for d, k, _, p in c.decisions if p and k == "request"]
     offers = [d for d, k, _, p in c.decisions if p and k == "offer"]
     value = "" if c.predicted_value is None else f" (value {money(c.predicted_value)})"
-    lines = [f"{c.instance}: predicted requests {', '.join(requests) or 'none'}; offers "
+    lines = [f"{_name(c)} ({kind}): requests {', '.join(requests) or 'none'}; offers "
              f"{', '.join(offers) or 'none'}{value}."]
     if c.observed is not None:
         missed = [d for d, _, o, p in c.decisions if o and not p]
@@ -87,6 +96,12 @@ def _deal_lines(c: Comparison) -> list[str]:
                      f"predicted: {', '.join(missed) or 'none'}; predicted but not observed: "
                      f"{', '.join(extra) or 'none'}.")
     return lines
+
+
+def _all_deals(result: Calibration) -> list[tuple[str, Comparison]]:
+    return ([("fit", c) for c in result.fits]
+            + [("left out", c) for c in result.leave_one_out]
+            + [("prediction", c) for c in result.predictions])
 
 
 def render_calibrate_table(result: Calibration) -> str:
@@ -102,11 +117,14 @@ def render_calibrate_table(result: Calibration) -> str:
                                 result.leave_one_out)):
         if comparisons:
             out += ["", title]
-            out += text_table(FIT_HEADERS, _fit_rows(comparisons), "lrrrl", "  ")
-    out += ["", "Predicted deals (the advisor's best strategy under the fitted counterpart)"]
-    for c in result.fits + result.leave_one_out + result.predictions:
-        for line in _deal_lines(c):
-            out += wrap(line.strip(), "    " if line.startswith("  ") else "", "    ")
+            out += text_table(FIT_HEADERS, _fit_rows(comparisons), "lrrrrr", "  ")
+            for line in _breaks(comparisons):
+                out += wrap(line, "  ", "    ")
+    out += ["", "Predicted deals (the advisor's best strategy under the fitted counterpart; "
+            "values in objective units)"]
+    for kind, c in _all_deals(result):
+        for line in _deal_lines(kind, c):
+            out += wrap(line.strip(), "    " if line.startswith("  ") else "  ", "    ")
     for w in result.warnings:
         out += ["", *wrap("Warning: " + w)]
     return "\n".join(out) + "\n"
@@ -122,10 +140,13 @@ def render_calibrate_markdown(result: Calibration) -> str:
                                ("Leave-one-out", result.leave_one_out)):
         if comparisons:
             out += ["", f"## {title}", ""]
-            out += md_table(FIT_HEADERS, _fit_rows(comparisons), "lrrrl")
-    out += ["", "## Predicted deals", ""]
-    for c in result.fits + result.leave_one_out + result.predictions:
-        out += md_paragraph(" ".join(s.strip() for s in _deal_lines(c)), bullet=True)
+            out += md_table(FIT_HEADERS, _fit_rows(comparisons), "lrrrrr")
+            out += [""] + [x for line in _breaks(comparisons) for x in md_paragraph(line, True)]
+    out += ["", "## Predicted deals", "",
+            "The advisor's best strategy under the fitted counterpart (values in objective "
+            "units).", ""]
+    for kind, c in _all_deals(result):
+        out += md_paragraph(" ".join(s.strip() for s in _deal_lines(kind, c)), bullet=True)
     out.append("")
     for w in result.warnings:
         out += [*md_paragraph(f"**Warning:** {w}"), ""]
