@@ -276,3 +276,23 @@ def test_sobol_puts_everything_on_the_only_input_that_matters(tiny) -> None:
     morris = sensitivity(tiny, spec, listed, "expected", 1, "morris", 10, seed=0)
     assert morris is not None
     assert morris.value["mu_star"][0] > 0 and morris.value["mu_star"][1] == 0
+
+
+def test_depth_1_finds_only_each_draws_optimum(buy_case, tmp_path: Path) -> None:
+    folder = _folder(tmp_path, "offers:BUY:counterpart_value,uniform,relative,,0.5,1.5,,,\n")
+    result = robustness(advisor.load_instance(folder), draws=6, seed=3, top=3,
+                        sensitivity_method=None, depth=1)
+    assert result.optimum_values == pytest.approx(buy_case.optimum_values[:6])
+    for s, full in zip(result.strategies, buy_case.strategies, strict=True):
+        assert s.p_top3 is None and set(s.rank_counts) == {"1", ">1", "infeasible"}
+        assert s.rank_counts["1"] == sum(r == 1 for r in _ranks(buy_case, full.rank)[:6])
+    assert "P(top 3)" in render_robustness(result, "table")
+
+
+def _ranks(result: advisor.Robustness, rank: int) -> list[int]:
+    """Draw by draw: 1 where strategy ``rank`` is the draw's optimum (from realised values)."""
+    i = rank - 1
+    feasible = result.realised[:, i] > 0
+    return [1 if f and abs(v - o) < 1e-6 else 0
+            for f, v, o in zip(feasible, result.realised[:, i], result.optimum_values,
+                               strict=True)]

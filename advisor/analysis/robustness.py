@@ -66,6 +66,7 @@ class DrawContext:
     uncertainty: Uncertainty
     listed: tuple[frozenset[str], ...]
     objective: str
+    depth: int = DEPTH  # how many of each draw's best strategies to find
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,8 @@ class DrawOutcome:
     index: int
     values: tuple[float, ...]  # as scored, rules aside (objective units)
     broken: tuple[tuple[str, ...], ...]
-    ranks: tuple[int | None, ...]  # rank among the draw's best (DEPTH + 1: below); None: broken
-    best: tuple[float, ...]  # the draw's DEPTH best objectives (empty: no strategy)
+    ranks: tuple[int | None, ...]  # rank among the draw's best (depth + 1: below); None: broken
+    best: tuple[float, ...]  # the draw's depth best objectives (empty: no strategy)
     optimum: tuple[str, ...]
     clipped: tuple[str, ...]
 
@@ -93,8 +94,11 @@ def draw_task(context: DrawContext, item: tuple[int, Sequence[float]]) -> DrawOu
     session = open_session(inst, context.objective, optima, binding=False)
     scored = tuple(session.evaluator.objective_of(c) for c in context.listed)
     broken = session.rulebook.violations_of_each(list(context.listed))
-    method = search_method("auto", inst, "all", DEPTH, 1)
-    best = run_search(session, method, DEPTH, 1, lambda message: None).solutions
+    feasible = [(v, k) for k, (v, b) in enumerate(zip(scored, broken, strict=True)) if not b]
+    if feasible:  # an incumbent for HiGHS: the best listed strategy that keeps the rules
+        session.warm_start(context.listed[max(feasible)[1]])
+    method = search_method("auto", inst, "all", context.depth, 1)
+    best = run_search(session, method, context.depth, 1, lambda message: None).solutions
     unit = session.model.scales.objective
     tops = tuple(s.objective for s in best)
     ranks = tuple(
@@ -119,9 +123,9 @@ class StrategyRobustness:
     cvar: float
     p_feasible: float
     p_optimal: float
-    p_top3: float
+    p_top3: float | None  # None: the draws' top 3 were not searched (depth 1)
     mean_regret: float | None
-    rank_counts: Mapping[str, int]  # "1", "2", "3", ">3", "infeasible"
+    rank_counts: Mapping[str, int]  # "1", "2", "3", ">3", "infeasible" (depth 3)
     broken_rules: Mapping[str, int]  # rule label -> draws in which it breaks
 
 
@@ -234,8 +238,9 @@ def robustness(
     jobs: int = 1,
     scheduler: Any = None,
     sensitivity_method: str | None = "auto",
-    sensitivity_samples: int = 64,
+    sensitivity_samples: int | None = None,
     progress: Progress | None = None,
+    depth: int = DEPTH,
 ) -> Robustness:
     """The listed strategies of ``instance`` under ``draws`` draws of its uncertain figures.
 
@@ -244,7 +249,9 @@ def robustness(
     the draws in a local process pool; ``scheduler`` (an address or a
     ``distributed.Client``) on a Dask cluster; the result is the same.
     ``sensitivity_method``: ``sobol``, ``morris``, ``auto`` (Sobol' up to 10
-    inputs) or None.
+    inputs) or None; ``sensitivity_samples``: Sobol's N (default 64) or Morris's r
+    (default 10). ``depth`` 1 finds only each draw's optimum (one MILP solve a draw,
+    no P(top 3)); the default 3 finds its three best (no-good cuts: about 4x slower).
     """
     _check(draws, robust_choice, jobs)
     say = progress or (lambda message: None)
@@ -253,14 +260,14 @@ def robustness(
     base = solve(instance, top=top, with_measures=False)
     listed = tuple(frozenset(s.decisions) for s in base.strategies)
     values = sample(spec, draws, seed)
-    context = DrawContext(instance, spec, listed, base.objective)
+    context = DrawContext(instance, spec, listed, base.objective, depth)
 
     def tick(done: int, total: int) -> None:
         say(f"draw {done}/{total}")
 
     outcomes = run_tasks(draw_task, context, list(enumerate(values.tolist())), jobs,
                          scheduler, tick) if listed else []
-    result = summarise(instance, spec, base, outcomes, draws, seed, robust_choice)
+    result = summarise(instance, spec, base, outcomes, draws, seed, robust_choice, depth)
     if listed and sensitivity_method is not None:
         say("sensitivity indices")
         found = sensitivity(instance, spec, listed, base.objective, result.recommended,
@@ -308,6 +315,7 @@ def summarise(
     draws: int,
     seed: int,
     robust_choice: str,
+    depth: int = DEPTH,
 ) -> Robustness:
     """The statistics of :class:`Robustness` from the draws' outcomes (in draw order)."""
     k = len(base.strategies)
@@ -317,7 +325,8 @@ def summarise(
     realised = np.where(feasible, raw, 0.0)
     optimum = np.array([o.best[0] if o.best else np.nan for o in outcomes], dtype=float)
     stats = tuple(_strategy(s.rank, s.decisions, s.objective, realised[:, i], optimum,
-                            [o.ranks[i] for o in outcomes], [o.broken[i] for o in outcomes])
+                            [o.ranks[i] for o in outcomes], [o.broken[i] for o in outcomes],
+                            depth)
                   for i, s in enumerate(base.strategies))
     choices = _choices(stats)
     clipped = Counter(t for o in outcomes for t in o.clipped)
@@ -333,18 +342,19 @@ def summarise(
 def _strategy(
     rank: int, decisions: tuple[str, ...], objective: float, v: np.ndarray,
     optimum: np.ndarray, ranks: list[int | None], broken: list[tuple[str, ...]],
+    depth: int = DEPTH,
 ) -> StrategyRobustness:
     n = len(v)
     has = ~np.isnan(optimum)
-    counts = Counter("infeasible" if r is None else (str(r) if r <= DEPTH else f">{DEPTH}")
+    counts = Counter("infeasible" if r is None else (str(r) if r <= depth else f">{depth}")
                      for r in ranks)
-    keys = [*(str(i) for i in range(1, DEPTH + 1)), f">{DEPTH}", "infeasible"]
+    keys = [*(str(i) for i in range(1, depth + 1)), f">{depth}", "infeasible"]
     return StrategyRobustness(
         rank=rank, decisions=decisions, base_objective=objective,
         mean=float(np.mean(v)), p5=float(np.percentile(v, 5)), cvar=cvar(v),
         p_feasible=sum(r is not None for r in ranks) / n,
         p_optimal=sum(r == 1 for r in ranks) / n,
-        p_top3=sum(r is not None and r <= DEPTH for r in ranks) / n,
+        p_top3=sum(r is not None and r <= DEPTH for r in ranks) / n if depth >= DEPTH else None,
         mean_regret=float(np.mean(optimum[has] - v[has])) if has.any() else None,
         rank_counts={key: counts.get(key, 0) for key in keys},
         broken_rules=dict(Counter(rule for b in broken for rule in b).most_common()),
@@ -352,14 +362,14 @@ def _strategy(
 
 
 def _choices(stats: Sequence[StrategyRobustness]) -> dict[str, int]:
-    """Each criterion's pick: the best value, ties to the better base rank."""
+    """Each criterion's pick: the best value, ties to the better mean, then base rank."""
     if not stats:
         return {}
     out = {}
     for criterion in CHOICES:
 
-        def key(s: StrategyRobustness, c: str = criterion) -> tuple[float, int]:
-            return (-getattr(s, c), s.rank)
+        def key(s: StrategyRobustness, c: str = criterion) -> tuple[float, float, int]:
+            return (-getattr(s, c), -s.mean, s.rank)
 
         out[criterion] = min(stats, key=key).rank
     return out

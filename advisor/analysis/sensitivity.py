@@ -97,13 +97,13 @@ def _task(context: _Context, u: Sequence[float]) -> tuple[float, float]:
 
 def sensitivity(
     instance: Instance, spec: Uncertainty, listed: tuple[frozenset[str], ...], objective: str,
-    recommended: int, method: str = "auto", samples: int = 64, seed: int = 0,
+    recommended: int, method: str = "auto", samples: int | None = None, seed: int = 0,
     jobs: int = 1, scheduler: Any = None,
 ) -> Sensitivity | None:
     """The indices of every factor; None for the regret objective (it needs re-solves).
 
     ``recommended`` is a base rank (1-based); ``samples`` is Sobol's N (a power of
-    2) or Morris's number of trajectories r.
+    2, default 64) or Morris's number of trajectories r (default 10).
     """
     if objective == "regret" or recommended < 1:
         return None
@@ -113,6 +113,8 @@ def sensitivity(
     if method == "auto":
         method = "sobol" if len(factors) <= SOBOL_MAX_FACTORS else "morris"
     problem = {"num_vars": len(factors), "names": list(factors), "bounds": [[0, 1]] * len(factors)}
+    if samples is None:
+        samples = 64 if method == "sobol" else 10
     x = _design(problem, method, samples, seed)
     context = _Context(instance, spec, listed, objective, recommended - 1)
     y = np.array(run_tasks(_task, context, x.tolist(), jobs, scheduler), dtype=float)

@@ -49,7 +49,7 @@ def _strategy_rows(result: Robustness) -> list[list[str]]:
         regret = "" if s.mean_regret is None else f"{s.mean_regret:,.1f}"
         rows.append([str(s.rank), f"{s.base_objective:,.1f}", f"{s.mean:,.1f}", f"{s.p5:,.1f}",
                      f"{s.cvar:,.1f}", f"{s.p_feasible:.0%}", f"{s.p_optimal:.0%}",
-                     f"{s.p_top3:.0%}", regret])
+                     "" if s.p_top3 is None else f"{s.p_top3:.0%}", regret])
     return rows
 
 
@@ -85,7 +85,8 @@ def _details(result: Robustness) -> list[str]:
     if result.new_optima:
         lines.append("optimal in some draws but not listed:")
         for n in result.new_optima[:5]:
-            lines.append(f"  {n.draws} draws (mean objective {n.mean_objective:,.1f}): "
+            plural = "s" if n.draws != 1 else ""
+            lines.append(f"  {n.draws} draw{plural} (mean objective {n.mean_objective:,.1f}): "
                          f"adds {', '.join(n.added) or 'nothing'}; drops "
                          f"{', '.join(n.dropped) or 'nothing'} (against strategy 1)")
     for criterion, rank in result.choices.items():
