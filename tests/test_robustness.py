@@ -136,10 +136,10 @@ def test_draws_are_the_same_whatever_jobs_or_engine(tmp_path: Path) -> None:
 
     serial = run(jobs=1)
     assert run(jobs=2) == serial
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            assert run(scheduler=client) == serial
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        assert run(scheduler=client) == serial
 
 
 def test_a_draw_is_the_same_whatever_the_number_of_draws() -> None:
@@ -180,7 +180,8 @@ def test_each_distribution_has_its_stated_shape() -> None:
     tri = quantiles(_item("x:y:z", distribution="triangular", low=0.0, high=3.0, mode=1.0), u)
     assert tri.mean() == pytest.approx(4 / 3, abs=0.01)  # (a + b + c) / 3
     beta = quantiles(_item("x:y:z", distribution="beta", base=0.6, sd=0.1), u)
-    assert beta.mean() == pytest.approx(0.6, abs=0.01) and beta.std() == pytest.approx(0.1, abs=0.01)
+    assert beta.mean() == pytest.approx(0.6, abs=0.01)
+    assert beta.std() == pytest.approx(0.1, abs=0.01)
     logn = quantiles(_item("x:y:z", distribution="lognormal", base=5.0, sd=0.2), np.array([0.5]))
     assert logn[0] == pytest.approx(5.0)  # the median at the base
 
