@@ -54,7 +54,7 @@ from advisor.cli.output import (
 )
 from advisor.cli.output import stderr_is_terminal as _stderr_is_terminal
 from advisor.cli.robustness import robustness_command
-from advisor.cli.workbench import convert_command, new_command
+from advisor.cli.workbench import compare_command, convert_command, new_command
 from advisor.errors import InstanceError, listing
 from advisor.solving.trouble import NumericalTroubleError
 
@@ -285,6 +285,12 @@ def _time_limit_note(args: argparse.Namespace, result: Result) -> None:
 def rank_command(args: argparse.Namespace, outputs: Outputs) -> int:
     """The ranked strategy list, in the chosen format (with the diagnosis if infeasible)."""
     result = run_solve(args, load(args.instance))
+    if getattr(args, "brief", False) and result.strategies:
+        from advisor.report.summary import render_summary
+
+        emit(render_summary(result), outputs.report, "table")
+        _wrote(args, outputs.report)
+        return exit_code(result)
     return _ranking_report(args, outputs, result, time_limit_note=True)
 
 
@@ -350,6 +356,8 @@ def frontier_command(args: argparse.Namespace, outputs: Outputs) -> int:
             vary=args.limit,
             points=points,
             market=args.market,
+            lower=getattr(args, "lower", None),
+            upper=getattr(args, "upper", None),
             objective=args.objective,
             time_limit=_budget(args).left(),
         )
@@ -453,6 +461,7 @@ COMMANDS: dict[str, Command] = {
     "calibrate": calibrate_command,
     "new": new_command,
     "convert": convert_command,
+    "compare": compare_command,
     "robustness": lambda args, outputs: robustness_command(
         args, outputs, default_instance() if args.instance is None else Path(args.instance)
     ),
@@ -488,6 +497,21 @@ def _interrupted() -> int:
     return code
 
 
+# the commands with an HTML briefing and an Excel report (issue 18)
+FILE_FORMAT_COMMANDS = ("rank", "explain", "frontier", "bargain", "compare")
+
+
+def _check_file_format(command: str, args: argparse.Namespace) -> None:
+    """--format html and xlsx: only where there is such a report; xlsx needs --output."""
+    fmt = getattr(args, "format", None)
+    if fmt not in ("html", "xlsx"):
+        return
+    if command not in FILE_FORMAT_COMMANDS:
+        raise CliError(f"--format {fmt} goes with {', '.join(FILE_FORMAT_COMMANDS)}")
+    if fmt == "xlsx" and getattr(args, "output", None) is None:
+        raise CliError("--format xlsx writes a workbook: give --output FILE.xlsx")
+
+
 def _run(argv: Sequence[str]) -> int:
     """Import the library, parse ``argv`` and run the command it names."""
     import_library()
@@ -495,7 +519,9 @@ def _run(argv: Sequence[str]) -> int:
     args.budget = Budget(getattr(args, "time_limit", None))  # the clock starts now
     try:
         report = check_output(getattr(args, "output", None))
-        command = COMMANDS[select_command(args)]
+        name = select_command(args)
+        _check_file_format(name, args)
+        command = COMMANDS[name]
         outputs = Outputs(report, check_plot(getattr(args, "plot", None)))
         code = command(args, outputs)
         interrupts.check()

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from advisor import files
 from advisor.cli import interrupts
@@ -159,6 +159,18 @@ def _discard_stdout() -> None:
         os.close(devnull)
 
 
+def _emit_bytes(data: bytes, output: Path | None) -> None:
+    """Write a binary report (a workbook) to ``output`` atomically; it needs a file."""
+    if output is None:
+        raise CliError("--format xlsx writes a workbook: give --output FILE.xlsx")
+    interrupts.hold()
+    def fill(handle: IO[bytes]) -> None:
+        handle.write(data)
+
+    with output_errors():
+        files.replace_atomically(output, fill)
+
+
 def emit(text: str, output: Path | None, fmt: str = "table") -> None:
     """The report, in format ``fmt``, to ``output`` (atomically) or to standard output.
 
@@ -166,6 +178,10 @@ def emit(text: str, output: Path | None, fmt: str = "table") -> None:
     went away (:class:`BrokenPipeError`) is left to the caller. An interrupt before the
     report is written stops the run; once the writing starts, it no longer does.
     """
+    data = getattr(text, "data", None)
+    if isinstance(data, bytes):  # a workbook (--format xlsx): bytes, to --output only
+        _emit_bytes(data, output)
+        return
     text = printable(text, fmt)
     if output is not None:
         interrupts.hold()

@@ -24,6 +24,7 @@ from advisor.cli import calibrate, coalition, robustness, workbench
 from advisor.cli.output import PROG, CliError
 from advisor.instance import DISTINCT_ON, OBJECTIVES
 from advisor.report import FORMATS
+from advisor.report.dispatch import ALL_FORMATS
 from advisor.solving.pipeline import SEARCHES
 
 DEFAULT_INSTANCE = Path("instances") / "malaysia_us_2025"
@@ -42,6 +43,7 @@ COMMANDS = {
     "calibrate": calibrate.SUMMARY,
     "new": workbench.NEW_SUMMARY,
     "convert": workbench.CONVERT_SUMMARY,
+    "compare": workbench.COMPARE_SUMMARY,
     "robustness": robustness.SUMMARY,
 }
 # options of the ranking that a frontier sweep does not use (the older --frontier form)
@@ -55,7 +57,13 @@ RANKING_ONLY = {
     "gap": "--gap",
     "threads": "--threads",
 }
-SWEEP_ONLY = (("market", "--market"), ("points", "--points"), ("plot", "--plot"))
+SWEEP_ONLY = (
+    ("market", "--market"),
+    ("points", "--points"),
+    ("plot", "--plot"),
+    ("lower", "--lower"),
+    ("upper", "--upper"),
+)
 
 Parser = argparse.ArgumentParser | argparse._ArgumentGroup
 
@@ -111,11 +119,13 @@ def add_report_options(parser: Parser) -> None:
     parser.add_argument(
         "--format",
         "-f",
-        choices=FORMATS,
+        choices=ALL_FORMATS,
         default="table",
         help="report format: table (for a terminal, the default), json (schema: "
         "advisor/report), csv (one row per strategy; with --explain one per decision, "
-        "with --frontier one per point) or markdown (a briefing note)",
+        "with --frontier one per point), markdown (a briefing note), html (a "
+        "self-contained briefing with charts) or xlsx (a workbook, one sheet per table; "
+        "needs --output FILE.xlsx)",
     )
     parser.add_argument(
         "--output",
@@ -244,6 +254,30 @@ def add_sweep_options(parser: Parser, legacy: bool = False) -> None:
         metavar="FILE",
         help=f"{lead}draw the frontier to FILE, a .png (900 x 600 px) or .svg, "
         "written atomically, e.g. --plot frontier.png",
+    )
+    parser.add_argument(
+        "--lower",
+        type=float,
+        metavar="V",
+        help=f"{lead}the sweep's first value (default: 0 for the budget and the ratio, "
+        "the cap - 5 points for a cap), e.g. --lower 500",
+    )
+    parser.add_argument(
+        "--upper",
+        type=float,
+        metavar="V",
+        help=f"{lead}the sweep's last value (default: the offers' total cost, 2 x the "
+        "ratio, the cap + 5 points), e.g. --upper 1500",
+    )
+
+
+def add_brief(parser: argparse.ArgumentParser) -> None:
+    """``--brief``: the ranking's short answer only (the table report's first lines)."""
+    parser.add_argument(
+        "--brief",
+        action="store_true",
+        help="print only the short answer: the recommended strategy in words (what to ask, "
+        "what to offer, what it protects and costs, what limits it), what the top K share",
     )
 
 
@@ -434,6 +468,7 @@ examples:
   python solve.py frontier cap --market USA --points 11 --format json
   python solve.py frontier reciprocity instances/tiny --format csv
   python solve.py frontier budget --points 20 --time-limit 60   one budget for the sweep
+  python solve.py frontier budget --lower 500 --upper 1500 --points 11 --plot f.svg
 
 exit codes: 0 success; 2 bad input; 3 no point of the sweep has a strategy;
 130 interrupted (Ctrl-C)""",
@@ -466,6 +501,7 @@ exit codes: 0 valid; 2 invalid (each problem as "file, row R, column 'C': messag
     "calibrate": (calibrate.DESCRIPTION, calibrate.EPILOG),
     "new": (workbench.NEW_DESCRIPTION, workbench.NEW_EPILOG),
     "convert": (workbench.CONVERT_DESCRIPTION, workbench.CONVERT_EPILOG),
+    "compare": (workbench.COMPARE_DESCRIPTION, workbench.COMPARE_EPILOG),
     "robustness": (robustness.DESCRIPTION, robustness.EPILOG),
 }
 
@@ -487,6 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_ranking_groups(parser)
     add_legacy_analyses(parser)
+    add_brief(parser)
     parser.set_defaults(command=None, legacy=True)
     return parser
 
@@ -546,6 +583,8 @@ def build_command_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse
     add_bargain_options(commands["bargain"])
     workbench.add_new_options(commands["new"])
     workbench.add_convert_options(commands["convert"])
+    workbench.add_compare_options(commands["compare"])
+    add_brief(commands["rank"])
     return top, commands
 
 

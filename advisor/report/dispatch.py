@@ -3,7 +3,7 @@
 Every renderer takes the thing reported and one companion: a ranked result and its
 diagnosis (or None), an explanation and the result it explains, a frontier and the
 path of its plot (or None), a bargaining analysis and the path of its plot.
-:data:`RENDERERS` holds all sixteen; :func:`render`, :func:`render_explanation`,
+:data:`RENDERERS` holds all twenty-four; :func:`render`, :func:`render_explanation`,
 :func:`render_frontier` and :func:`render_bargain` look theirs up through
 :func:`renderer`, which raises the one error for an unknown format.
 """
@@ -23,6 +23,12 @@ from advisor.report.bargain import (
 from advisor.report.csv_report import render_csv, render_explanation_csv, render_frontier_csv
 from advisor.report.explanation import render_explanation_markdown, render_explanation_table
 from advisor.report.frontier import render_frontier_markdown, render_frontier_table
+from advisor.report.html import (
+    render_bargain_html,
+    render_explanation_html,
+    render_frontier_html,
+    render_html,
+)
 from advisor.report.json_report import render_explanation_json, render_frontier_json, render_json
 from advisor.report.markdown import render_markdown
 from advisor.report.robustness import (
@@ -32,6 +38,12 @@ from advisor.report.robustness import (
     render_robustness_table,
 )
 from advisor.report.table import render_table
+from advisor.report.xlsx import (
+    render_bargain_xlsx,
+    render_explanation_xlsx,
+    render_frontier_xlsx,
+    render_xlsx,
+)
 from advisor.results import Result
 
 if TYPE_CHECKING:
@@ -41,7 +53,11 @@ if TYPE_CHECKING:
     from advisor.analysis.frontier import Frontier
     from advisor.analysis.robustness import Robustness
 
-FORMATS = ("table", "json", "csv", "markdown")
+# the text formats (html: a self-contained briefing with SVG charts); ALL_FORMATS adds
+# xlsx, a workbook: its renderer returns a WorkbookReport (report/xlsx.py), a short str
+# whose ``data`` holds the bytes the command line writes to --output
+FORMATS = ("table", "json", "csv", "markdown", "html")
+ALL_FORMATS = (*FORMATS, "xlsx")
 RESULT, EXPLANATION, FRONTIER, BARGAIN = "result", "explanation", "frontier", "bargain"
 ROBUSTNESS = "robustness"
 
@@ -66,6 +82,14 @@ RENDERERS: Mapping[tuple[str, str], Renderer] = MappingProxyType(
         (BARGAIN, "json"): render_bargain_json,
         (BARGAIN, "csv"): render_bargain_csv,
         (BARGAIN, "markdown"): render_bargain_markdown,
+        (RESULT, "html"): render_html,
+        (EXPLANATION, "html"): render_explanation_html,
+        (FRONTIER, "html"): render_frontier_html,
+        (BARGAIN, "html"): render_bargain_html,
+        (RESULT, "xlsx"): render_xlsx,
+        (EXPLANATION, "xlsx"): render_explanation_xlsx,
+        (FRONTIER, "xlsx"): render_frontier_xlsx,
+        (BARGAIN, "xlsx"): render_bargain_xlsx,
         (ROBUSTNESS, "table"): render_robustness_table,
         (ROBUSTNESS, "json"): render_robustness_json,
         (ROBUSTNESS, "csv"): render_robustness_csv,
@@ -80,8 +104,8 @@ def renderer(kind: str, fmt: str) -> Renderer:
     Raises ValueError naming :data:`FORMATS` for an unknown format (checked by
     equality first, so even an unhashable ``fmt`` gets this error).
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt not in ALL_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(ALL_FORMATS)}, got {fmt!r}")
     return RENDERERS[kind, fmt]
 
 
