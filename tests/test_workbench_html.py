@@ -22,7 +22,7 @@ TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
-def _driver():  # noqa: ANN202 - selenium's type
+def _driver():  # selenium WebDriver (untyped)
     chromium = shutil.which("chromium")
     chromedriver = shutil.which("chromedriver")
     if chromium is None or chromedriver is None:
