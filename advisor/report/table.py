@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from advisor.report.summary import summary_lines
 from advisor.report.text import WIDTH, money, percent, signed_money, text_table, wrap
 from advisor.report.words import (
     BINDING_DEFINITION,
@@ -48,6 +49,9 @@ def render_table(result: Result, diagnosis: Diagnosis | None = None) -> str:
     conflicting rules and their fixes; without it the report gives a general hint.
     """
     out = _heading(result)
+    short = summary_lines(result)  # the short answer first (issue 18); --brief prints it alone
+    if short:
+        out[2:2] = [*short, ""]
     if not result.strategies:
         out += no_strategy_lines(result, diagnosis)
     else:
@@ -202,7 +206,21 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
         "  ",
         "    ",
     )
-    lines += wrap(
+    return lines + _share_lines(result, s) + _rule_lines(result, s)
+
+
+def _shares_shown(result: Result, s: Strategy) -> list[str]:
+    return [f"{m.market} {percent(m.share)}" for m in s.markets] + [
+        market_limit_text(result.instance, m) for m in s.markets
+    ]
+
+
+def _share_lines(result: Result, s: Strategy) -> list[str]:
+    """The market shares after the deal; "as strategy 1" when they read the same."""
+    first = result.strategies[0]
+    if s.rank > 1 and _shares_shown(result, s) == _shares_shown(result, first):
+        return ["  Market shares after the deal: as strategy 1."]
+    lines = wrap(
         f"Market shares after the deal ({share_basis(result.instance)}): "
         + ", ".join(f"{m.market} {percent(m.share)}" for m in s.markets)
         + ".",
@@ -213,7 +231,7 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
         text = market_limit_text(result.instance, m)
         if text:
             lines += wrap(f"In each scenario, {text}.", "    ", "      ")
-    return lines + _rule_lines(result, s)
+    return lines
 
 
 def _decision_tables(result: Result, s: Strategy) -> list[str]:
@@ -265,7 +283,11 @@ def _rule_lines(result: Result, s: Strategy) -> list[str]:
     """
     lines = []
     descriptions = condition_text(result)
-    if s.conditions_triggered:
+    same = s.rank > 1 and s.conditions_triggered == result.strategies[0].conditions_triggered
+    if same and s.conditions_triggered:
+        named = ", ".join(s.conditions_triggered)
+        lines.append(f"  Conditions triggered: as strategy 1 ({named}).")
+    elif s.conditions_triggered:
         lines.append("  Conditions triggered:")
         for cid in s.conditions_triggered:
             text = f"{cid}: {descriptions[cid]}" if descriptions.get(cid) else cid
