@@ -94,3 +94,21 @@ def test_frontier_range_from_the_command_line(tmp_path: Path) -> None:
                  "--points", "4", "--format", "json", "-o", str(out), "-q"]) in (0, 3)
     points = json.loads(out.read_text(encoding="utf-8"))["points"]
     assert [p["budget"] for p in points] == pytest.approx([10.0, 30.0, 50.0, 70.0])
+
+
+def test_frontier_chart_is_an_honest_step_function() -> None:
+    import advisor
+    from advisor.report.charts import draw_frontier, figure
+
+    # tiny at budget 0 has no strategy: condition c3 needs IP (cost 10) or EXPCTL (20)
+    sweep = advisor.frontier(advisor.load_instance(TINY), vary="budget", points=3,
+                             lower=0, upper=70)
+    assert [p.strategy is None for p in sweep.points] == [True, False, False]
+    _fig, ax = figure()
+    draw_frontier(ax, sweep)
+    assert ax.get_ylim()[0] == 0.0  # the no-deal baseline, not the data minimum
+    assert list(ax.get_xticks()) == pytest.approx([0.0, 35.0, 70.0])
+    [step] = ax.get_lines()[:1]
+    assert step.get_drawstyle() == "steps-post"
+    crosses = [c for c in ax.collections if c.get_label().startswith("no strategy")]
+    assert [tuple(xy) for xy in crosses[0].get_offsets()] == [(0.0, 0.0)]

@@ -106,62 +106,18 @@ class Frontier:
     def plot(self, path: str | Path) -> Path:
         """Draw the frontier to ``path`` (PNG or SVG by its suffix); return the path.
 
+        The best objective against the swept limit, as the step function it is
+        (:func:`advisor.report.charts.draw_frontier`): the swept values are the ticks,
+        the value axis starts at 0 (no deal), a point with no strategy is a red cross.
         The file is written atomically: the whole image or nothing (see :mod:`advisor.files`).
         """
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        money = self.instance.money
-        feasible = [p for p in self.points if p.strategy is not None]
-        if self.vary == "cap":
-            xs = [_share(p.strategy, self.market) * 100 for p in feasible]  # type: ignore[arg-type]
-            xlabel = f"{self.market}'s share of exports after the deal (%)"
-        else:
-            xs = [p.strategy.offer_cost for p in feasible]  # type: ignore[union-attr]
-            xlabel = f"domestic cost of offers ({money})"
-        ys = [p.strategy.protected_value for p in feasible]  # type: ignore[union-attr]
-        fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
-        ax.plot(xs, ys, color="0.7", zorder=1)
-        pareto = [(x, y) for x, y, p in zip(xs, ys, feasible, strict=True) if p.pareto]
-        ax.scatter(xs, ys, color="0.5", s=18, zorder=2, label="best strategy at a sweep point")
-        if pareto:
-            pareto_x, pareto_y = zip(*pareto, strict=True)
-            ax.scatter(
-                pareto_x,
-                pareto_y,
-                color="tab:blue",
-                s=36,
-                zorder=3,
-                label="Pareto-efficient",
-            )
-        middle = (min(xs) + max(xs)) / 2 if xs else 0.0
-        for i, (x, y, p) in enumerate(zip(xs, ys, feasible, strict=True)):
-            label = _change_label(p, first=i == 0)
-            if label:
-                right = x > middle  # labels of the right half point left, inside the axes
-                note = ax.annotate(
-                    label,
-                    (x, y),
-                    textcoords="offset points",
-                    xytext=(-4 if right else 4, 4),
-                    ha="right" if right else "left",
-                    fontsize=7,
-                )
-                note.set_in_layout(False)  # a long label must not shrink the axes
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(f"expected protected export value ({money})")
-        ax.set_title(f"{self.instance.name}\nfrontier as the {self.axis_label} varies", fontsize=10)
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize=8)
-        fig.tight_layout()
         from advisor.files import save_figure  # atomic: the whole image or none
+        from advisor.report.charts import draw_frontier, figure
 
-        try:
-            return save_figure(fig, path)
-        finally:
-            plt.close(fig)
+        fig, ax = figure(9, 6)
+        draw_frontier(ax, self)
+        fig.tight_layout()
+        return save_figure(fig, path)
 
 
 def _change_label(point: FrontierPoint, first: bool, most: int = 3) -> str:
