@@ -98,7 +98,7 @@ def test_frontier_range_from_the_command_line(tmp_path: Path) -> None:
 
 def test_frontier_chart_is_an_honest_step_function() -> None:
     import advisor
-    from advisor.report.charts import draw_frontier, figure
+    from advisor.charts import draw_frontier, figure
 
     # tiny at budget 0 has no strategy: condition c3 needs IP (cost 10) or EXPCTL (20)
     sweep = advisor.frontier(advisor.load_instance(TINY), vary="budget", points=3,

@@ -107,12 +107,12 @@ class Frontier:
         """Draw the frontier to ``path`` (PNG or SVG by its suffix); return the path.
 
         The best objective against the swept limit, as the step function it is
-        (:func:`advisor.report.charts.draw_frontier`): the swept values are the ticks,
+        (:func:`advisor.charts.draw_frontier`): the swept values are the ticks,
         the value axis starts at 0 (no deal), a point with no strategy is a red cross.
         The file is written atomically: the whole image or nothing (see :mod:`advisor.files`).
         """
+        from advisor.charts import draw_frontier, figure
         from advisor.files import save_figure  # atomic: the whole image or none
-        from advisor.report.charts import draw_frontier, figure
 
         fig, ax = figure(9, 6)
         draw_frontier(ax, self)

@@ -1,7 +1,7 @@
 """The HTML briefing (``--format html``): one self-contained page with charts.
 
 The page needs no network and no script: styles are inline and the charts are static
-SVG drawn by matplotlib (:mod:`advisor.report.charts`). A ranking's page holds the
+SVG drawn by matplotlib (:mod:`advisor.charts`). A ranking's page holds the
 short answer (:mod:`advisor.report.summary`), the ranked strategies, a chart of each
 strategy's value in every scenario, the market shares before and after the
 recommended deal (caps and floors marked), each strategy's requests and offers, the
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from advisor.report import charts
+from advisor import charts
 from advisor.report.summary import summary_lines
 from advisor.report.text import money, percent, signed_money
 from advisor.results import Result

@@ -1,5 +1,6 @@
-"""The charts of the reports, drawn with matplotlib: scenario values, shares, frontiers.
+"""The charts of the reports and of the frontier plot, drawn with matplotlib.
 
+A module of no stage: the analysis draws its plot with it, the reports embed it.
 Each ``draw_*`` function fills one matplotlib ``Axes``; :func:`svg` turns a figure
 into inline SVG text (text as paths, a fixed id salt and no date, so the same input
 gives the same bytes and the page needs no font). The frontier chart is the one of
