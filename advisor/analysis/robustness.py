@@ -51,7 +51,7 @@ from advisor.instance import Instance
 from advisor.results import Result, tolerance
 from advisor.solving.pipeline import solve
 from advisor.solving.search import best_strategy, run_search, search_method
-from advisor.solving.session import open_session
+from advisor.solving.session import Solution, SolverSession, open_session
 
 CHOICES = ("cvar", "mean", "p_optimal")
 DEPTH = 3  # P(top 3)
@@ -97,18 +97,28 @@ def draw_task(context: DrawContext, item: tuple[int, Sequence[float]]) -> DrawOu
     feasible = [(v, k) for k, (v, b) in enumerate(zip(scored, broken, strict=True)) if not b]
     if feasible:  # an incumbent for HiGHS: the best listed strategy that keeps the rules
         session.warm_start(context.listed[max(feasible)[1]])
-    method = search_method("auto", inst, "all", context.depth, 1)
-    best = run_search(session, method, context.depth, 1, lambda message: None).solutions
+    best = _draw_best(session, inst, context.depth)
     unit = session.model.scales.objective
     tops = tuple(s.objective for s in best)
     ranks = tuple(
         None if rules else 1 + sum(t > v + tolerance(t, unit) for t in tops)
         for v, rules in zip(scored, broken, strict=True)
     )
-    order = inst.decision_ids()
-    optimum = tuple(d for d in order if best and d in best[0].chosen)
+    # a listed strategy tied with the optimum names it (a tie is not a new optimum)
+    tied = [c for c, r in zip(context.listed, ranks, strict=True) if r == 1]
+    chosen = tied[0] if tied else (best[0].chosen if best else frozenset())
+    optimum = tuple(d for d in inst.decision_ids() if d in chosen)
     return DrawOutcome(index, scored, tuple(tuple(sorted(b)) for b in broken), ranks, tops,
                        optimum, clipped)
+
+
+def _draw_best(session: SolverSession, instance: Instance, depth: int) -> list[Solution]:
+    """The draw's ``depth`` best strategies: one solve for its optimum, else the ranking."""
+    if depth == 1 and search_method("auto", instance, "all", 1, 1) == "cuts":
+        found = session.solve()
+        return [found] if found is not None else []
+    method = search_method("auto", instance, "all", depth, 1)
+    return run_search(session, method, depth, 1, lambda message: None).solutions
 
 
 @dataclass(frozen=True)
