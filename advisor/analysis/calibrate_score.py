@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
+from advisor.analysis.bargain import SWEEP_HEURISTICS_OFF
 from advisor.instance import Instance
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
 from advisor.solving.runtime import quiet_stdout
@@ -205,6 +206,8 @@ def _highs(session: SolverSession) -> highspy.Highs:
     h.setOptionValue("mip_rel_gap", OBJECTIVE_TOLERANCE)
     h.setOptionValue("mip_feasibility_tolerance", MIP_FEASIBILITY_TOLERANCE)
     h.setOptionValue("threads", 1)
+    for option in SWEEP_HEURISTICS_OFF:  # as the bargaining sweep: 20% less CPU here
+        h.setOptionValue(option, False)
     return h
 
 
