@@ -120,8 +120,8 @@ def render_calibrate_table(result: Calibration) -> str:
             out += text_table(FIT_HEADERS, _fit_rows(comparisons), "lrrrrr", "  ")
             for line in _breaks(comparisons):
                 out += wrap(line, "  ", "    ")
-    out += ["", "Predicted deals (the advisor's best strategy under the fitted counterpart; "
-            "values in objective units)"]
+    out += ["", "Predicted deals: the advisor's best strategy under the fitted counterpart "
+            "(objective units)"]
     for kind, c in _all_deals(result):
         for line in _deal_lines(kind, c):
             out += wrap(line.strip(), "    " if line.startswith("  ") else "  ", "    ")
