@@ -221,7 +221,7 @@ tier = "0%"
 def test_a_missing_or_broken_observed_file(indonesia: Path) -> None:
     inst = advisor.load_instance(indonesia)
     (indonesia / "observed.toml").unlink()
-    with pytest.raises(InstanceError, match="cannot read"):
+    with pytest.raises(InstanceError, match="missing: calibration needs"):
         read_observed(indonesia, inst)
     write_deal(indonesia, "[deal\n")
     with pytest.raises(InstanceError, match="not valid TOML"):
@@ -290,10 +290,15 @@ def test_cli_apply_writes_a_folder_rank_can_use(tmp_path: Path) -> None:
                    "instances/malaysia_us_2025", "--apply", str(target), "-q",
                    "--format", "json")
     assert done.returncode == 0, done.stderr
-    fitted = json.loads(done.stdout)["parameters"]["reciprocity_ratio"]["value"]
+    doc = json.loads(done.stdout)
+    fitted = doc["parameters"]["reciprocity_ratio"]["value"]
     assert advisor.load_instance(target).reciprocity_ratio == fitted
-    ranked = run_cli("rank", str(target), "--top", "1", "--format", "json")
+    ranked = run_cli("rank", str(target), "--top", "1", "--format", "json", "--objective",
+                     "expected")
     assert ranked.returncode == 0, ranked.stderr
+    # rank on the calibrated copy advises the deal calibrate predicted
+    assert json.loads(ranked.stdout)["strategies"][0]["decisions"] == \
+        doc["predictions"][0]["predicted"]
     again = run_cli("calibrate", "instances/indonesia_us_2025", *SMALL, "--predict",
                     "instances/malaysia_us_2025", "--apply", str(target))
     assert again.returncode == 2 and "already exists" in again.stderr

@@ -166,6 +166,11 @@ def read_observed(folder: str | Path, instance: Instance) -> ObservedDeal:
     path = Path(folder) / OBSERVED_FILE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InstanceError(Problem(OBSERVED_FILE, None, None, "missing: calibration needs the "
+                                    "deal signed (format: advisor/inputs/observed.py); an "
+                                    "instance without one can only be predicted (--predict)"),
+                            "no observed deal") from None
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise InstanceError(Problem(OBSERVED_FILE, None, None, f"cannot read: {reason}"),
