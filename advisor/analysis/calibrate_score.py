@@ -40,7 +40,7 @@ import numpy as np
 from advisor.analysis.bargain import SWEEP_HEURISTICS_OFF
 from advisor.instance import Instance
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
-from advisor.solving.runtime import quiet_stdout
+from advisor.solving.runtime import guarded_run, quiet_stdout
 from advisor.solving.session import MIP_FEASIBILITY_TOLERANCE, SolverSession, open_session
 
 FEASIBLE = 1e-9  # a reciprocity row met within this (scaled units) keeps an inherited x*
@@ -179,7 +179,8 @@ class _AlphaModel:
 
     def _run(self) -> np.ndarray | None:
         self.highs.clearSolver()
-        self.highs.run()
+        with guarded_run(self.highs, None):  # Ctrl-C stops it; an error status raises
+            self.highs.run()
         self.solves += 1
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
@@ -199,6 +200,7 @@ class _AlphaModel:
 def _highs(session: SolverSession) -> highspy.Highs:
     """A highspy copy of the session's model, set up as every solve of the advisor."""
     h = highspy.Highs()
+    h.HandleUserInterrupt = True
     h.setOptionValue("output_flag", False)
     with quiet_stdout():
         h.passModel(session.highs_model())
