@@ -44,9 +44,10 @@ with an exact shortcut between points
 (:mod:`advisor.analysis.calibrate_score`).
 
 **The search.** ``search="grid"`` scores every grid point; ``"coordinate"`` starts
-at the stated counterpart and moves one parameter at a time to its best value,
-the others held, until a whole pass moves nothing (a point no single parameter's
-change improves; not proven global). ``"auto"``: the grid when it has at most
+at the stated counterpart (every multiplier 1) with each grid value of ρ in turn,
+and from each start moves one parameter at a time to its best value, the others
+held, until a whole pass moves nothing; the best end point is the fit (a point no
+single parameter's change improves; not proven global). ``"auto"``: the grid when it has at most
 :data:`FULL_GRID_LIMIT` points, else coordinate.
 
 **Intervals.** Each parameter's interval is the range of its grid values that tie
