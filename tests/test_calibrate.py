@@ -312,3 +312,18 @@ def test_arguments_are_checked() -> None:
         calibrate([inst], [deal(frozenset(), inst)], ratios=[0.0, 1.0])
     with pytest.raises(ValueError, match="leave_one_out"):
         calibrate([inst], [deal(frozenset(), inst)], leave_one_out=True)
+
+
+def test_the_help_examples_run(tmp_path: Path) -> None:
+    """Every example of ``calibrate --help`` runs (the --apply folder moved to tmp_path)."""
+    from advisor.cli.calibrate import EPILOG
+
+    text = EPILOG.split("exit codes:")[0].replace("\\\n", " ")
+    examples = [line.strip() for line in text.splitlines() if "python solve.py" in line]
+    assert len(examples) == 5
+    for example in examples:
+        example = example.replace("/tmp/malaysia_calibrated", str(tmp_path / "calibrated"))
+        argv = example.split(">")[0].split()[2:]
+        run = run_cli(*argv)
+        assert run.returncode == 0, (example, run.stderr)
+        assert "Traceback" not in run.stderr
