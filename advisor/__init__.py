@@ -12,6 +12,7 @@ The public API::
     advisor.frontier(instance, vary="budget", points=20).plot("frontier.png")
     advisor.diagnose(instance)                    # why an instance is infeasible
     advisor.bargain(instance).to_frame()          # the counterpart's side: ZOPA, Nash, KS
+    advisor.calibrate(peers, predict=[instance]).to_frame()   # fitted on observed.toml deals
     advisor.robustness(instance, draws=200, seed=1).to_frame()   # under uncertainty.csv
     advisor.solve_coalition(advisor.load_coalition("instances/coalition_pair")).to_frame()
 """
