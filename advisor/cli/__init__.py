@@ -299,7 +299,8 @@ def _ranking_report(
 ) -> int:
     """The ranking's report and exit code (the diagnosis for an infeasible result)."""
     diagnosis = run_diagnosis(args, result)
-    emit(render(result, args.format, diagnosis=diagnosis), outputs.report, args.format)
+    detail = getattr(args, "detail", "auto")  # rank's --detail; explain's ranking: auto
+    emit(render(result, args.format, diagnosis, detail), outputs.report, args.format)
     _wrote(args, outputs.report)
     if time_limit_note:
         _time_limit_note(args, result)

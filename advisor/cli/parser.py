@@ -272,7 +272,15 @@ def add_sweep_options(parser: Parser, legacy: bool = False) -> None:
 
 
 def add_brief(parser: argparse.ArgumentParser) -> None:
-    """``--brief``: the ranking's short answer only (the table report's first lines)."""
+    """``--brief`` (the ranking's short answer only) and ``--detail`` (lines or sectors)."""
+    parser.add_argument(
+        "--detail",
+        choices=("auto", "lines", "sectors"),
+        default="auto",
+        help="table and markdown: 'lines' lists every tariff line and condition, 'sectors' "
+        "groups lines by sector and conditions by pattern; 'auto' (default) groups above "
+        "200 decisions (csv and json always list every line)",
+    )
     parser.add_argument(
         "--brief",
         action="store_true",

@@ -30,6 +30,7 @@ from advisor.report.html import (
     render_html,
 )
 from advisor.report.json_report import render_explanation_json, render_frontier_json, render_json
+from advisor.report.lines import grouped
 from advisor.report.markdown import render_markdown
 from advisor.report.robustness import (
     render_robustness_csv,
@@ -109,12 +110,23 @@ def renderer(kind: str, fmt: str) -> Renderer:
     return RENDERERS[kind, fmt]
 
 
-def render(result: Result, fmt: str = "table", diagnosis: Diagnosis | None = None) -> str:
+def render(
+    result: Result, fmt: str = "table", diagnosis: Diagnosis | None = None, detail: str = "auto"
+) -> str:
     """The report of ``result`` in format ``fmt`` (one of :data:`FORMATS`).
 
     For an infeasible result, pass ``diagnosis=advisor.diagnose(result.instance)``
     to name the conflicting rules (table, Markdown, and the JSON key ``diagnosis``).
+    ``detail`` (table and Markdown): ``lines`` lists every tariff line and condition,
+    ``sectors`` groups lines by sector and conditions by pattern, ``auto`` (default)
+    groups above 200 decisions (:mod:`advisor.report.lines`); the other formats
+    always list every line.
     """
+    grouped(result, detail)  # checks ``detail``
+    if fmt == "table":
+        return render_table(result, diagnosis, detail)
+    if fmt == "markdown":
+        return render_markdown(result, diagnosis, detail)
     return renderer(RESULT, fmt)(result, diagnosis)
 
 

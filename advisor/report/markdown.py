@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from advisor.report.lines import (
+    binding_labels,
+    condition_group_text,
+    condition_groups,
+    group_difference_text,
+    grouped,
+    request_groups,
+)
 from advisor.report.text import md, md_table, money, percent, signed_money
 from advisor.report.words import (
     BINDING_DEFINITION,
@@ -43,8 +51,15 @@ if TYPE_CHECKING:
     from advisor.analysis.diagnose import Diagnosis
 
 
-def render_markdown(result: Result, diagnosis: Diagnosis | None = None) -> str:
-    """A briefing note an analyst can paste into a memo."""
+def render_markdown(
+    result: Result, diagnosis: Diagnosis | None = None, detail: str = "auto"
+) -> str:
+    """A briefing note an analyst can paste into a memo.
+
+    ``detail`` as in :func:`advisor.report.table.render_table`: above 200 decisions
+    (``auto``) tariff lines are grouped by sector and conditions by pattern.
+    """
+    by_group = grouped(result, detail)
     inst = result.instance
     out = [f"# Negotiation brief: {inst.name}", ""]
     out.append(
@@ -65,20 +80,29 @@ def render_markdown(result: Result, diagnosis: Diagnosis | None = None) -> str:
             # the plain-text lines joined back into one Markdown paragraph
             out += [" ".join(no_strategy_lines(result)), ""]
     else:
-        out += ["## Recommendation", "", summary(result, result.strategies[0]), ""]
-        out += _md_ranking(result)
+        first = result.strategies[0]
+        out += ["## Recommendation", "", summary(result, first, by_group=by_group), ""]
+        out += _md_ranking(result, by_group)
         descriptions = condition_text(result)
         for s in result.strategies:
-            out += _md_strategy(result, s, descriptions)
+            out += _md_strategy(result, s, descriptions, by_group)
         if several_scenarios(result):
             out += _md_scenarios(result)
     out += _md_caveats(result)
     return "\n".join(out)
 
 
-def _md_ranking(result: Result) -> list[str]:
+def _md_ranking(result: Result, by_group: bool = False) -> list[str]:
     """The ranking as a Markdown table, each strategy compared with rank 1."""
     first = result.strategies[0]
+
+    def compared(s: Strategy) -> str:
+        if s.rank == 1:
+            return "recommended"
+        if by_group:
+            return md(group_difference_text(result.instance, first, s))
+        return md(difference_text(first, s))
+
     rows = [
         [
             str(s.rank) + ("" if s.proven_optimal else " (not proven)"),
@@ -87,7 +111,7 @@ def _md_ranking(result: Result) -> list[str]:
             money(s.offer_cost),
             signed_money(s.reciprocity_balance),
             f"{s.largest_market.market} {percent(s.largest_market.share)}",
-            "recommended" if s.rank == 1 else md(difference_text(first, s)),
+            compared(s),
         ]
         for s in result.strategies
     ]
@@ -169,12 +193,16 @@ def _md_diagnosis(diagnosis: Diagnosis) -> list[str]:
     return [*out, ""]
 
 
-def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> list[str]:
+def _md_strategy(
+    result: Result, s: Strategy, descriptions: dict[str, str], by_group: bool = False
+) -> list[str]:
     """One strategy's section: requests, offers, values by scenario, conditions."""
     inst = result.instance
     out = [f"### Strategy {s.rank}: objective {money(s.objective)}", ""]
     out += [f"Requests to {inst.counterpart} (exports protected, {export_unit(inst)}):", ""]
-    if s.requests:
+    if s.requests and by_group:
+        out += _md_group_requests(result, s)
+    elif s.requests:
         out += [
             f"- {md(r.sector_name)} ({md(r.sector)}): {md(r.tier)}, tariff "
             f"{percent(r.tariff)}, protects {money(r.protected_value)} if granted"
@@ -206,7 +234,14 @@ def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> l
         if s.regret is not None:
             line += f", regret {money(s.regret)}"
         out += [line + ".", ""]
-    if s.conditions_triggered:
+    if s.conditions_triggered and by_group:
+        out += ["Conditions triggered, by pattern:", ""]
+        out += [
+            f"- {md(condition_group_text(key, n, text))}"
+            for key, n, text in condition_groups(inst, s.conditions_triggered)
+        ]
+        out.append("")
+    elif s.conditions_triggered:
         out += ["Conditions triggered:", ""]
         out += [
             f"- {md(c)}" + (f": {descriptions[c]}" if descriptions.get(c) else "")
@@ -222,7 +257,13 @@ def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> l
         ]
         out += [f"- {md(text)}" for text in limited]
         out.append("")
-    if s.binding_constraints:
+    if s.binding_constraints and by_group:
+        scenarios = dict(binding_groups(s.binding_constraints))
+        rules = binding_labels(inst, list(scenarios))
+        out += [f"Binding rules ({BINDING_DEFINITION}):", ""]
+        out += [f"- {md(binding_text(result, rule, scenarios.get(rule, [])))}" for rule in rules]
+        out.append("")
+    elif s.binding_constraints:
         out += [f"Binding rules ({BINDING_DEFINITION}):", ""]
         out += [
             f"- {md(binding_text(result, rule, scenarios, s.conditions_triggered))}"
@@ -230,3 +271,32 @@ def _md_strategy(result: Result, s: Strategy, descriptions: dict[str, str]) -> l
         ]
         out.append("")
     return out
+
+
+def _md_group_requests(result: Result, s: Strategy) -> list[str]:
+    """The requests per sector group: lines per tier, protected value, counterpart's cost."""
+    inst = result.instance
+    rows = [
+        [
+            md(g.group),
+            md(g.name),
+            f"{g.requested:,} of {g.lines:,}",
+            md(g.tier_text()),
+            money(g.protected_value),
+            money(g.counterpart_cost),
+        ]
+        for g in request_groups(inst, s)
+    ]
+    headers = [
+        "Sector",
+        "Name",
+        "Lines",
+        "Tiers (lines)",
+        "Protected",
+        f"Cost to {inst.counterpart}",
+    ]
+    note = (
+        f"{len(s.requests):,} tariff lines, grouped by sector (the CSV and JSON reports, and "
+        "`--detail lines`, list each line)."
+    )
+    return [*md_table(headers, rows, "llrlrr"), "", note]

@@ -10,8 +10,17 @@ triggers and the rules that bind it. A result without strategies says why instea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from advisor.report.lines import (
+    binding_labels,
+    condition_group_text,
+    condition_groups,
+    group_difference_text,
+    grouped,
+    request_groups,
+)
 from advisor.report.summary import summary_lines
 from advisor.report.text import WIDTH, money, percent, signed_money, text_table, wrap
 from advisor.report.words import (
@@ -42,14 +51,18 @@ if TYPE_CHECKING:
     from advisor.analysis.diagnose import Diagnosis
 
 
-def render_table(result: Result, diagnosis: Diagnosis | None = None) -> str:
+def render_table(result: Result, diagnosis: Diagnosis | None = None, detail: str = "auto") -> str:
     """A ranked report a person reads in a terminal, within 100 columns.
 
     For an infeasible result, ``diagnosis`` (:func:`advisor.diagnose`) names the
     conflicting rules and their fixes; without it the report gives a general hint.
+    ``detail`` (:func:`advisor.report.lines.grouped`): ``lines`` lists every request
+    and condition, ``sectors`` groups tariff lines by sector and conditions by
+    pattern, ``auto`` groups above 200 decisions.
     """
+    by_group = grouped(result, detail)
     out = _heading(result)
-    short = summary_lines(result)  # the short answer first (issue 18); --brief prints it alone
+    short = summary_lines(result, detail)  # the short answer first; --brief prints it alone
     if short:
         out[2:2] = [*short, ""]
     if not result.strategies:
@@ -66,7 +79,7 @@ def render_table(result: Result, diagnosis: Diagnosis | None = None) -> str:
                 out += wrap(line)
         for s in result.strategies:
             out.append("")
-            out += _strategy_block(result, s)
+            out += _strategy_block(result, s, by_group)
     if result.warnings:
         out += ["", "Warnings:"]
         for w in result.warnings:
@@ -187,8 +200,11 @@ def _scenario_table(result: Result) -> list[str]:
     return lines
 
 
-def _strategy_block(result: Result, s: Strategy) -> list[str]:
-    """One strategy in full: how it differs from rank 1, its decisions, the deal."""
+def _strategy_block(result: Result, s: Strategy, by_group: bool = False) -> list[str]:
+    """One strategy in full: how it differs from rank 1, its decisions, the deal.
+
+    ``by_group``: requests by sector group, conditions by pattern (tariff-line scale).
+    """
     unit = result.instance.money
     head = f"Strategy {s.rank}: objective {money(s.objective)}"
     head += " (best)" if s.rank == 1 else f" ({money(s.gap_to_best)} below the best)"
@@ -197,16 +213,22 @@ def _strategy_block(result: Result, s: Strategy) -> list[str]:
     lines = [head, "-" * min(WIDTH, len(head))]
     if s.rank > 1:
         first = result.strategies[0]
-        lines += wrap(f"Differs from strategy 1: {difference_text(first, s)}.", "  ", "    ")
+        differs = (
+            group_difference_text(result.instance, first, s)
+            if by_group
+            else difference_text(first, s)
+        )
+        lines += wrap(f"Differs from strategy 1: {differs}.", "  ", "    ")
     lines += wrap(f"Objective: {decomposition(result.instance, s)}.", "  ", "    ")
-    lines += _decision_tables(result, s)
+    lines += _group_tables(result, s) if by_group else _decision_tables(result, s)
     lines += wrap(
         f"Counterpart: receives {money(s.counterpart_value)}, concedes "
         f"{money(s.counterpart_cost)}; balance {signed_money(s.reciprocity_balance)} {unit}.",
         "  ",
         "    ",
     )
-    return lines + _share_lines(result, s) + _rule_lines(result, s)
+    rules = _group_rule_lines(result, s) if by_group else _rule_lines(result, s)
+    return lines + _share_lines(result, s) + rules
 
 
 def _shares_shown(result: Result, s: Strategy) -> list[str]:
@@ -301,5 +323,62 @@ def _rule_lines(result: Result, s: Strategy) -> list[str]:
         above = [r.removeprefix("condition ") for r in s.binding_constraints if r in shown]
         if above:
             text = f"condition{'s' if len(above) > 1 else ''} {', '.join(above)} (see above)"
+            lines += wrap(text, "    - ", "      ")
+    return lines
+
+
+def _group_tables(result: Result, s: Strategy) -> list[str]:
+    """The requests per sector group (lines per tier and their sums), then the offers.
+
+    The totals are the sums over the group's lines; ``--detail lines``, the CSV and
+    the JSON reports list the lines themselves.
+    """
+    inst = result.instance
+    groups = request_groups(inst, s)
+    if groups:
+        rows = [
+            [
+                g.group,
+                g.name,
+                f"{g.requested:,}/{g.lines:,}",
+                g.tier_text(),
+                money(g.protected_value),
+                money(g.counterpart_cost),
+            ]
+            for g in groups
+        ]
+        lines = wrap(
+            f"Requests to {inst.counterpart} by sector ({len(s.requests):,} tariff lines; "
+            f"protected: {export_unit(inst)}; cost to {inst.counterpart}: {inst.money}):",
+            "  ",
+            "    ",
+        )
+        headers = ["sector", "name", "lines", "tiers (lines)", "protected", "cost"]
+        lines += text_table(headers, rows, "llrlrr", "    ", shrink=1)
+    else:
+        lines = [f"  Requests to {inst.counterpart}: none"]
+    offers = _decision_tables(result, replace(s, requests=()))
+    return lines + offers[1:]  # the first line says "Requests: none"
+
+
+def _group_rule_lines(result: Result, s: Strategy) -> list[str]:
+    """:func:`_rule_lines` with line conditions grouped by their pattern."""
+    inst = result.instance
+    groups = condition_groups(inst, s.conditions_triggered)
+    first = result.strategies[0]
+    lines = []
+    if s.rank > 1 and groups and s.conditions_triggered == first.conditions_triggered:
+        named = ", ".join(condition_group_text(key, n) for key, n, _ in groups)
+        lines += wrap(f"Conditions triggered: as strategy 1 ({named}).", "  ", "    ")
+    elif groups:
+        lines.append(f"  Conditions triggered ({len(s.conditions_triggered):,}, by pattern):")
+        for key, n, text in groups:
+            lines += wrap(condition_group_text(key, n, text), "    - ", "      ")
+    rules = binding_labels(inst, [rule for rule, _ in binding_groups(s.binding_constraints)])
+    if rules:
+        lines += wrap(f"Binding rules ({BINDING_DEFINITION}):", "  ", "    ")
+        scenarios = dict(binding_groups(s.binding_constraints))
+        for rule in rules:
+            text = binding_text(result, rule, scenarios.get(rule, []))
             lines += wrap(text, "    - ", "      ")
     return lines

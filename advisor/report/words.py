@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from advisor.economics import sector_terms
 from advisor.instance import Instance
+from advisor.report.lines import asks_text
 from advisor.report.text import listing, money, percent, share_text, signed_money, wrap
 from advisor.results import MarketOutcome, Result, Strategy
 
@@ -432,7 +433,9 @@ def no_strategy_lines(result: Result, diagnosis: Diagnosis | None = None) -> lis
     )
 
 
-def summary(result: Result, s: Strategy, lead: str = "The recommended strategy") -> str:
+def summary(
+    result: Result, s: Strategy, lead: str = "The recommended strategy", by_group: bool = False
+) -> str:
     """A strategy in one paragraph.
 
     What it asks and offers, what it protects and costs, the counterpart's balance,
@@ -445,6 +448,8 @@ def summary(result: Result, s: Strategy, lead: str = "The recommended strategy")
     for r in s.requests:
         by_tier.setdefault(r.tier, []).append(r.sector_name)
     asks = [f"{tier} on {listing(names)}" for tier, names in by_tier.items()]
+    if by_group:  # tariff-line scale: lines per sector group (advisor.report.lines)
+        asks = [f"tariff lines of {listing(asks_text(inst, s))}"] if s.requests else []
     gives = [o.name for o in s.offers]
     text = f"{lead} asks {inst.counterpart} for "
     text += "; ".join(asks) if asks else "nothing"
