@@ -102,11 +102,13 @@ def request_groups(inst: Instance, s: Strategy) -> list[GroupRequests]:
 
 
 def asks_text(inst: Instance, s: Strategy) -> list[str]:
-    """``IC 1,141 of 1,200 lines (1,000 cap 10%, 141 permanent 0%)``, one per group."""
-    return [
-        f"{g.group} {g.requested:,} of {g.lines:,} line{'s' * (g.lines != 1)} ({g.tier_text()})"
-        for g in request_groups(inst, s)
-    ]
+    """``IC all 2,443 lines cap 10%``, ``DISC 600 of 612 lines (419 cap 10%, 181 ...)``."""
+    out = []
+    for g in request_groups(inst, s):
+        count = f"all {g.lines:,}" if g.requested == g.lines else f"{g.requested:,} of {g.lines:,}"
+        tiers = g.tiers[0][0] if len(g.tiers) == 1 else f"({g.tier_text()})"
+        out.append(f"{g.group} {count} line{'s' * (g.lines != 1)} {tiers}")
+    return out
 
 
 def condition_pattern(sectors: frozenset[str], condition: str) -> str:

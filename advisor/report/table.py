@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from advisor.report.lines import (
+    GroupRequests,
     binding_labels,
     condition_group_text,
     condition_groups,
@@ -22,7 +23,15 @@ from advisor.report.lines import (
     request_groups,
 )
 from advisor.report.summary import summary_lines
-from advisor.report.text import WIDTH, money, percent, signed_money, text_table, wrap
+from advisor.report.text import (
+    WIDTH,
+    money,
+    percent,
+    share_text,
+    signed_money,
+    text_table,
+    wrap,
+)
 from advisor.report.words import (
     BINDING_DEFINITION,
     binding_groups,
@@ -227,8 +236,26 @@ def _strategy_block(result: Result, s: Strategy, by_group: bool = False) -> list
         "  ",
         "    ",
     )
-    rules = _group_rule_lines(result, s) if by_group else _rule_lines(result, s)
-    return lines + _share_lines(result, s) + rules
+    if by_group:
+        shares = _limited_share_lines(result, s) if s.rank > 1 else _share_lines(result, s)
+        return lines + shares + _group_rule_lines(result, s)
+    return lines + _share_lines(result, s) + _rule_lines(result, s)
+
+
+def _limited_share_lines(result: Result, s: Strategy) -> list[str]:
+    """Below rank 1 at scale: the largest market and each capped or floored one, tightest."""
+    if _shares_shown(result, s) == _shares_shown(result, result.strategies[0]):
+        return ["  Market shares after the deal: as strategy 1."]
+    largest = s.largest_market
+    parts = [f"largest {largest.market} {percent(largest.share)}"]
+    for m in s.markets:
+        if m.limit is not None and m.closest_scenario is not None:
+            tight = m.scenario_shares.get(m.closest_scenario, m.share)
+            parts.append(
+                f"{m.market} {percent(tight)} in {m.closest_scenario} ({m.limit} "
+                f"{share_text(m.limit_share)})"
+            )
+    return wrap(f"Market shares after the deal: {'; '.join(parts)}.", "  ", "    ")
 
 
 def _shares_shown(result: Result, s: Strategy) -> list[str]:
@@ -331,34 +358,54 @@ def _group_tables(result: Result, s: Strategy) -> list[str]:
     """The requests per sector group (lines per tier and their sums), then the offers.
 
     The totals are the sums over the group's lines; ``--detail lines``, the CSV and
-    the JSON reports list the lines themselves.
+    the JSON reports list the lines themselves. Below rank 1, only the groups whose
+    requests differ from strategy 1's are shown, and the offers in one sentence.
     """
     inst = result.instance
     groups = request_groups(inst, s)
-    if groups:
-        rows = [
-            [
-                g.group,
-                g.name,
-                f"{g.requested:,}/{g.lines:,}",
-                g.tier_text(),
-                money(g.protected_value),
-                money(g.counterpart_cost),
-            ]
-            for g in groups
-        ]
-        lines = wrap(
-            f"Requests to {inst.counterpart} by sector ({len(s.requests):,} tariff lines; "
-            f"protected: {export_unit(inst)}; cost to {inst.counterpart}: {inst.money}):",
-            "  ",
-            "    ",
-        )
-        headers = ["sector", "name", "lines", "tiers (lines)", "protected", "cost"]
-        lines += text_table(headers, rows, "llrlrr", "    ", shrink=1)
+    if s.rank > 1:
+        same = set(request_groups(inst, result.strategies[0]))
+        shown = [g for g in groups if g not in same]
+        rest = [g.group for g in groups if g in same]
     else:
-        lines = [f"  Requests to {inst.counterpart}: none"]
-    offers = _decision_tables(result, replace(s, requests=()))
-    return lines + offers[1:]  # the first line says "Requests: none"
+        shown, rest = groups, []
+    lines = wrap(
+        f"Requests to {inst.counterpart} by sector ({len(s.requests):,} tariff lines; "
+        f"protected: {export_unit(inst)}; cost to {inst.counterpart}: {inst.money})"
+        + (f"; as strategy 1 in {', '.join(rest)}" if rest else "")
+        + (":" if shown else ".")
+        if groups
+        else f"Requests to {inst.counterpart}: none",
+        "  ",
+        "    ",
+    )
+    if shown:
+        lines += _group_request_table(shown)
+    if s.rank == 1 or not s.offers:
+        return lines + _decision_tables(result, replace(s, requests=()))[1:]
+    return lines + wrap(
+        f"Offers in return: {', '.join(o.offer for o in s.offers)} (value to "
+        f"{inst.counterpart} {money(sum(o.counterpart_value for o in s.offers))}, domestic "
+        f"cost {money(s.offer_cost)} {inst.money}).",
+        "  ",
+        "    ",
+    )
+
+
+def _group_request_table(groups: list[GroupRequests]) -> list[str]:
+    rows = [
+        [
+            g.group,
+            g.name,
+            f"{g.requested:,}/{g.lines:,}",
+            g.tier_text(),
+            money(g.protected_value),
+            money(g.counterpart_cost),
+        ]
+        for g in groups
+    ]
+    headers = ["sector", "name", "lines", "tiers (lines)", "protected", "cost"]
+    return text_table(headers, rows, "llrlrr", "    ", shrink=1)
 
 
 def _group_rule_lines(result: Result, s: Strategy) -> list[str]:
@@ -367,9 +414,15 @@ def _group_rule_lines(result: Result, s: Strategy) -> list[str]:
     groups = condition_groups(inst, s.conditions_triggered)
     first = result.strategies[0]
     lines = []
-    if s.rank > 1 and groups and s.conditions_triggered == first.conditions_triggered:
+    if s.rank > 1 and groups:
         named = ", ".join(condition_group_text(key, n) for key, n, _ in groups)
-        lines += wrap(f"Conditions triggered: as strategy 1 ({named}).", "  ", "    ")
+        same = s.conditions_triggered == first.conditions_triggered
+        head = "as strategy 1" if same else f"{len(s.conditions_triggered):,}"
+        lines += wrap(f"Conditions triggered: {head} ({named}).", "  ", "    ")
+        known = {key for key, _, _ in condition_groups(inst, first.conditions_triggered)}
+        for key, n, text in groups:  # described under strategy 1 unless new here
+            if key not in known:
+                lines += wrap(condition_group_text(key, n, text), "    - ", "      ")
     elif groups:
         lines.append(f"  Conditions triggered ({len(s.conditions_triggered):,}, by pattern):")
         for key, n, text in groups:
