@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from advisor.instance import Instance
 from advisor.report.text import listing
 from advisor.results import Result, Strategy
+from advisor.tariff_lines import condition_pattern, group_of, sector_ids
 
 GROUP_ABOVE = 200  # decisions (requests + offers): the offer-package search's threshold too
 DETAILS = ("auto", "lines", "sectors")
@@ -33,11 +34,6 @@ def grouped(result: Result, detail: str = "auto") -> bool:
         return detail == "sectors"
     inst = result.instance
     return len(inst.requests) + len(inst.offers) > GROUP_ABOVE
-
-
-def group_of(sector: str) -> str:
-    """A line's sector group: ``IC`` for ``IC.85420001``; a sector without a dot is its own."""
-    return sector.split(".", 1)[0]
 
 
 def group_names(inst: Instance) -> dict[str, str]:
@@ -109,17 +105,6 @@ def asks_text(inst: Instance, s: Strategy) -> list[str]:
         tiers = g.tiers[0][0] if len(g.tiers) == 1 else f"({g.tier_text()})"
         out.append(f"{g.group} {count} line{'s' * (g.lines != 1)} {tiers}")
     return out
-
-
-def condition_pattern(sectors: frozenset[str], condition: str) -> str:
-    """A condition's pattern: its id without a ``-LINE`` suffix naming one of ``sectors``."""
-    head, _, tail = condition.rpartition("-")
-    return head if head and tail in sectors else condition
-
-
-def sector_ids(inst: Instance) -> frozenset[str]:
-    """The instance's sector (line) ids."""
-    return frozenset(s.sector for s in inst.sectors)
 
 
 def condition_groups(inst: Instance, conditions: Iterable[str]) -> list[tuple[str, int, str]]:

@@ -9,9 +9,11 @@ and the solver status when not optimal. A result without strategies says why.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from advisor.report.lines import (
+    GroupRequests,
     binding_labels,
     condition_group_text,
     condition_groups,
@@ -199,27 +201,10 @@ def _md_strategy(
     """One strategy's section: requests, offers, values by scenario, conditions."""
     inst = result.instance
     out = [f"### Strategy {s.rank}: objective {money(s.objective)}", ""]
-    out += [f"Requests to {inst.counterpart} (exports protected, {export_unit(inst)}):", ""]
-    if s.requests and by_group:
-        out += _md_group_requests(result, s)
-    elif s.requests:
-        out += [
-            f"- {md(r.sector_name)} ({md(r.sector)}): {md(r.tier)}, tariff "
-            f"{percent(r.tariff)}, protects {money(r.protected_value)} if granted"
-            for r in s.requests
-        ]
+    if by_group:
+        out += _md_group_decisions(result, s)
     else:
-        out.append("- none")
-    out += ["", f"Offers ({inst.money}):", ""]
-    if s.offers:
-        out += [
-            f"- {md(o.name)} ({md(o.offer)}): worth {money(o.counterpart_value)} to "
-            f"{inst.counterpart}, costs {money(o.domestic_cost)} at home"
-            for o in s.offers
-        ]
-    else:
-        out.append("- none")
-    out.append("")
+        out += _md_decisions(result, s)
     out += [f"Objective, in {objective_unit(inst)}: {md(decomposition(inst, s))}.", ""]
     if len(inst.scenarios) > 1:
         names = threat_names(inst)
@@ -234,7 +219,10 @@ def _md_strategy(
         if s.regret is not None:
             line += f", regret {money(s.regret)}"
         out += [line + ".", ""]
-    if s.conditions_triggered and by_group:
+    first = result.strategies[0]
+    if by_group and s.rank > 1 and s.conditions_triggered == first.conditions_triggered:
+        out += ["Conditions triggered: as strategy 1.", ""]
+    elif s.conditions_triggered and by_group:
         out += ["Conditions triggered, by pattern:", ""]
         out += [
             f"- {md(condition_group_text(key, n, text))}"
@@ -275,6 +263,14 @@ def _md_strategy(
 
 def _md_group_requests(result: Result, s: Strategy) -> list[str]:
     """The requests per sector group: lines per tier, protected value, counterpart's cost."""
+    note = (
+        f"{len(s.requests):,} tariff lines, grouped by sector (the CSV and JSON reports, and "
+        "`--detail lines`, list each line)."
+    )
+    return [*_md_group_table(result, request_groups(result.instance, s)), "", note]
+
+
+def _md_group_table(result: Result, groups: list[GroupRequests]) -> list[str]:
     inst = result.instance
     rows = [
         [
@@ -285,7 +281,7 @@ def _md_group_requests(result: Result, s: Strategy) -> list[str]:
             money(g.protected_value),
             money(g.counterpart_cost),
         ]
-        for g in request_groups(inst, s)
+        for g in groups
     ]
     headers = [
         "Sector",
@@ -295,8 +291,52 @@ def _md_group_requests(result: Result, s: Strategy) -> list[str]:
         "Protected",
         f"Cost to {inst.counterpart}",
     ]
-    note = (
-        f"{len(s.requests):,} tariff lines, grouped by sector (the CSV and JSON reports, and "
-        "`--detail lines`, list each line)."
-    )
-    return [*md_table(headers, rows, "llrlrr"), "", note]
+    return md_table(headers, rows, "llrlrr")
+
+
+def _md_decisions(result: Result, s: Strategy) -> list[str]:
+    """A strategy's requests and offers, one bullet each."""
+    inst = result.instance
+    out: list[str] = []
+    out += [f"Requests to {inst.counterpart} (exports protected, {export_unit(inst)}):", ""]
+    if s.requests:
+        out += [
+            f"- {md(r.sector_name)} ({md(r.sector)}): {md(r.tier)}, tariff "
+            f"{percent(r.tariff)}, protects {money(r.protected_value)} if granted"
+            for r in s.requests
+        ]
+    else:
+        out.append("- none")
+    out += ["", f"Offers ({inst.money}):", ""]
+    if s.offers:
+        out += [
+            f"- {md(o.name)} ({md(o.offer)}): worth {money(o.counterpart_value)} to "
+            f"{inst.counterpart}, costs {money(o.domestic_cost)} at home"
+            for o in s.offers
+        ]
+    else:
+        out.append("- none")
+    out.append("")
+    return out
+
+
+def _md_group_decisions(result: Result, s: Strategy) -> list[str]:
+    """At scale: requests per sector group; below rank 1 only the groups that differ."""
+    inst = result.instance
+    if s.rank == 1:  # the heading, the groups in place of "- none", then the offers
+        plain = _md_decisions(result, replace(s, requests=()))
+        return [*plain[:2], *_md_group_requests(result, s), *plain[3:]]
+    same = set(request_groups(inst, result.strategies[0]))
+    groups = request_groups(inst, s)
+    rest = [g.group for g in groups if g in same]
+    shown = [g for g in groups if g not in same]
+    out = [
+        f"Requests by sector ({len(s.requests):,} lines"
+        + (f"; as strategy 1 in {', '.join(md(g) for g in rest)})" if rest else ")")
+        + (":" if shown else "."),
+        "",
+    ]
+    if shown:
+        out += [*_md_group_table(result, shown), ""]
+    offers = ", ".join(f"`{o.offer}`" for o in s.offers) or "none"
+    return [*out, f"Offers: {offers} (domestic cost {money(s.offer_cost)}).", ""]

@@ -369,27 +369,25 @@ def _group_tables(result: Result, s: Strategy) -> list[str]:
         rest = [g.group for g in groups if g in same]
     else:
         shown, rest = groups, []
-    lines = wrap(
-        f"Requests to {inst.counterpart} by sector ({len(s.requests):,} tariff lines; "
-        f"protected: {export_unit(inst)}; cost to {inst.counterpart}: {inst.money})"
-        + (f"; as strategy 1 in {', '.join(rest)}" if rest else "")
-        + (":" if shown else ".")
-        if groups
-        else f"Requests to {inst.counterpart}: none",
-        "  ",
-        "    ",
-    )
+    if not groups:
+        lines = [f"  Requests to {inst.counterpart}: none"]
+    elif s.rank == 1:
+        lines = wrap(
+            f"Requests to {inst.counterpart} by sector ({len(s.requests):,} tariff lines; "
+            f"protected: {export_unit(inst)}; cost to {inst.counterpart}: {inst.money}):",
+            "  ",
+            "    ",
+        )
+    else:  # the units are strategy 1's
+        kept = f"; as strategy 1 in {', '.join(rest)}" if rest else ""
+        text = f"Requests by sector ({len(s.requests):,} lines{kept})" + (":" if shown else ".")
+        lines = wrap(text, "  ", "    ")
     if shown:
         lines += _group_request_table(shown)
     if s.rank == 1 or not s.offers:
         return lines + _decision_tables(result, replace(s, requests=()))[1:]
-    return lines + wrap(
-        f"Offers in return: {', '.join(o.offer for o in s.offers)} (value to "
-        f"{inst.counterpart} {money(sum(o.counterpart_value for o in s.offers))}, domestic "
-        f"cost {money(s.offer_cost)} {inst.money}).",
-        "  ",
-        "    ",
-    )
+    offers = ", ".join(o.offer for o in s.offers)
+    return lines + wrap(f"Offers: {offers} (domestic cost {money(s.offer_cost)}).", "  ", "    ")
 
 
 def _group_request_table(groups: list[GroupRequests]) -> list[str]:
