@@ -30,8 +30,18 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.analysis.scale import (
+    SectorMove,
+    at_scale,
+    line_moves,
+    listed_flips,
+    rule_families,
+    sector_moves,
+)
+from advisor.instance import Instance
 from advisor.results import Result, Strategy
 from advisor.rules import Rule
+from advisor.solving.search import rank_packages
 from advisor.solving.session import lp_relaxation_duals, open_session
 from advisor.solving.settings import check_time_limit
 
@@ -85,6 +95,10 @@ class Explanation:
     money: str
     # what a reader must know, e.g. that the time limit left decisions unexplained
     warnings: tuple[str, ...] = ()
+    # at tariff-line scale (advisor.analysis.scale): decisions are the offers, rules
+    # the condition families, and each sector group's lines move one tier together
+    sector_moves: tuple[SectorMove, ...] = ()
+    at_scale: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """Decision values, one row per decision, sorted by |change|."""
@@ -109,6 +123,8 @@ class Explanation:
             "decisions": [asdict(d) | {"summary": d.summary} for d in self.decisions],
             "rules": [asdict(r) for r in self.rules],
             "warnings": list(self.warnings),
+            "at_scale": self.at_scale,
+            "sector_moves": [asdict(m) | {"summary": m.summary} for m in self.sector_moves],
         }
 
 
@@ -124,8 +140,9 @@ class _OutOfTimeError(Exception):
 class _Explainer:
     """One model and persistent solver, re-solved with one thing changed at a time."""
 
-    def __init__(self, result: Result, deadline: float | None) -> None:
+    def __init__(self, result: Result, deadline: float | None, packages: bool = False) -> None:
         self.instance = result.instance
+        self.packages = packages  # re-solve by the offer-package search (tariff-line scale)
         optima = dict(result.scenario_optimum) if result.scenario_optimum else None
         self.session = open_session(
             self.instance, result.objective, optima, deadline=deadline, binding=False
@@ -133,13 +150,22 @@ class _Explainer:
         self.evaluator = self.session.evaluator
 
     def best(self) -> frozenset[str] | None:
-        solution = self.session.solve()
+        if self.packages:
+            found = rank_packages(self.session, 1, strict=False).solutions
+            solution = found[0] if found else None
+        else:
+            solution = self.session.solve()
         if self.session.timed_out:
             raise _OutOfTimeError
         return None if solution is None else solution.chosen
 
     def objective(self, chosen: frozenset[str] | None) -> float | None:
         return None if chosen is None else self.evaluator.objective_of(chosen)
+
+    def flip(self, decision: str, strategy: Strategy) -> frozenset[str] | None:
+        """The best strategy with ``decision`` reversed (None: there is none)."""
+        with self.session.fixed(decision, 0 if decision in strategy.decisions else 1):
+            return self.best()
 
     def decision_value(self, decision: str, strategy: Strategy) -> DecisionValue:
         chosen = frozenset(strategy.decisions)
@@ -217,6 +243,8 @@ def explain(result: Result, rank: int = 1, time_limit: float | None = None) -> E
             result.instance.money,
             _unexplained(limit, len(result.instance.decision_ids()), _rule_count(result)),
         )
+    if at_scale(result.instance):
+        return _explain_at_scale(result, rank, limit, deadline)
     explainer = _Explainer(result, deadline)
     optimum = result.strategies[0].objective
     every = result.instance.decision_ids()
@@ -245,12 +273,89 @@ def explain(result: Result, rank: int = 1, time_limit: float | None = None) -> E
     )
 
 
+def _explain_at_scale(
+    result: Result, rank: int, limit: float | None, deadline: float | None
+) -> Explanation:
+    """:func:`explain` above 200 decisions: offers, sector moves, rule families.
+
+    The maths is in :mod:`advisor.analysis.scale`; every re-solve is the
+    offer-package search on one persistent model.
+    """
+    strategy = result.strategies[rank - 1]
+    inst = result.instance
+    explainer = _Explainer(result, deadline, packages=True)
+    listed = listed_flips(result, strategy)
+
+    def value(offer: str) -> DecisionValue:
+        if offer in listed:
+            other = listed[offer]
+            return _offer_value(inst, offer, strategy, frozenset(other.decisions), other.objective)
+        flipped = explainer.flip(offer, strategy)
+        return _offer_value(inst, offer, strategy, flipped, explainer.objective(flipped))
+
+    offers = [o.offer for o in inst.offers]
+    decisions = _within_time(value, offers)
+    decisions.sort(key=lambda d: (d.change is None, -abs(d.change or 0.0)))
+    moves = sector_moves(
+        inst, strategy, explainer.evaluator.objective_of, explainer.session.rulebook
+    )
+    optimum = result.strategies[0].objective
+    families = rule_families(inst, explainer.session.rules)
+    rules = _within_time(lambda rule: explainer.rule_price(rule, optimum, None), families)
+    warnings = [
+        f"tariff-line scale ({len(inst.decision_ids()):,} decisions): lines are not valued "
+        "one by one; offers are flipped, each sector's lines moved one tier together (all "
+        "else kept), and each condition family priced as one rule; no LP marginal values",
+        *_unexplained(limit, len(offers) - len(decisions), len(families) - len(rules)),
+    ]
+    return Explanation(
+        rank,
+        strategy,
+        optimum,
+        tuple(decisions),
+        tuple(rules),
+        inst.money,
+        tuple(warnings),
+        tuple(moves),
+        at_scale=True,
+    )
+
+
+def _offer_value(
+    inst: Instance,
+    offer: str,
+    strategy: Strategy,
+    flipped: frozenset[str] | None,
+    value: float | None,
+) -> DecisionValue:
+    """An offer's value at scale; ``then``: the other offers moved, lines moved per group."""
+    chosen = frozenset(strategy.decisions)
+    inside = offer in chosen
+    offers = [o.offer for o in inst.offers if o.offer != offer]
+    added: list[str] = []
+    dropped: list[str] = []
+    if flipped is not None:
+        added = [o for o in offers if o in flipped - chosen]
+        dropped = [o for o in offers if o in chosen - flipped]
+        added += [m for m in line_moves(inst, chosen, flipped) if ": " in m]
+    return DecisionValue(
+        decision=offer,
+        kind="offer",
+        name=inst.decision_name(offer),
+        chosen=inside,
+        objective_if_flipped=value,
+        change=None if value is None else value - strategy.objective,
+        then_added=tuple(added),
+        then_dropped=tuple(dropped),
+    )
+
+
 def _rule_count(result: Result) -> int:
     """How many rules an explanation prices (numeric rules and conditions)."""
     inst = result.instance
     numeric = 1 + (inst.domestic_budget is not None)
-    return numeric + len(inst.market_share_caps) + len(inst.market_share_floors) + len(
-        inst.conditions
+    return (
+        numeric + len(inst.market_share_caps) + len(inst.market_share_floors) + len(inst.conditions)
     )
 
 

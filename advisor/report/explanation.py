@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.analysis.conditions import holds, obstacles, unlocks
 from advisor.instance import Instance
+from advisor.report.lines import asks_text
 from advisor.report.text import (
     WIDTH,
     code,
@@ -320,7 +321,11 @@ def render_explanation_table(explanation: Explanation, result: Result) -> str:
         f"{_strategy_head(result, s)}; {decomposition(inst, s)}; protected exports "
         f"{money(s.protected_value)} ({export_unit(inst)})."
     )
-    out += wrap("Requests: " + (", ".join(r.request for r in s.requests) or "none") + ".", "  ")
+    if explanation.at_scale:  # 10,000 lines: by sector group (advisor.report.lines)
+        asks = "; ".join(asks_text(inst, s)) or "none"
+        out += wrap(f"Requests ({len(s.requests):,} tariff lines): {asks}.", "  ")
+    else:
+        out += wrap("Requests: " + (", ".join(r.request for r in s.requests) or "none") + ".", "  ")
     out += wrap("Offers: " + (", ".join(o.offer for o in s.offers) or "none") + ".", "  ")
     out.append("")
     out += wrap(
@@ -332,6 +337,8 @@ def render_explanation_table(explanation: Explanation, result: Result) -> str:
     rows = [_decision_row(d) for d in explanation.decisions]
     out += text_table(["decision", "in", "reversed", "change", "then"], rows, "llrrl", "  ", 4)
     out.append("")
+    if explanation.sector_moves:
+        out += _sector_move_lines(explanation, inst)
     out += wrap(
         f"What each rule costs, in {objective_unit(inst)}: the gain in the best objective "
         f"({money(explanation.optimum)}) with the rule removed, or relaxed by one step (one "
@@ -348,6 +355,29 @@ def render_explanation_table(explanation: Explanation, result: Result) -> str:
         for w in explanation.warnings:
             out += wrap(w, "  - ", "    ")
     return "\n".join(out) + "\n"
+
+
+def _sector_move_lines(explanation: Explanation, inst: Instance) -> list[str]:
+    """Each sector group's lines moved one tier up or down together, everything else kept."""
+    out = wrap(
+        f"Each sector's position as a whole, in {objective_unit(inst)}: every line of the "
+        "sector moved one tier up (a lower tariff; a line not requested gets its least "
+        "ambitious tier) or down (a higher tariff, or no request), every other decision "
+        "kept (no re-solve); change: that strategy's objective minus this one's, or the "
+        "rules it breaks."
+    )
+    rows = [
+        [
+            m.group,
+            m.direction,
+            f"{m.lines:,}",
+            money(m.change) if m.change is not None else "-",
+            ", ".join(m.broken) if m.broken else "",
+        ]
+        for m in explanation.sector_moves
+    ]
+    out += text_table(["sector", "move", "lines", "change", "breaks"], rows, "llrrl", "  ", 4)
+    return [*out, ""]
 
 
 # ------------------------------------------------------------------------ Markdown
@@ -367,8 +397,11 @@ def render_explanation_markdown(explanation: Explanation, result: Result) -> str
         out += md_paragraph(line, bullet=True)
     out += ["", "## The strategy", ""]
     lead = "The recommended strategy" if s.rank == 1 else f"Strategy {s.rank}"
-    out += md_paragraph(summary(result, s, lead))
+    out += md_paragraph(summary(result, s, lead, by_group=explanation.at_scale))
     out += _md_decisions(explanation, inst)
+    if explanation.sector_moves:
+        out += ["", "## Each sector's position as a whole", ""]
+        out += [f"- {md(m.summary)}" for m in explanation.sector_moves]
     out += _md_rules(explanation, inst)
     out += _md_tables(explanation, inst)
     out += ["## Caveats", ""]
