@@ -124,3 +124,23 @@ def test_scale_report_is_grouped(ranked: Result) -> None:
     assert "lines are not valued one by one" in text
     assert render_explanation(scale, ranked, "table") == text
     assert "sector_moves" in render_explanation(scale, ranked, "json")
+
+
+@pytest.mark.parametrize("vary", ["budget", "reciprocity"])
+def test_frontier_by_the_package_search_matches_the_cut_search(ranked: Result, vary: str) -> None:
+    from advisor.solving import search
+
+    inst = ranked.instance
+    cuts = advisor.frontier(inst, vary=vary, points=4)
+    calls = []
+    original = search.rank_packages
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "TIE_BREAK_MAX_DECISIONS", 0)  # as if above 200 decisions
+        mp.setattr(search, "rank_packages", lambda *a, **k: calls.append(1) or original(*a, **k))
+        packages = advisor.frontier(inst, vary=vary, points=4)
+    assert len(calls) == 4  # every point by the package search
+    assert len(cuts.points) == len(packages.points) == 4
+    for a, b in zip(cuts.points, packages.points, strict=True):
+        assert (a.strategy is None) == (b.strategy is None)
+        if a.strategy is not None and b.strategy is not None:
+            assert _same(a.strategy.objective, b.strategy.objective), (a.value, vary)

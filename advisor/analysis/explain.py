@@ -41,7 +41,7 @@ from advisor.analysis.scale import (
 from advisor.instance import Instance
 from advisor.results import Result, Strategy
 from advisor.rules import Rule
-from advisor.solving.search import rank_packages
+from advisor.solving.search import best_solution
 from advisor.solving.session import lp_relaxation_duals, open_session
 from advisor.solving.settings import check_time_limit
 
@@ -150,11 +150,7 @@ class _Explainer:
         self.evaluator = self.session.evaluator
 
     def best(self) -> frozenset[str] | None:
-        if self.packages:
-            found = rank_packages(self.session, 1, strict=False).solutions
-            solution = found[0] if found else None
-        else:
-            solution = self.session.solve()
+        solution = best_solution(self.session) if self.packages else self.session.solve()
         if self.session.timed_out:
             raise _OutOfTimeError
         return None if solution is None else solution.chosen

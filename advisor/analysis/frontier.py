@@ -28,6 +28,7 @@ from advisor.evaluation import Evaluator
 from advisor.instance import Instance, frozen_mapping
 from advisor.results import Strategy
 from advisor.rules import rule_for
+from advisor.solving.search import best_solution
 from advisor.solving.session import open_session
 from advisor.solving.settings import check_instance, check_time_limit
 
@@ -214,7 +215,7 @@ def frontier(
         session.rulebook.refresh()
         if previous is not None and not session.rulebook.violations(previous):
             session.warm_start(previous)
-        solution = session.solve()
+        solution = best_solution(session)  # the package search at tariff-line scale
         if session.timed_out:  # not proven at this point: left out, with the rest
             break
         chosen = None if solution is None else solution.chosen

@@ -172,6 +172,19 @@ def rank_packages(session: SolverSession, top: int, strict: bool) -> SearchOutco
     return SearchOutcome(solutions, solves, warnings)
 
 
+def best_solution(session: SolverSession) -> Solution | None:
+    """The best strategy of the model as ``session`` holds it now; None if infeasible.
+
+    Above 200 decisions by the offer-package search (its dominated tiers stay
+    dominated under any limit, and with any rule dropped), else one MILP solve. For
+    the analyses that re-solve one model many times (explain, frontier).
+    """
+    if len(session.instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS:
+        found = rank_packages(session, 1, strict=False).solutions
+        return found[0] if found else None
+    return session.solve()
+
+
 def best_strategy(
     instance: Instance,
     objective: str,
