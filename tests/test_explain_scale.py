@@ -144,3 +144,31 @@ def test_frontier_by_the_package_search_matches_the_cut_search(ranked: Result, v
         assert (a.strategy is None) == (b.strategy is None)
         if a.strategy is not None and b.strategy is not None:
             assert _same(a.strategy.objective, b.strategy.objective), (a.value, vary)
+
+
+def test_diagnosis_by_condition_families_names_the_line_level_conflict(
+    ranked: Result,
+) -> None:
+    import dataclasses
+
+    from advisor.analysis import diagnose as diagnose_module
+
+    inst = dataclasses.replace(ranked.instance, domestic_budget=10.0)  # below any offer
+    line_level = advisor.diagnose(inst)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(diagnose_module, "at_scale", lambda instance: True)
+        scale = advisor.diagnose(inst)
+    assert not line_level.feasible and not scale.feasible
+    ids = sector_ids(inst)
+
+    def family(location: str) -> str:
+        file, key = location.split(": ", 1)
+        return f"{file}: {condition_pattern(ids, key)}"
+
+    assert {family(c.location) for c in scale.conflicts} == {
+        family(c.location) for c in line_level.conflicts
+    }
+    numeric = {c.location: c.relaxed_value for c in line_level.conflicts if c.kind != "condition"}
+    for c in scale.conflicts:
+        if c.location in numeric:
+            assert _same(c.relaxed_value, numeric[c.location]), c

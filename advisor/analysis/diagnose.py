@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
+from advisor.analysis.scale import at_scale, rule_families
 from advisor.instance import Instance
 from advisor.model import decision_term
 from advisor.rules import Rule
@@ -82,7 +83,10 @@ class _Diagnoser:
         self.limit = None if deadline is None else deadline - time.monotonic()
         self.session = open_session(instance, "expected", deadline=deadline, binding=False)
         self.model = self.session.model
-        self.rules = self.session.rules
+        # at tariff-line scale a condition copied per line is one rule (its family): the
+        # deletion filter then takes a solve per family, not per line
+        scale = at_scale(instance)
+        self.rules = rule_families(instance, self.session.rules) if scale else self.session.rules
 
     def feasible(self) -> bool:
         """Whether the rules now in the solver admit a strategy (within the time)."""
@@ -122,7 +126,16 @@ class _Diagnoser:
         return self._fix_limit(rule)
 
     def _fix_condition(self, rule: Rule) -> Conflict:
-        condition = next(c for c in self.instance.conditions if c.condition == rule.key)
+        condition = next((c for c in self.instance.conditions if c.condition == rule.key), None)
+        if condition is None:  # a family of line conditions (advisor.analysis.scale)
+            return Conflict(
+                rule.location,
+                rule.label,
+                rule.kind,
+                f"drop the conditions {rule.key} (one per tariff line: their links cannot "
+                "hold with the other rules)",
+                None,
+            )
         if condition.kind not in ("at_least", "at_most"):
             return Conflict(
                 rule.location,
