@@ -233,3 +233,17 @@ def test_a_rule_across_members_can_make_them_split() -> None:
     assert result.plans[0].total == pytest.approx(40)  # the whole coalition's best plan
     assert any("negotiating as A | B" in w for w in result.warnings)
     assert not result.core.in_core and len(result.core.blocking) == 1
+
+
+def test_solves_after_a_run_on_another_thread_count(pair) -> None:
+    """HiGHS's thread pool is process-wide: a raw solve asking for 1 thread after a
+    ranking on 2 errored ("no strategy satisfies its own rules") until every raw
+    HiGHS call matched the pool first (found by the full suite's test order)."""
+    import advisor
+
+    tiny = advisor.load_instance("instances/tiny")
+    advisor.frontier(tiny, vary="budget", points=2, lower=0, upper=70)  # HiGHS's default pool
+    result = solve_coalition(pair)
+    assert {m.member: m.standalone_value for m in result.members} == {"A": 0.0, "B": 25.0}
+    advisor.frontier(tiny, vary="budget", points=2, lower=0, upper=70)
+    assert advisor.bargain(tiny).points

@@ -77,7 +77,12 @@ import pandas as pd
 from advisor.economics import counterpart_cost, sector_terms
 from advisor.instance import Instance
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
-from advisor.solving.runtime import guarded_run, quiet_stdout, time_limit_option
+from advisor.solving.runtime import (
+    guarded_run,
+    match_thread_pool,
+    quiet_stdout,
+    time_limit_option,
+)
 from advisor.solving.session import (
     MIP_FEASIBILITY_TOLERANCE,
     PRESOLVE_MIN_DECISIONS,
@@ -334,6 +339,7 @@ class _Sweep:
                 self.timed_out = True
                 return None
             self.highs.setOptionValue("time_limit", time_limit_option(self.highs, limit))
+        match_thread_pool(1)  # the process-wide pool must match threads=1
         with guarded_run(self.highs, limit):
             self.highs.run()
         self.solves += 1

@@ -40,7 +40,7 @@ import numpy as np
 from advisor.analysis.bargain import SWEEP_HEURISTICS_OFF
 from advisor.instance import Instance
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
-from advisor.solving.runtime import guarded_run, quiet_stdout
+from advisor.solving.runtime import guarded_run, match_thread_pool, quiet_stdout
 from advisor.solving.session import MIP_FEASIBILITY_TOLERANCE, SolverSession, open_session
 
 FEASIBLE = 1e-9  # a reciprocity row met within this (scaled units) keeps an inherited x*
@@ -179,6 +179,7 @@ class _AlphaModel:
 
     def _run(self) -> np.ndarray | None:
         self.highs.clearSolver()
+        match_thread_pool(1)  # the process-wide pool must match threads=1
         with guarded_run(self.highs, None):  # Ctrl-C stops it; an error status raises
             self.highs.run()
         self.solves += 1

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import highspy
 
-from advisor.solving.runtime import quiet_stdout
+from advisor.solving.runtime import match_thread_pool, quiet_stdout
 
 Values = Mapping[frozenset[str], float]
 
@@ -143,6 +143,7 @@ def least_core(members: Sequence[str], values: Values) -> LeastCore:
             h.addRow(v, v, len(cols), cols, [1.0] * len(cols))
         else:
             h.addRow(v, inf, len(cols) + 1, [*cols, n], [1.0] * (len(cols) + 1))
+    match_thread_pool(1)  # the process-wide pool must match threads=1
     h.run()
     solution = list(h.getSolution().col_value)
     return LeastCore(solution[n], {m: solution[index[m]] for m in members})

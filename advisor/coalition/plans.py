@@ -26,7 +26,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from advisor.coalition.joint_model import build_joint_model
 from advisor.coalition.spec import Coalition
 from advisor.results import OBJECTIVE_TOLERANCE
-from advisor.solving.runtime import quiet_stdout
+from advisor.solving.runtime import match_thread_pool, quiet_stdout
 from advisor.solving.session import MIP_FEASIBILITY_TOLERANCE, PRESOLVE_MIN_DECISIONS
 
 
@@ -91,6 +91,7 @@ class _Solver:
         """Solve; load the solution and return True, or False when infeasible."""
         if getattr(self.model, "impossible", False):
             return False
+        match_thread_pool(1)  # the process-wide pool must match threads=1
         with quiet_stdout():  # HiGHS's own warnings: stdout carries only the report
             results = self.opt.solve(
                 self.model,

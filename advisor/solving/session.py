@@ -369,7 +369,12 @@ def open_session(
     scenario's own best value) or ``scenario:NAME``; strategies are scored under the
     same objective (``expected`` for a single scenario's model). With ``binding``
     the evaluator lists each strategy's binding rules from the model's rules.
+    ``threads`` None is one HiGHS thread, as every solve of the advisor
+    (:func:`advisor.solving.settings.default_threads`): the analyses that open a
+    session without saying (explain, frontier, diagnose, bargain, calibrate) then
+    give the same answer on every machine.
     """
+    threads = 1 if threads is None else threads
     coefficients, model = _model(instance, objective, optima)
     scored = "expected" if objective.startswith("scenario:") else objective
     rulebook = RuleBook(model, instance.decision_ids())
