@@ -293,7 +293,7 @@ def test_json_and_csv(explanation: Explanation, result: Result) -> None:
     frame = pd.read_csv(io.StringIO(render_explanation(explanation, result, "csv")))
     assert len(frame) == 10 and set(frame["decision"]) == set(DECISION_VALUES)
     with pytest.raises(ValueError, match="format must be one of"):
-        render_explanation(explanation, result, "html")
+        render_explanation(explanation, result, "pdf")
 
 
 # ------------------------------------------------------------------ command line

@@ -807,6 +807,7 @@ def instance_files(inst: Instance) -> Files:
                 "threat_tariff",
                 "elasticity",
                 "sensitivity",
+                "value_weight",
             ],
             [
                 [
@@ -817,6 +818,7 @@ def instance_files(inst: Instance) -> Files:
                     percent(s.threat_tariff),
                     repr(s.elasticity),
                     repr(s.sensitivity),
+                    repr(s.value_weight),
                 ]
                 for s in inst.sectors
             ],
@@ -843,8 +845,16 @@ def instance_files(inst: Instance) -> Files:
             ],
         ),
         "offer_effects.csv": table(
-            ["offer", "market", "export_change"],
-            [[e.offer, e.market, repr(e.export_change)] for e in inst.offer_effects],
+            ["offer", "market", "export_change", "value_weight"],
+            [
+                [
+                    e.offer,
+                    e.market,
+                    repr(e.export_change),
+                    "" if e.value_weight is None else repr(e.value_weight),
+                ]
+                for e in inst.offer_effects
+            ],
         ),
         "conditions.csv": table(
             ["condition", "kind", "members", "count"],
@@ -865,6 +875,9 @@ def instance_files(inst: Instance) -> Files:
             "reciprocity_ratio": inst.reciprocity_ratio,
             "counterpart_cost_weight": inst.counterpart_cost_weight,
             "objective": inst.objective,
+            "offer_effects_in_objective": inst.offer_effects_in_objective,
+            "reciprocity": inst.reciprocity,
+            "shares": inst.shares,
         },
     }
     if inst.domestic_budget is not None:
@@ -882,6 +895,11 @@ def instance_files(inst: Instance) -> Files:
             item["elasticity"] = dict(w.elasticity)
         doc["scenarios"].append(item)
     files["instance.toml"] = dump_toml(doc).encode("utf-8")
+    if inst.linkages:
+        files["linkages.csv"] = table(
+            ["offer", "effect", "target", "value", "to"],
+            [[k.offer, k.effect, k.target, repr(k.value), k.to] for k in inst.linkages],
+        )
     return files
 
 
