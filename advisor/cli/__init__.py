@@ -29,8 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cli import interrupts
-from advisor.cli.calibrate import calibrate_command
-from advisor.cli.coalition import coalition_command
 from advisor.cli.output import (
     EXIT_INFEASIBLE,
     EXIT_INTERRUPTED,
@@ -53,8 +51,6 @@ from advisor.cli.output import (
     write_atomically,
 )
 from advisor.cli.output import stderr_is_terminal as _stderr_is_terminal
-from advisor.cli.robustness import robustness_command
-from advisor.cli.workbench import compare_command, convert_command, new_command
 from advisor.errors import InstanceError, listing
 from advisor.solving.trouble import NumericalTroubleError
 
@@ -451,6 +447,20 @@ def bargain_command(args: argparse.Namespace, outputs: Outputs) -> int:
     return EXIT_OK
 
 
+def _later(module: str, name: str) -> Callable[..., int]:
+    """A command whose module is imported when it runs, inside the interrupt watch.
+
+    The console script imports this package before ``main`` can watch for Ctrl-C: the
+    fewer modules it loads, the shorter the window where an interrupt is a traceback.
+    """
+
+    def run(*args: Any) -> int:
+        command: Callable[..., int] = getattr(importlib.import_module(module), name)
+        return command(*args)
+
+    return run
+
+
 COMMANDS: dict[str, Command] = {
     "rank": rank_command,
     "explain": explain_command,
@@ -458,12 +468,12 @@ COMMANDS: dict[str, Command] = {
     "diagnose": diagnose_command,
     "validate": validate_command,
     "bargain": bargain_command,
-    "coalition": coalition_command,
-    "calibrate": calibrate_command,
-    "new": new_command,
-    "convert": convert_command,
-    "compare": compare_command,
-    "robustness": lambda args, outputs: robustness_command(
+    "coalition": _later("advisor.cli.coalition", "coalition_command"),
+    "calibrate": _later("advisor.cli.calibrate", "calibrate_command"),
+    "new": _later("advisor.cli.workbench", "new_command"),
+    "convert": _later("advisor.cli.workbench", "convert_command"),
+    "compare": _later("advisor.cli.workbench", "compare_command"),
+    "robustness": lambda args, outputs: _later("advisor.cli.robustness", "robustness_command")(
         args, outputs, default_instance() if args.instance is None else Path(args.instance)
     ),
 }
