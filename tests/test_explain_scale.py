@@ -172,3 +172,17 @@ def test_diagnosis_by_condition_families_names_the_line_level_conflict(
     for c in scale.conflicts:
         if c.location in numeric:
             assert _same(c.relaxed_value, numeric[c.location]), c
+
+
+def test_a_slow_re_solve_is_skipped_and_named(ranked: Result) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(explain_module, "at_scale", lambda instance: True)
+        mp.setattr(explain_module, "PER_SOLVE_S", 1e-9)  # every re-solve overruns
+        scale = advisor.explain(ranked)
+    listed = explain_module.listed_flips(ranked, ranked.strategies[0])
+    assert listed and {d.decision for d in scale.decisions} == set(listed)
+    assert scale.rules == () and scale.sector_moves
+    slow = next(w for w in scale.warnings if w.startswith("not solved within"))
+    others = [o.offer for o in ranked.instance.offers if o.offer not in listed]
+    assert all(o in slow for o in others) and "reciprocity" in slow
+    assert not any(w.startswith("stopped by the time limit") for w in scale.warnings)

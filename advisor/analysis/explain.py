@@ -137,12 +137,29 @@ class _OutOfTimeError(Exception):
     """The time limit stopped a re-solve: its answer would not be proven."""
 
 
+class _SlowError(Exception):
+    """One re-solve overran its own share of time (at scale); the others go on."""
+
+
+# At tariff-line scale each re-solve gets at most this many seconds: forcing in an
+# offer that costs thousands (export controls) can make one search take minutes.
+PER_SOLVE_S = 15.0
+
+
 class _Explainer:
     """One model and persistent solver, re-solved with one thing changed at a time."""
 
-    def __init__(self, result: Result, deadline: float | None, packages: bool = False) -> None:
+    def __init__(
+        self,
+        result: Result,
+        deadline: float | None,
+        packages: bool = False,
+        per_solve: float | None = None,
+    ) -> None:
         self.instance = result.instance
         self.packages = packages  # re-solve by the offer-package search (tariff-line scale)
+        self.deadline = deadline
+        self.per_solve = per_solve  # seconds a re-solve may take before it is skipped
         optima = dict(result.scenario_optimum) if result.scenario_optimum else None
         self.session = open_session(
             self.instance, result.objective, optima, deadline=deadline, binding=False
@@ -150,7 +167,14 @@ class _Explainer:
         self.evaluator = self.session.evaluator
 
     def best(self) -> frozenset[str] | None:
+        if self.per_solve is not None:  # a deadline of its own, within the whole one
+            own = time.monotonic() + self.per_solve
+            self.session.deadline = own if self.deadline is None else min(own, self.deadline)
+            self.session.timed_out = False
         solution = best_solution(self.session) if self.packages else self.session.solve()
+        overran = self.deadline is None or time.monotonic() < self.deadline
+        if self.session.timed_out and self.per_solve is not None and overran:
+            raise _SlowError
         if self.session.timed_out:
             raise _OutOfTimeError
         return None if solution is None else solution.chosen
@@ -284,31 +308,47 @@ def _explain_at_scale(
     """
     strategy = result.strategies[rank - 1]
     inst = result.instance
-    explainer = _Explainer(result, deadline, packages=True)
+    explainer = _Explainer(result, deadline, packages=True, per_solve=PER_SOLVE_S)
     listed = listed_flips(result, strategy)
-
-    def value(offer: str) -> DecisionValue:
-        if offer in listed:
-            other = listed[offer]
-            return _offer_value(inst, offer, strategy, frozenset(other.decisions), other.objective)
-        flipped = explainer.flip(offer, strategy)
-        return _offer_value(inst, offer, strategy, flipped, explainer.objective(flipped))
-
     offers = [o.offer for o in inst.offers]
-    decisions = _within_time(value, offers)
-    decisions.sort(key=lambda d: (d.change is None, -abs(d.change or 0.0)))
+    # the free answers first (from the list, by evaluation), then the re-solves
+    decisions = [
+        _offer_value(inst, o, strategy, frozenset(listed[o].decisions), listed[o].objective)
+        for o in offers
+        if o in listed
+    ]
     moves = sector_moves(
         inst, strategy, explainer.evaluator.objective_of, explainer.session.rulebook
     )
     optimum = result.strategies[0].objective
     families = rule_families(inst, explainer.session.rules)
-    rules = _within_time(lambda rule: explainer.rule_price(rule, optimum, None), families)
+    rules, slow_rules = _each_within_time(
+        lambda rule: explainer.rule_price(rule, optimum, None), families
+    )
+
+    def value(offer: str) -> DecisionValue:
+        flipped = explainer.flip(offer, strategy)
+        return _offer_value(inst, offer, strategy, flipped, explainer.objective(flipped))
+
+    others = [o for o in offers if o not in listed]
+    solved, slow_offers = _each_within_time(value, others)
+    decisions += solved
+    decisions.sort(key=lambda d: (d.change is None, -abs(d.change or 0.0)))
     warnings = [
         f"tariff-line scale ({len(inst.decision_ids()):,} decisions): lines are not valued "
         "one by one; offers are flipped, each sector's lines moved one tier together (all "
         "else kept), and each condition family priced as one rule; no LP marginal values",
-        *_unexplained(limit, len(offers) - len(decisions), len(families) - len(rules)),
+        *_unexplained(
+            limit,
+            len(offers) - len(decisions) - len(slow_offers),
+            len(families) - len(rules) - len(slow_rules),
+        ),
     ]
+    slow = [*slow_offers, *(r.label for r in slow_rules)]
+    if slow:
+        warnings.append(
+            f"not solved within {PER_SOLVE_S:g} s each, so left out: " + ", ".join(slow)
+        )
     return Explanation(
         rank,
         strategy,
@@ -383,6 +423,25 @@ def _within_time(work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
         except _OutOfTimeError:
             break
     return done
+
+
+def _each_within_time(
+    work: Callable[[Any], Any], items: Iterable[Any]
+) -> tuple[list[Any], list[Any]]:
+    """:func:`_within_time`, skipping an item whose own re-solve was too slow.
+
+    Returns what was done and the items skipped as too slow (the whole time limit
+    stops the loop, as in :func:`_within_time`).
+    """
+    done, slow = [], []
+    for item in items:
+        try:
+            done.append(work(item))
+        except _SlowError:
+            slow.append(item)
+        except _OutOfTimeError:
+            break
+    return done, slow
 
 
 def _unexplained(limit: float | None, decisions: int, rules: int) -> tuple[str, ...]:
