@@ -500,3 +500,25 @@ def test_the_analysis_gets_what_is_left_of_the_one_time_limit(
         assert len(seen) == 1 and seen[0] is not None and 0 < seen[0] <= 60
     else:  # no limit: none passed on
         assert seen == [None]
+
+
+def test_a_signal_while_the_console_script_loads_stops_the_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """advisor.cli.early records a Ctrl-C that arrives before main watches; main then
+    stops with its one line and 130, writing nothing (no traceback from the imports)."""
+    import signal as signals
+
+    from advisor.cli import early, main
+
+    out = tmp_path / "out.json"
+    early.SIGNALS.append(signals.SIGINT)
+    try:
+        code = main([str(MALAYSIA), "--format", "json", "--output", str(out), "--quiet"])
+    finally:
+        early.SIGNALS.clear()
+    assert code == 130
+    assert "interrupted; nothing written" in capsys.readouterr().err
+    assert not out.exists()
+    # a notebook importing the package keeps its own Ctrl-C
+    assert signals.getsignal(signals.SIGINT) is not early._record

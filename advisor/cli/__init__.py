@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.cli import interrupts
+from advisor.cli import early, interrupts
 from advisor.cli.output import (
     EXIT_INFEASIBLE,
     EXIT_INTERRUPTED,
@@ -489,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         with interrupts.watching(restore=argv is not None):
+            if early.SIGNALS:  # a signal arrived while the command line was loading
+                interrupts.arrived(early.SIGNALS[0])
             return _run(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
         return _interrupted()

@@ -81,6 +81,13 @@ def watching(restore: bool = True) -> Iterator[None]:
             signal.signal(number, handler if restore else signal.SIG_IGN)
 
 
+def arrived(signum: int) -> None:
+    """A signal that came before :func:`watching` began: stop the run as if now."""
+    if _STATE.received is None:
+        _STATE.received = signum
+    raise KeyboardInterrupt
+
+
 def check() -> None:
     """Raise KeyboardInterrupt if a signal arrived during the run (even if it was swallowed)."""
     if _STATE.received is not None and not _STATE.held:
