@@ -118,7 +118,7 @@ def draw_frontier(ax: Any, frontier: Frontier) -> None:
 
 
 def _tick(frontier: Frontier, value: float) -> str:
-    if frontier.vary == "cap":
+    if frontier.vary in ("cap", "floor"):
         return f"{100 * value:.1f}%"
     if frontier.vary == "budget":
         return f"{value:,.0f}"

@@ -109,6 +109,8 @@ def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coef
     ``shares = "expected"``.
     """
     offers = instance.offer_by_id
+    # λ, mutable so that a frontier can sweep it on one persistent model
+    model.offer_cost_weight = pyo.Param(initialize=instance.offer_cost_weight, mutable=True)
     model.offer_domestic_cost = pyo.Expression(
         expr=pyo.quicksum(offers[j].domestic_cost * model.offer[j] for j in model.OFFERS)
     )
@@ -134,7 +136,7 @@ def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coef
     def scenario_value_rule(m: pyo.ConcreteModel, w: str) -> pyo.Expression:
         protected = pyo.quicksum(coef.expected_value[r, w] * m.request[r] for r in m.REQUESTS)
         protected += steps(m, w, coef.weighted_value)
-        offers_net = m.offer_effect_value - instance.offer_cost_weight * m.offer_domestic_cost
+        offers_net = m.offer_effect_value - m.offer_cost_weight * m.offer_domestic_cost
         return protected + offers_net
 
     model.scenario_value = pyo.Expression(model.SCENARIOS, rule=scenario_value_rule)

@@ -23,16 +23,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyomo.environ as pyo
 
 from advisor.evaluation import Evaluator
 from advisor.instance import Instance, frozen_mapping
 from advisor.results import Strategy
 from advisor.rules import rule_for
 from advisor.solving.search import best_solution
-from advisor.solving.session import open_session
+from advisor.solving.session import SolverSession, open_session
 from advisor.solving.settings import check_instance, check_time_limit
 
-VARY = ("budget", "reciprocity", "cap")
+VARY = ("budget", "reciprocity", "cap", "floor", "lambda")
+# sweeps of a market's share limit, which name the market
+SHARE_LIMITS = ("cap", "floor")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Frontier:
             "budget": f"domestic budget ({money})",
             "reciprocity": "reciprocity ratio (counterpart value / counterpart cost)",
             "cap": f"cap on {self.market}'s share of exports",
+            "floor": f"floor on {self.market}'s share of exports",
+            "lambda": "offer cost weight λ (objective units per unit of offer cost)",
         }[self.vary]
 
     def to_frame(self) -> pd.DataFrame:
@@ -145,13 +150,17 @@ def _default_range(instance: Instance, vary: str, market: str | None) -> tuple[f
         return 0.0, sum(o.domestic_cost for o in instance.offers)
     if vary == "reciprocity":
         return 0.0, max(2.0, 2 * instance.reciprocity_ratio)
+    if vary == "lambda":
+        return 0.0, max(1.0, 2 * instance.offer_cost_weight)
     if market is None:
-        raise ValueError("a cap sweep needs the market whose cap is swept")
-    if market in instance.market_share_caps:
-        cap = instance.market_share_caps[market]
-        return max(0.0, cap - 0.05), min(1.0, cap + 0.05)
+        raise ValueError(f"a {vary} sweep needs the market whose share limit is swept")
+    limits = instance.market_share_caps if vary == "cap" else instance.market_share_floors
+    if market in limits:
+        return max(0.0, limits[market] - 0.05), min(1.0, limits[market] + 0.05)
     total = sum(m.exports for m in instance.markets)
     share = instance.market_by_id[market].exports / total if total else 0.0
+    if vary == "floor":
+        return max(0.0, share - 0.10), min(1.0, share + 0.05)
     return max(0.0, share - 0.05), min(1.0, share + 0.10)
 
 
@@ -161,7 +170,11 @@ def _pareto(points: list[FrontierPoint], vary: str, market: str | None) -> list[
     def cost(p: FrontierPoint) -> float:
         s = p.strategy
         assert s is not None
-        return _share(s, market) if vary == "cap" else s.offer_cost
+        if vary == "cap":
+            return _share(s, market)
+        if vary == "floor":  # a floor asks for more of the market: less is cheaper
+            return -_share(s, market)
+        return s.offer_cost
 
     flags = []
     for p in points:
@@ -189,13 +202,16 @@ def frontier(
     objective: str | None = None,
     time_limit: float | None = None,
 ) -> Frontier:
-    """Sweep ``vary`` (budget, reciprocity or cap) over ``points`` values.
+    """Sweep ``vary`` (budget, reciprocity, cap, floor or lambda) over ``points`` values.
 
-    For ``cap``, ``market`` names the capped market (default: the counterpart).
+    For ``cap`` and ``floor``, ``market`` names the market (default: the
+    counterpart for a cap, the first floored market for a floor). ``lambda`` sweeps
+    the offer cost weight λ, the price of a unit of offer cost in the objective.
     The range defaults to [0, total offer cost] for the budget, [0, 2ρ] for the
-    ratio, and the cap ± 5 points for a cap (the market's baseline share −5/+10
-    points when it has no cap). ``time_limit`` (seconds) bounds the whole sweep: the
-    points it had no time for are left out and the frontier's ``warnings`` say so.
+    ratio, [0, max(1, 2λ)] for λ, and the limit ± 5 points for a cap or floor (the
+    market's baseline share −5/+10 points for a cap it lacks, −10/+5 for a floor).
+    ``time_limit`` (seconds) bounds the whole sweep: the points it had no time for
+    are left out and the frontier's ``warnings`` say so.
     """
     objective, market = _check_sweep(instance, vary, points, market, objective)
     limit = check_time_limit(time_limit)
@@ -206,12 +222,11 @@ def frontier(
     swept = with_limit(instance, vary, market, high)
     deadline = None if limit is None else time.monotonic() + limit
     session = open_session(swept, objective, deadline=deadline)
-    rule = rule_for(session.rules, vary, market if vary == "cap" else None)
-    assert rule is not None and rule.limit is not None  # with_limit made the rule
+    param = _swept_parameter(session, vary, market)
     raw: list[FrontierPoint] = []
     previous: frozenset[str] | None = None
     for value in values:
-        session.set_parameter(rule.limit.param, value)
+        session.set_parameter(param, value)
         session.rulebook.refresh()
         if previous is not None and not session.rulebook.violations(previous):
             session.warm_start(previous)
@@ -241,6 +256,15 @@ def frontier(
     return Frontier(instance, vary, market, final, warnings)
 
 
+def _swept_parameter(session: SolverSession, vary: str, market: str | None) -> pyo.Param:
+    """The model's mutable parameter the sweep sets: a rule's limit, or λ."""
+    if vary == "lambda":
+        return session.model.offer_cost_weight
+    rule = rule_for(session.rules, vary, market if vary in SHARE_LIMITS else None)
+    assert rule is not None and rule.limit is not None  # with_limit made the rule
+    return rule.limit.param
+
+
 def _check_sweep(
     instance: Instance, vary: str, points: int, market: str | None, objective: str | None
 ) -> tuple[str, str | None]:
@@ -255,14 +279,19 @@ def _check_sweep(
     objective = objective or instance.objective
     if objective == "regret":
         raise ValueError("frontiers are drawn for the expected or worst_case objective")
-    if market is not None and vary != "cap":
+    if market is not None and vary not in SHARE_LIMITS:
         raise ValueError(
-            f"market applies to vary='cap' (the market whose cap is swept), not {vary!r}"
+            f"market applies to vary='cap' or 'floor' (the market whose share limit is "
+            f"swept), not {vary!r}"
         )
     if vary == "cap":
         market = market or instance.counterpart
-        if market not in instance.market_by_id:
-            raise ValueError(f"unknown market {market!r}")
+    elif vary == "floor":
+        market = market or next(iter(instance.market_share_floors), None)
+        if market is None:
+            raise ValueError("a floor sweep needs market=...: the instance has no floor")
+    if market is not None and market not in instance.market_by_id:
+        raise ValueError(f"unknown market {market!r}")
     return objective, market
 
 
@@ -291,7 +320,12 @@ def with_limit(instance: Instance, vary: str, market: str | None, value: float) 
         return dataclasses.replace(instance, domestic_budget=value)
     if vary == "reciprocity":
         return dataclasses.replace(instance, reciprocity_ratio=value)
+    if vary == "lambda":
+        return dataclasses.replace(instance, offer_cost_weight=value)
     if market is None:
-        raise ValueError("a cap sweep needs the market whose cap is swept")
+        raise ValueError(f"a {vary} sweep needs the market whose share limit is swept")
+    if vary == "floor":
+        floors = dict(instance.market_share_floors) | {market: value}
+        return dataclasses.replace(instance, market_share_floors=frozen_mapping(floors))
     caps = dict(instance.market_share_caps) | {market: value}
     return dataclasses.replace(instance, market_share_caps=frozen_mapping(caps))

@@ -35,7 +35,8 @@ DEFAULT_COMMAND = "rank"
 COMMANDS = {
     "rank": "rank the best strategies and report them (the default: no command means rank)",
     "explain": "what each decision of one ranked strategy is worth, what each rule costs",
-    "frontier": "sweep one limit (budget, reciprocity or a share cap): best strategy per point",
+    "frontier": "sweep one limit (budget, reciprocity, a share cap or floor, or λ): best "
+    "strategy per point",
     "diagnose": "whether any strategy satisfies the rules; if not, the conflicting rules",
     "validate": "load the instance folder and list every problem in it (no solve)",
     "bargain": "the counterpart's side: its surplus, the ZOPA, Nash and Kalai-Smorodinsky points",
@@ -240,8 +241,9 @@ def add_sweep_options(parser: Parser, legacy: bool = False) -> None:
     parser.add_argument(
         "--market",
         metavar="M",
-        help=f"with {'--frontier ' if legacy else 'the '}cap: the market whose share cap is "
-        "swept (default: the counterpart), e.g. --market USA",
+        help=f"with {'--frontier ' if legacy else 'the '}cap or floor: the market whose share "
+        "limit is swept (default: the counterpart for a cap, the first floored market for a "
+        "floor), e.g. --market USA",
     )
     parser.add_argument(
         "--points",
@@ -309,8 +311,9 @@ def add_legacy_analyses(parser: argparse.ArgumentParser) -> None:
     analysis.add_argument(
         "--frontier",
         choices=VARY,
-        help="sweep one limit (the domestic budget, the reciprocity ratio, or a market's "
-        "share cap) and report the best strategy at each point, with the Pareto-efficient "
+        help="sweep one limit (the domestic budget, the reciprocity ratio, a market's share "
+        "cap or floor, or the offer cost weight lambda) and report the best strategy at each "
+        "point, with the Pareto-efficient "
         "ones (protected value against offer cost, or against the market's share)",
     )
     add_sweep_options(group, legacy=True)
@@ -465,8 +468,9 @@ examples:
         + RANK_EXITS.replace("; 2 bad input", "; 2 bad input (also a RANK beyond the list)"),
     ),
     "frontier": (
-        "Sweep one limit (the domestic budget, the reciprocity ratio, or a market's\n"
-        "share cap) and report the best strategy at each point, with the Pareto-efficient\n"
+        "Sweep one limit (the domestic budget, the reciprocity ratio, a market's share\n"
+        "cap or floor, or the offer cost weight lambda, the price of offer cost) and\n"
+        "report the best strategy at each point, with the Pareto-efficient\n"
         "ones (protected value against offer cost, or against the market's share).\n"
         "Same as --frontier LIMIT.",
         """\
@@ -475,6 +479,8 @@ examples:
   python solve.py frontier budget --points 20 --plot frontier.png
   python solve.py frontier cap --market USA --points 11 --format json
   python solve.py frontier reciprocity instances/tiny --format csv
+  python solve.py frontier floor --market CHN --points 5
+  python solve.py frontier lambda instances/tiny --lower 0 --upper 2 --points 5
   python solve.py frontier budget --points 20 --time-limit 60   one budget for the sweep
   python solve.py frontier budget --lower 500 --upper 1500 --points 11 --plot f.svg
 
@@ -571,7 +577,7 @@ def build_command_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse
         "limit",
         choices=VARY,
         metavar="LIMIT",
-        help="budget, reciprocity or cap: the limit to sweep",
+        help="budget, reciprocity, cap, floor or lambda: the limit to sweep",
     )
     add_instance(frontier)
     sweep = frontier.add_argument_group("sweep")
@@ -685,8 +691,15 @@ def select_command(args: argparse.Namespace) -> str:
     (``--frontier LIMIT``); its namespace gets the command's ``rank`` or ``limit``.
     """
     if not args.legacy:
-        if args.command == "frontier" and args.market is not None and args.limit != "cap":
-            raise CliError("--market goes with frontier cap (the market whose cap is swept)")
+        if (
+            args.command == "frontier"
+            and args.market is not None
+            and args.limit not in ("cap", "floor")
+        ):
+            raise CliError(
+                "--market goes with frontier cap or floor (the market whose share limit is "
+                "swept)"
+            )
         return args.command
     if args.frontier is None:
         for option, name in SWEEP_ONLY:

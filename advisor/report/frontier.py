@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 def _swept_text(frontier: Frontier, value: float) -> str:
     if frontier.vary == "budget":
         return money(value)
-    if frontier.vary == "cap":
+    if frontier.vary in ("cap", "floor"):
         return share_text(value)
     return ratio_text(value)
 
@@ -48,6 +48,8 @@ def _swept_name(frontier: Frontier) -> str:
         "budget": "budget",
         "reciprocity": "ratio",
         "cap": f"{frontier.market} cap",
+        "floor": f"{frontier.market} floor",
+        "lambda": "λ",
     }[frontier.vary]
 
 
@@ -141,7 +143,10 @@ def _frontier_intro(frontier: Frontier) -> str:
     inst = frontier.instance
     values = [p.value for p in frontier.points]
     watched = _watched_market(frontier)
-    against = f"a lower {watched} share" if frontier.vary == "cap" else "a lower offer cost"
+    against = {
+        "cap": f"a lower {watched} share",
+        "floor": f"a higher {watched} share",
+    }.get(frontier.vary, "a lower offer cost")
     if not values:
         return f"No point of the sweep of the {frontier.axis_label} was solved."
     return (
@@ -190,12 +195,13 @@ def _frontier_reading(frontier: Frontier) -> str:
         at = _swept_text(frontier, feasible[settled][0])
         text.append(
             f"From {name} {at} on, the best strategy no longer improves: the limit stops binding."
-            if frontier.vary != "reciprocity"
-            else f"From ratio {at} on, the best objective no longer changes."
+            if frontier.vary not in ("reciprocity", "floor", "lambda")
+            else f"From {name} {at} on, the best objective no longer changes."
         )
     text.append(
         "Theory: relaxing a limit never lowers the optimum, so the objective cannot fall as "
-        "the budget or a cap grows, nor rise as the reciprocity ratio grows."
+        "the budget or a cap grows, nor rise as the reciprocity ratio or a floor grows; a "
+        "higher λ prices offers higher, so the objective cannot rise with it either."
     )
     return " ".join(text)
 
