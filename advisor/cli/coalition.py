@@ -22,6 +22,7 @@ from advisor.cli.output import (
     say,
     stderr_is_terminal,
 )
+from advisor.cli.types import AT_LEAST_1
 from advisor.errors import InstanceError
 
 DEFAULT_COALITION = Path("instances") / "asean_us_2025"
@@ -48,16 +49,6 @@ files, located by file, row and column); 3 no joint plan satisfies the rules;
 130 interrupted (Ctrl-C)"""
 
 
-def _at_least_1(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
 def add_coalition_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     """COALITION_DIR, the coalition's options, and the report options."""
     parser.add_argument("coalition", nargs="?", metavar="COALITION_DIR",
@@ -68,13 +59,13 @@ def add_coalition_options(parser: argparse.ArgumentParser, formats: tuple[str, .
                        help="utilitarian: the largest total value; egalitarian: the largest "
                        "smallest gain over going alone, then the total (default: "
                        "coalition.toml's model.objective)")
-    group.add_argument("--top", type=_at_least_1, metavar="K",
+    group.add_argument("--top", type=AT_LEAST_1, metavar="K",
                        help="how many joint plans to rank, each differing in who joins what "
                        "(default: ranking.top)")
     group.add_argument("--rationality", choices=("enforce", "report"),
                        help="enforce: no member below its standalone value; report: only say "
                        "who is, and what it would need (default: model.individual_rationality)")
-    group.add_argument("--jobs", type=_at_least_1, default=1, metavar="N",
+    group.add_argument("--jobs", type=AT_LEAST_1, default=1, metavar="N",
                        help="solve the sub-coalitions in N processes (default 1)")
     group.add_argument("--scheduler", metavar="ADDRESS",
                        help="solve the sub-coalitions on a Dask cluster, e.g. "

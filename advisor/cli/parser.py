@@ -16,12 +16,13 @@ command by :func:`select_command`, with the error messages they always had.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from advisor.analysis.frontier import VARY
 from advisor.cli import calibrate, coalition, robustness, workbench
 from advisor.cli.output import PROG, CliError
+from advisor.cli.types import AT_LEAST_1, AT_LEAST_2, FRACTION, POSITIVE, bounded
 from advisor.instance import DISTINCT_ON, OBJECTIVES
 from advisor.report import FORMATS
 from advisor.report.dispatch import ALL_FORMATS
@@ -67,38 +68,6 @@ SWEEP_ONLY = (
 )
 
 Parser = argparse.ArgumentParser | argparse._ArgumentGroup
-
-
-# ------------------------------------------------------------------ argument types
-
-
-def _bounded(
-    kind: Callable[[str], float], low: float, high: float | None, low_open: bool
-) -> Callable[[str], float]:
-    """An argparse type: a number of ``kind`` in [low, high] (or (low, high])."""
-
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            name = "a whole number" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"expected {name}, got {text!r}") from None
-        too_low = value <= low if low_open else value < low
-        if too_low or (high is not None and value > high):
-            if high is None:
-                bound = f"> {low:g}" if low_open else f">= {low:g}"
-            else:
-                bound = f"between {low:g} and {high:g}"
-            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
-        return value
-
-    return parse
-
-
-AT_LEAST_1 = _bounded(int, 1, None, False)  # a whole number >= 1
-AT_LEAST_2 = _bounded(int, 2, None, False)  # a whole number >= 2
-POSITIVE = _bounded(float, 0, None, True)  # a number > 0
-FRACTION = _bounded(float, 0, 1, False)  # a number from 0 to 1
 
 
 # ------------------------------------------------------------------ options, each once
@@ -347,7 +316,7 @@ def add_bargain_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--resolution",
-        type=_bounded(float, 0, None, False),
+        type=bounded(float, 0, None, False),
         metavar="D",
         help="least rise of the counterpart's surplus between frontier points (>= 0; 0: "
         "every efficient strategy; default: 0 up to 30 decisions, else 1/40 of the "

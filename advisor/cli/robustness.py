@@ -24,6 +24,7 @@ from advisor.cli.output import (
     say,
     stderr_is_terminal,
 )
+from advisor.cli.types import AT_LEAST_1
 from advisor.errors import InstanceError
 
 SUMMARY = "how sure is the advice: the ranking under draws of the uncertain figures"
@@ -47,16 +48,6 @@ exit codes: 0 success; 2 bad input (instance or uncertainty.csv, located by file
 row and column); 3 the base instance has no strategy; 130 interrupted (Ctrl-C)"""
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -70,11 +61,11 @@ def _seed(text: str) -> int:
 def add_robustness_options(parser: argparse.ArgumentParser) -> None:
     """The robustness command's options (the instance and report groups come from the parser)."""
     group = parser.add_argument_group("robustness")
-    group.add_argument("--draws", type=_positive, default=200, metavar="N",
+    group.add_argument("--draws", type=AT_LEAST_1, default=200, metavar="N",
                        help="how many draws of the uncertain figures (default 200)")
     group.add_argument("--seed", type=_seed, default=0, metavar="S",
                        help="the random seed (default 0): the same seed, the same report")
-    group.add_argument("--top", type=_positive, metavar="K",
+    group.add_argument("--top", type=AT_LEAST_1, metavar="K",
                        help="how many base strategies to follow (default: ranking.top)")
     group.add_argument("--depth", type=int, choices=(1, 3), default=3,
                        help="how many of each draw's best strategies to find: 3 (the "
@@ -85,10 +76,10 @@ def add_robustness_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sensitivity", choices=("auto", "sobol", "morris", "none"),
                        default="auto", help="sensitivity indices (SALib): sobol, morris, "
                        "auto (Sobol' up to 10 inputs) or none")
-    group.add_argument("--sensitivity-samples", type=_positive, metavar="N",
+    group.add_argument("--sensitivity-samples", type=AT_LEAST_1, metavar="N",
                        help="Sobol's N (a power of 2, default 64) or Morris's trajectories "
                        "(default 10)")
-    group.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+    group.add_argument("--jobs", type=AT_LEAST_1, default=os.cpu_count() or 1, metavar="N",
                        help="run the draws in N processes (default: every core)")
     group.add_argument("--scheduler", metavar="ADDRESS",
                        help="run the draws on a Dask cluster, e.g. tcp://127.0.0.1:8786 "

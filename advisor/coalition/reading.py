@@ -37,6 +37,7 @@ from advisor.coalition.spec import (
 from advisor.errors import InstanceError, Problem
 from advisor.inputs.cells import (
     CellError,
+    parse_choice,
     parse_count,
     parse_id,
     parse_money,
@@ -52,11 +53,7 @@ TOML_FILE = "coalition.toml"
 MAX_MEMBERS = 6  # 63 sub-coalition solves; 7 members would be 127
 
 
-def _kind(text: str) -> str:
-    kind = text.strip().lower()
-    if kind not in CONDITION_KINDS:
-        raise CellError(f"expected one of {', '.join(CONDITION_KINDS)}, found '{text}'")
-    return kind
+_kind = parse_choice(CONDITION_KINDS)
 
 
 def _at_least_2(text: str) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 # ASCII digits only: Python's ``\d`` and ``float`` also accept Arabic-Indic (``٣٠٠``)
 # and full-width (``３００``) digits, which a spreadsheet does not treat as numbers.
@@ -193,3 +194,15 @@ def parse_money_positive(text: str | float) -> float:
     """An amount of money > 0 (a sector's exports); no ``%``."""
     _no_percent(text)
     return parse_positive(text)
+
+
+def parse_choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    """A parser of one of ``options`` (case and surrounding blanks ignored)."""
+
+    def parse(text: str) -> str:
+        choice = text.strip().lower()
+        if choice not in options:
+            raise CellError(f"expected one of {', '.join(options)}, found '{text}'")
+        return choice
+
+    return parse

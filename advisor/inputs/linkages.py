@@ -17,16 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import Problem
-from advisor.inputs.cells import CellError, parse_fraction, parse_id
+from advisor.inputs.cells import parse_choice, parse_fraction, parse_id
 from advisor.inputs.tables import Column, Row, Table, TableSpec, read_table
 from advisor.instance import LINKAGE_EFFECTS
 
-
-def _effect(text: str) -> str:
-    effect = text.strip().lower()
-    if effect not in LINKAGE_EFFECTS:
-        raise CellError(f"expected one of {', '.join(LINKAGE_EFFECTS)}, found '{text}'")
-    return effect
+_effect = parse_choice(LINKAGE_EFFECTS)
 
 
 def _optional_id(text: str) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 from advisor.errors import InstanceError, Problem
 from advisor.inputs.cells import (
-    CellError,
+    parse_choice,
     parse_count,
     parse_elasticity,
     parse_fraction,
@@ -60,12 +60,7 @@ from advisor.instance import (
     frozen_mapping,
 )
 
-
-def _kind(text: str) -> str:
-    kind = text.strip().lower()
-    if kind not in CONDITION_KINDS:
-        raise CellError(f"expected one of {', '.join(CONDITION_KINDS)}, found '{text}'")
-    return kind
+_kind = parse_choice(CONDITION_KINDS)
 
 
 MARKETS = TableSpec(
