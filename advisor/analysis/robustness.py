@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.analysis.draws import perturb, sample
+from advisor.analysis.persistent import draw_solver
 from advisor.analysis.sensitivity import Sensitivity, sensitivity
 from advisor.executor import run_tasks
 from advisor.inputs.uncertainty import Uncertainty, load_uncertainty
@@ -67,6 +68,7 @@ class DrawContext:
     listed: tuple[frozenset[str], ...]
     objective: str
     depth: int = DEPTH  # how many of each draw's best strategies to find
+    persistent: bool = True  # one model per worker, re-numbered per draw (else rebuilt)
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,34 @@ def draw_task(context: DrawContext, item: tuple[int, Sequence[float]]) -> DrawOu
     """Score the listed strategies in draw ``item`` and find the draw's best (a worker)."""
     index, values = item
     inst, clipped = perturb(context.instance, context.uncertainty, values)
+    solver = None
+    if context.persistent and context.objective != "regret":
+        solver = draw_solver(context, context.instance, context.objective)
+    if solver is None:
+        return _outcome(context, index, inst, clipped, _rebuilt(context, inst))
+    session, persistent = solver.session_for(inst)
+    try:
+        return _outcome(context, index, inst, clipped, session)
+    finally:
+        if persistent:
+            solver.release()
+
+
+def _rebuilt(context: DrawContext, inst: Instance) -> SolverSession:
+    """The draw's own model and solver, built for it (the regret's optima solved first)."""
     optima = None
     if context.objective == "regret":
         found = {w.name: best_strategy(inst, f"scenario:{w.name}", 0.0, None, 1)
                  for w in inst.scenarios}
         optima = {w: (s.objective if s else 0.0) for w, s in found.items()}
-    session = open_session(inst, context.objective, optima, binding=False)
+    return open_session(inst, context.objective, optima, binding=False)
+
+
+def _outcome(
+    context: DrawContext, index: int, inst: Instance, clipped: tuple[str, ...],
+    session: SolverSession,
+) -> DrawOutcome:
+    """The listed strategies scored and the draw's best found on ``session``."""
     scored = tuple(session.evaluator.objective_of(c) for c in context.listed)
     broken = session.rulebook.violations_of_each(list(context.listed))
     feasible = [(v, k) for k, (v, b) in enumerate(zip(scored, broken, strict=True)) if not b]
@@ -251,6 +275,7 @@ def robustness(
     sensitivity_samples: int | None = None,
     progress: Progress | None = None,
     depth: int = DEPTH,
+    persistent: bool = True,
 ) -> Robustness:
     """The listed strategies of ``instance`` under ``draws`` draws of its uncertain figures.
 
@@ -262,6 +287,9 @@ def robustness(
     inputs) or None; ``sensitivity_samples``: Sobol's N (default 64) or Morris's r
     (default 10). ``depth`` 1 finds only each draw's optimum (one MILP solve a draw,
     no P(top 3)); the default 3 finds its three best (no-good cuts: about 4x slower).
+    ``persistent`` solves the draws on one model per worker whose numbers change
+    (:mod:`advisor.analysis.persistent`), False on a model rebuilt per draw (the same
+    result; for benchmarks and tests).
     """
     _check(draws, robust_choice, jobs)
     say = progress or (lambda message: None)
@@ -270,7 +298,7 @@ def robustness(
     base = solve(instance, top=top, with_measures=False)
     listed = tuple(frozenset(s.decisions) for s in base.strategies)
     values = sample(spec, draws, seed)
-    context = DrawContext(instance, spec, listed, base.objective, depth)
+    context = DrawContext(instance, spec, listed, base.objective, depth, persistent)
 
     def tick(done: int, total: int) -> None:
         say(f"draw {done}/{total}")

@@ -319,6 +319,15 @@ class SolverSession:
         columns = self.opt._pyomo_var_to_solver_var_map
         return [columns[id(x)] for x in self.binaries]
 
+    def variable_columns(self) -> dict[str, int]:
+        """HiGHS's column of every model variable, by the variable's Pyomo name."""
+        columns = self.opt._pyomo_var_to_solver_var_map
+        return {
+            x.name: columns[id(x)]
+            for x in self.model.component_data_objects(pyo.Var, descend_into=True)
+            if id(x) in columns
+        }
+
     def constraint_rows(self, constraints: Iterable[pyo.ConstraintData]) -> list[int]:
         """HiGHS's row of each constraint (as the model was handed over, before any cut)."""
         rows = self.opt._pyomo_con_to_solver_con_map
