@@ -53,6 +53,7 @@ PRESOLVE_MIN_DECISIONS = 200
 # range of 8e6, inside what scaling.SAFE_RANGE calls safe. 1e-9 keeps such binaries
 # at 0 up to ranges of ~1e9.
 MIP_FEASIBILITY_TOLERANCE = 1e-9
+HIGHS_NO_LIMIT = 2147483647  # HiGHS's default of its count options (no limit)
 
 # Pyomo re-reads nothing on its own: every change goes through the session's calls
 _NO_AUTO_UPDATES = (
@@ -137,11 +138,12 @@ class SolverSession:
 
     # ------------------------------------------------------------------ solving
 
-    def solve(self, presolve: bool | None = None) -> Solution | None:
+    def solve(self, presolve: bool | None = None, first_found: bool = False) -> Solution | None:
         """Solve once; None when infeasible or stopped with nothing found.
 
         ``presolve`` None: HiGHS's presolve above :data:`PRESOLVE_MIN_DECISIONS`
-        decisions only.
+        decisions only. ``first_found``: stop at the first strategy that keeps the
+        rules (a feasibility question; its objective is not optimal).
         """
         if presolve is None:
             presolve = len(self.names) > PRESOLVE_MIN_DECISIONS
@@ -154,6 +156,7 @@ class SolverSession:
             "solver_options": {
                 "presolve": "choose" if presolve else "off",
                 "mip_feasibility_tolerance": MIP_FEASIBILITY_TOLERANCE,
+                "mip_max_improving_sols": 1 if first_found else HIGHS_NO_LIMIT,
             },
         }
         if self.threads is not None:
@@ -173,7 +176,8 @@ class SolverSession:
                 raise
             self.solves += 1
             self.highs.clearSolver()
-            return self.solve(presolve=False)  # an error of HiGHS's presolve, not ours
+            # an error of HiGHS's presolve, not ours
+            return self.solve(presolve=False, first_found=first_found)
         self.solves += 1
         self.solver_time += results.timing_info.wall_time or 0.0
         stopped = results.termination_condition == TerminationCondition.maxTimeLimit
@@ -185,7 +189,7 @@ class SolverSession:
             # solution; solve again from scratch (the start is dropped with the rest)
             self._started = False
             self.highs.clearSolver()
-            return self.solve(presolve)
+            return self.solve(presolve, first_found)
         self._started = False
         return self._solution(results)
 
@@ -209,8 +213,12 @@ class SolverSession:
         return Solution(chosen, self.evaluator.objective_of(chosen), proven, gap)
 
     def feasible(self) -> bool:
-        """Whether any strategy satisfies the rules now in the solver."""
-        return self.solve() is not None
+        """Whether any strategy satisfies the rules now in the solver.
+
+        HiGHS stops at the first strategy it finds (``mip_max_improving_sols`` 1): at
+        10,000 lines a diagnosis's feasibility solves no longer prove an optimum each.
+        """
+        return self.solve(first_found=True) is not None
 
     # ------------------------------------------------------------------ cuts and rows
 
