@@ -180,6 +180,8 @@ class DrawSolver:
         for index in list(cuts.keys()):
             self.session.remove_cut(cuts[index])
         self.session.timed_out = False
+        # a fresh session's state: no start offered (a draw without a solution keeps it)
+        self.session._started = False
 
     def _push(self, numbers: LpNumbers) -> bool:
         """Write what differs from the model's current numbers into HiGHS.
