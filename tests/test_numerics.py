@@ -200,3 +200,15 @@ def test_input_warnings_reach_the_report(tiny) -> None:
     assert result.warnings[0] == f"input: {warning}"
     assert f"input: {warning}" in advisor.render(result, "table")
     assert advisor.solve(tiny, top=1).warnings == ()
+
+
+def test_an_interrupt_inside_pyomos_output_capture_stays_an_interrupt() -> None:
+    """Pyomo's tee re-raises a Ctrl-C during a model hand-off as RuntimeError
+    ("KeyboardInterrupt: ..."); the session sees a KeyboardInterrupt (CI caught the
+    RuntimeError at 0.3 s into a ranking), other RuntimeErrors pass unchanged."""
+    from advisor.solving.runtime import interrupt_as_keyboard
+
+    with pytest.raises(KeyboardInterrupt), interrupt_as_keyboard():
+        raise RuntimeError("KeyboardInterrupt:  (8: <pyomo.common.tee.redirect_fd object>)")
+    with pytest.raises(RuntimeError, match="other"), interrupt_as_keyboard():
+        raise RuntimeError("other")

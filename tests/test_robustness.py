@@ -344,7 +344,7 @@ def _draws_both_ways(instance: advisor.Instance, draws: int, seed: int) -> tuple
 
 
 def test_the_persistent_model_gives_each_draws_outcome_of_a_rebuilt_one(malaysia) -> None:
-    from tests.randinst import random_instance
+    from randinst import random_instance
 
     compared, held = _draws_both_ways(malaysia, 12, 5)
     assert compared == 12 and held >= 6  # Malaysia's linkage step vanishes in a few draws

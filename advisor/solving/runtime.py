@@ -145,6 +145,23 @@ ERROR_STATUSES = (
 
 
 @contextlib.contextmanager
+def interrupt_as_keyboard() -> Iterator[None]:
+    """A Ctrl-C inside Pyomo's output capture stays a KeyboardInterrupt.
+
+    Pyomo's ``tee`` turns a KeyboardInterrupt that arrives while it redirects a file
+    descriptor (handing a model to HiGHS, say) into ``RuntimeError("KeyboardInterrupt:
+    ...")``: to a caller that is an error, not an interrupt (tests/test_numerics.py
+    caught it at 0.3 s into a ranking, in the scenario optima's model hand-off).
+    """
+    try:
+        yield
+    except RuntimeError as exc:
+        if str(exc).startswith("KeyboardInterrupt"):
+            raise KeyboardInterrupt from exc
+        raise
+
+
+@contextlib.contextmanager
 def guarded_run(highs: highspy.Highs, seconds: float | None) -> Iterator[threading.Event]:
     """Run HiGHS safely: quiet, interruptible, within ``seconds`` (None: no limit).
 
@@ -174,7 +191,7 @@ def guarded_run(highs: highspy.Highs, seconds: float | None) -> Iterator[threadi
     if timer is not None:
         timer.start()
     try:
-        with quiet_stdout():
+        with quiet_stdout(), interrupt_as_keyboard():
             yield cancelled
     finally:
         if timer is not None:

@@ -34,6 +34,7 @@ from advisor.results import OBJECTIVE_TOLERANCE, tolerance
 from advisor.rules import Rule, RuleBook, model_rules
 from advisor.solving.runtime import (
     guarded_run,
+    interrupt_as_keyboard,
     match_thread_pool,
     quiet_stdout,
     time_limit_option,
@@ -122,7 +123,7 @@ class SolverSession:
             setattr(self.opt.config.auto_updates, option, False)
         self.opt.config.raise_exception_on_nonoptimal_result = False
         self.opt.config.load_solutions = False
-        with quiet_stdout():
+        with quiet_stdout(), interrupt_as_keyboard():
             self.opt.set_instance(model)
 
     # ------------------------------------------------------------------ the rules
