@@ -390,3 +390,38 @@ def _entries(lp: object) -> dict[tuple[int, int], float]:
             key = (major, a.index_[k]) if rowwise else (a.index_[k], major)
             out[key] = a.value_[k]
     return out
+
+
+def test_the_draws_progress_bar(
+    capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """On a terminal the command line counts the draws on a tqdm bar on standard error;
+    disabled (--quiet, or not a terminal) it prints nothing; the library takes any
+    progress object with ``count`` the same way."""
+    from advisor.cli.output import Progress
+
+    bar = Progress(enabled=True)
+    for done in range(1, 5):
+        bar.count(done, 4)
+    assert bar.bar is not None and bar.bar.n == 4 and bar.bar.total == 4
+    bar.done()
+    assert bar.bar is None and "0/4 [" in capsys.readouterr().err  # the bar was drawn
+    silent = Progress(enabled=False)
+    silent.count(1, 4)
+    silent.done()
+    assert capsys.readouterr().err == ""
+
+    counted: list[tuple[int, int]] = []
+
+    class Counter:
+        def __call__(self, message: str) -> None:
+            pass
+
+        def count(self, done: int, total: int) -> None:
+            counted.append((done, total))
+
+    folder = _folder(tmp_path_factory.mktemp("bar"),
+                     "offers:BUY:counterpart_value,uniform,relative,,0.5,1.5,,,\n")
+    robustness(advisor.load_instance(folder), draws=3, seed=1, progress=Counter(),
+               sensitivity_method=None)
+    assert counted[-1] == (3, 3)

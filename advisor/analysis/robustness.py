@@ -303,6 +303,9 @@ def robustness(
     def tick(done: int, total: int) -> None:
         say(f"draw {done}/{total}")
 
+    # a progress object with a bar (the command line's) counts the draws on it
+    tick = getattr(progress, "count", tick)
+
     outcomes = run_tasks(draw_task, context, list(enumerate(values.tolist())), jobs,
                          scheduler, tick) if listed else []
     result = summarise(instance, spec, base, outcomes, draws, seed, robust_choice, depth)

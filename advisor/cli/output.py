@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from advisor import files
 from advisor.cli import interrupts
@@ -222,6 +222,7 @@ class Progress:
         self.enabled = enabled
         self.started = time.monotonic()
         self.shown = False
+        self.bar: Any = None  # a tqdm bar while one is shown
 
     def __call__(self, message: str) -> None:
         """Show ``message`` and the seconds elapsed, replacing the previous message."""
@@ -232,8 +233,25 @@ class Progress:
         sys.stderr.flush()
         self.shown = True
 
+    def count(self, done: int, total: int) -> None:
+        """Advance a progress bar of ``total`` tasks to ``done`` (tqdm, standard error).
+
+        Used where a run is many like tasks (robustness draws); silent when disabled.
+        """
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm  # only when a bar is shown
+
+            self.done()  # the message line gives way to the bar
+            self.bar = tqdm(total=total, file=sys.stderr, desc=PROG, unit="task", leave=False)
+        self.bar.update(done - self.bar.n)
+
     def done(self) -> None:
-        """Clear the progress line, if one is shown."""
+        """Clear the progress line or bar, if one is shown."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
         if self.shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
