@@ -51,6 +51,18 @@ def scenario_values(
     }
 
 
+def expected_value(
+    coef: Coefficients, values: Mapping[str, float], chosen: frozenset[str]
+) -> float:
+    """Σ_ω π_ω(y) V_ω plus the no-deal loss the offers' scenario shifts avoid.
+
+    π_ω(y) are the probabilities the chosen offers leave (linkages); see
+    :meth:`advisor.economics.Coefficients.risk_moved`.
+    """
+    probability = coef.probabilities_of(chosen)
+    return sum(probability[w] * v for w, v in values.items()) + coef.risk_moved(chosen)
+
+
 def objective_value(
     coef: Coefficients,
     instance: Instance,
@@ -58,15 +70,10 @@ def objective_value(
     objective: str,
     scenario_optimum: Mapping[str, float] | None = None,
 ) -> float:
-    """The ranking objective of a decision set (expected, worst_case or regret).
-
-    The expectation is under the probabilities the offers leave (linkages), plus
-    the no-deal loss their shifts avoid (:meth:`Coefficients.risk_moved`).
-    """
+    """The ranking objective of a decision set (expected, worst_case or regret)."""
     values = scenario_values(coef, instance, chosen)
     if objective == "expected":
-        probability = coef.probabilities_of(chosen)
-        return sum(probability[w] * v for w, v in values.items()) + coef.risk_moved(chosen)
+        return expected_value(coef, values, chosen)
     if objective == "worst_case":
         return min(values.values())
     if objective == "regret":
@@ -107,11 +114,13 @@ class Evaluator:
         decisions = tuple(d for d in order if d in chosen)
         values = scenario_values(coef, inst, chosen)
         probability = coef.probabilities_of(chosen)
-        expected = sum(probability[w] * v for w, v in values.items()) + coef.risk_moved(chosen)
+        expected = expected_value(coef, values, chosen)
         regret = None
         if self.scenario_optimum is not None:
             regret = max(self.scenario_optimum[w] - v for w, v in values.items())
-        requests = tuple(self._request(r, chosen) for r in decisions if r in inst.request_by_id)
+        requests = tuple(
+            self._request(r, chosen, probability) for r in decisions if r in inst.request_by_id
+        )
         offers = tuple(self._offer(j) for j in decisions if j in inst.offer_by_id)
         objective = self.objective_of(chosen)
         counterpart_value = sum(o.counterpart_value for o in offers)
@@ -162,15 +171,16 @@ class Evaluator:
             for w in coef.scenarios
         )
 
-    def _request(self, request_id: str, chosen: frozenset[str]) -> ChosenRequest:
+    def _request(
+        self, request_id: str, chosen: frozenset[str], probability: Mapping[str, float]
+    ) -> ChosenRequest:
         """The request as listed: its acceptance given the offers, its expected terms.
 
         Protected value and counterpart cost are expected over the scenarios, under
-        the probabilities the chosen offers leave.
+        the probabilities the chosen offers leave (``probability``).
         """
         r = self.instance.request_by_id[request_id]
         coef = self.coefficients
-        probability = coef.probabilities_of(chosen)
         return ChosenRequest(
             request=r.request,
             sector=r.sector,

@@ -29,6 +29,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from advisor.economics import Coefficients, compute_coefficients
 from advisor.evaluation import Evaluator
 from advisor.instance import Instance
+from advisor.linkages import derived_values
 from advisor.model import build_model
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
 from advisor.rules import Rule, RuleBook, model_rules
@@ -351,6 +352,9 @@ class SolverSession:
         values = [0.0] * self.highs.getNumCol()
         for name, column in zip(self.names, self.decision_columns(), strict=True):
             values[column] = 1.0 if name in chosen else 0.0
+        columns = self.opt._pyomo_var_to_solver_var_map
+        for variable, value in derived_values(self.model, chosen).items():
+            values[columns[variable]] = value  # the linkages' products, consistent
         solution = highspy.HighsSolution()
         solution.col_value = values
         self.highs.setSolution(solution)
