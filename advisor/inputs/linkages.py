@@ -24,10 +24,6 @@ from advisor.instance import LINKAGE_EFFECTS
 _effect = parse_choice(LINKAGE_EFFECTS)
 
 
-def _optional_id(text: str) -> str:
-    return parse_id(text) if text.strip() else ""
-
-
 LINKAGES = TableSpec(
     "linkages.csv",
     may_be_empty=True,
@@ -36,7 +32,7 @@ LINKAGES = TableSpec(
         Column("effect", _effect),
         Column("target", parse_id),
         Column("value", parse_fraction),
-        Column("to", _optional_id, ""),
+        Column("to", parse_id, ""),  # blank: the default, unparsed
     ),
 )
 
