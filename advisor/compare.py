@@ -5,8 +5,8 @@ ranking settings) or a saved JSON result (``rank --format json``). The compariso
 lists:
 
 - the input changes, value by value, when both sides are instances: each table's rows
-  matched by id (``offer_effects`` by offer and market, ``linkages`` by offer and
-  target), rows added and removed, and each changed field, then the settings
+  matched by id (``offer_effects`` by offer and market, ``linkages`` by offer,
+  effect, target and to), rows added and removed, and each changed field, then the settings
   (parties, λ, ρ, budget, caps, floors, scenarios);
 - the advice: strategy 1's decisions added and dropped, its objective, protected
   value, offer cost and market shares before and after; which packages of A's top K
@@ -36,7 +36,7 @@ TABLE_KEYS = {
     "offers": ("offer",),
     "offer_effects": ("offer", "market"),
     "conditions": ("condition",),
-    "linkages": ("offer", "target"),
+    "linkages": ("offer", "effect", "target", "to"),  # as linkages.csv's duplicate check
     "scenarios": ("name",),
 }
 SETTINGS = ("name", "home", "counterpart", "currency", "unit", "offer_cost_weight",

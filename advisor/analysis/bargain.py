@@ -74,7 +74,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from advisor.economics import counterpart_cost, sector_terms
+from advisor.economics import Coefficients, compute_coefficients
 from advisor.instance import Instance
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
 from advisor.solving.runtime import (
@@ -135,16 +135,18 @@ class Surplus:
         return sum(self.probability[w] * v for w, v in values.items())
 
 
-def counterpart_surplus(instance: Instance) -> Surplus:
-    """The coefficients of U_ω(x) (see the module's docstring) for ``instance``."""
-    grant: dict[tuple[str, str], float] = {}
-    for r in instance.requests:
-        sector = instance.sector_by_id[r.sector]
-        for w in instance.scenarios:
-            cost = counterpart_cost(
-                r, sector, sector_terms(sector, w), instance.counterpart_cost_weight
-            )
-            grant[r.request, w.name] = r.acceptance * cost
+def counterpart_surplus(instance: Instance, coefficients: Coefficients | None = None) -> Surplus:
+    """The coefficients of U_ω(x) (see the module's docstring) for ``instance``.
+
+    The counterpart's cost of each grant in each scenario is the model's own
+    (``coefficients.counterpart_cost_in``, computed here when not given).
+    """
+    coef = coefficients or compute_coefficients(instance)
+    grant = {
+        (r.request, w.name): r.acceptance * coef.counterpart_cost_in[r.request, w.name]
+        for r in instance.requests
+        for w in instance.scenarios
+    }
     return Surplus(
         offer_value={o.offer: o.counterpart_value for o in instance.offers},
         grant_cost=grant,
@@ -416,7 +418,7 @@ def bargain(
     limit = check_time_limit(time_limit)
     deadline = None if limit is None else time.monotonic() + limit
     session = open_session(instance, "expected", binding=False)
-    surplus = counterpart_surplus(instance)
+    surplus = counterpart_surplus(instance, session.coefficients)
     sweep = _Sweep(session, surplus, deadline)
     if resolution is None:
         step = sweep.automatic_resolution()

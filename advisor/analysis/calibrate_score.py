@@ -113,7 +113,8 @@ class _AlphaModel:
         self.unit = session.model.scales.objective
         scale = session.model.scales.reciprocity
         self.rows = session.constraint_rows(session.model.reciprocity_constr.values())
-        self.offer_cols = [(session.decision_columns()[self.names.index(o.offer)],
+        column = dict(zip(self.names, self.columns, strict=True))
+        self.offer_cols = [(column[o.offer],
                             categories.index(category_of(o.category)), o.counterpart_value / scale)
                            for o in base.offers]
         self.highs = _highs(session)

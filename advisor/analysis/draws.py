@@ -26,11 +26,9 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from advisor.inputs.uncertainty import UncertainInput, Uncertainty
+from advisor.inputs.uncertainty import KEYS, UncertainInput, Uncertainty
 from advisor.instance import Instance, frozen_mapping
 
-KEYS = {"sectors": "sector", "requests": "request", "offers": "offer", "markets": "market",
-        "scenarios": "name"}
 EDGE = 1e-12  # Φ(Z) kept inside (0, 1): the inverse CDFs are finite there
 
 

@@ -24,7 +24,7 @@ from advisor.cli.output import (
     say,
     stderr_is_terminal,
 )
-from advisor.cli.types import AT_LEAST_1
+from advisor.cli.types import AT_LEAST_1, bounded
 from advisor.errors import InstanceError
 
 SUMMARY = "how sure is the advice: the ranking under draws of the uncertain figures"
@@ -48,14 +48,7 @@ exit codes: 0 success; 2 bad input (instance or uncertainty.csv, located by file
 row and column); 3 the base instance has no strategy; 130 interrupted (Ctrl-C)"""
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+_seed = bounded(int, 0, None, False)  # a whole number >= 0
 
 
 def add_robustness_options(parser: argparse.ArgumentParser) -> None:

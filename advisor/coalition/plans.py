@@ -26,8 +26,13 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from advisor.coalition.joint_model import build_joint_model
 from advisor.coalition.spec import Coalition
 from advisor.results import OBJECTIVE_TOLERANCE
-from advisor.solving.runtime import match_thread_pool, quiet_stdout
-from advisor.solving.session import MIP_FEASIBILITY_TOLERANCE, PRESOLVE_MIN_DECISIONS
+from advisor.solving.runtime import (
+    guarded_run,
+    interrupt_as_keyboard,
+    match_thread_pool,
+    quiet_stdout,
+)
+from advisor.solving.session import MIP_FEASIBILITY_TOLERANCE, PRESOLVE_MIN_DECISIONS, highs_of
 
 
 @dataclass(frozen=True)
@@ -86,13 +91,20 @@ class _Solver:
         self.opt.config.load_solutions = False
         binaries = sum(1 for v in self.model.component_data_objects(pyo.Var) if v.is_binary())
         self.presolve = binaries > PRESOLVE_MIN_DECISIONS
+        with quiet_stdout(), interrupt_as_keyboard():
+            self.opt.set_instance(self.model)
 
     def solve(self) -> bool:
-        """Solve; load the solution and return True, or False when infeasible."""
+        """Solve; load the solution and return True, or False when infeasible.
+
+        Run as every solve of the advisor (:func:`guarded_run`): a Ctrl-C raises
+        KeyboardInterrupt and a HiGHS error status NumericalTroubleError, never a
+        false "no plan".
+        """
         if getattr(self.model, "impossible", False):
             return False
         match_thread_pool(1)  # the process-wide pool must match threads=1
-        with quiet_stdout():  # HiGHS's own warnings: stdout carries only the report
+        with guarded_run(highs_of(self.opt), None):
             results = self.opt.solve(
                 self.model,
                 rel_gap=OBJECTIVE_TOLERANCE,

@@ -17,16 +17,9 @@ from advisor.coalition.games import subsets
 from advisor.coalition.plans import coalition_value
 from advisor.coalition.spec import Coalition
 from advisor.executor import run_tasks
-from advisor.solving.runtime import quiet_stdout
 
 Progress = Callable[[str], None]
 SubsetValues = dict[tuple[str, ...], float | None]
-
-
-def subset_task(coalition: Coalition, members: tuple[str, ...]) -> float | None:
-    """v(S) of one sub-coalition (run in a worker)."""
-    with quiet_stdout():
-        return coalition_value(coalition, members)
 
 
 def subset_values(
@@ -45,7 +38,7 @@ def subset_values(
     say = progress or (lambda message: None)
     where = f" (cluster {scheduler})" if scheduler else f" ({jobs} processes)" if jobs > 1 else ""
     values = run_tasks(
-        subset_task,
+        coalition_value,  # task(shared, item): v(S) of one sub-coalition
         coalition,
         todo,
         jobs=jobs,

@@ -42,13 +42,28 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import InstanceError, Problem
-from advisor.inputs.cells import CellError, parse_id, parse_number, parse_tariff
+from advisor.inputs.cells import (
+    CellError,
+    parse_bounded,
+    parse_choice,
+    parse_id,
+    parse_number,
+    parse_tariff,
+)
 from advisor.inputs.tables import Column, Row, TableSpec, read_table
 from advisor.instance import Instance
 
 FILE = "uncertainty.csv"
 DISTRIBUTIONS = ("normal", "lognormal", "uniform", "triangular", "beta")
 BASES = ("relative", "absolute")
+# each table's id attribute (a scenario is named by its name)
+KEYS = {
+    "sectors": "sector",
+    "requests": "request",
+    "offers": "offer",
+    "markets": "market",
+    "scenarios": "name",
+}
 # the figures that may be uncertain: table -> column -> the range a value may take
 FIELDS: Mapping[str, Mapping[str, tuple[float, float]]] = {
     "sectors": {
@@ -131,16 +146,6 @@ class Uncertainty:
         return tuple(dict.fromkeys(u.factor for u in self.inputs))
 
 
-def _lower(choices: tuple[str, ...]) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        value = text.strip().lower()
-        if value not in choices:
-            raise CellError(f"expected one of {', '.join(choices)}, found '{text}'")
-        return value
-
-    return parse
-
-
 def _target(text: str) -> tuple[str, str, str]:
     parts = [p.strip() for p in text.split(":")]
     if len(parts) != 3:
@@ -161,10 +166,7 @@ def _optional_number(text: str) -> float | None:
 
 
 def _correlation(text: str) -> float | None:
-    value = parse_number(text)
-    if not -1.0 <= value <= 1.0:
-        raise CellError(f"expected a correlation in [-1, 1], found {text}")
-    return value
+    return parse_bounded(text, -1.0, 1.0, "a correlation in [-1, 1]")
 
 
 def _group(text: str) -> str:
@@ -176,8 +178,8 @@ SPEC = TableSpec(
     may_be_empty=True,
     columns=(
         Column("target", _target),
-        Column("distribution", _lower(DISTRIBUTIONS)),
-        Column("basis", _lower(BASES)),
+        Column("distribution", parse_choice(DISTRIBUTIONS)),
+        Column("basis", parse_choice(BASES)),
         *(Column(name, _optional_number, None) for name in PARAMETERS),
         Column("group", _group, ""),
         Column("correlation", _correlation, None),
@@ -223,9 +225,7 @@ def base_values(instance: Instance, table: str, column: str) -> dict[str, float 
         "markets": instance.markets,
         "scenarios": instance.scenarios,
     }[table]
-    key = {"sectors": "sector", "requests": "request", "offers": "offer", "markets": "market",
-           "scenarios": "name"}[table]
-    return {getattr(r, key): getattr(r, column) for r in rows}
+    return {getattr(r, KEYS[table]): getattr(r, column) for r in rows}
 
 
 def _expand(instance: Instance, row: Row, problems: list[Problem]) -> list[UncertainInput]:

@@ -26,6 +26,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from advisor.report.text import WIDTH, md_paragraph, md_table, money, text_table, wrap
+from advisor.report.words import objective_unit
 
 if TYPE_CHECKING:
     from advisor.analysis.bargain import Bargain, BargainPoint
@@ -37,7 +38,7 @@ def units(result: Bargain) -> dict[str, str]:
     """What each figure of the report is in."""
     m = result.instance.money
     return {
-        "home_value": f"{m}, objective units (protected exports net of lambda x offer cost)",
+        "home_value": objective_unit(result.instance),
         "counterpart_surplus": f"{m} of the counterpart (offers' value minus the "
         "acceptance-weighted cost of the grants)",
     }

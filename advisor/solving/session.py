@@ -369,6 +369,15 @@ class SolverSession:
         return abs(value - reported) <= tolerance(reported)
 
 
+def highs_of(opt: Highs) -> highspy.Highs:
+    """The highspy object behind Pyomo's persistent HiGHS ``opt`` (after set_instance).
+
+    For code that drives its own persistent interface (the coalition's joint model)
+    and must run it through :func:`~advisor.solving.runtime.guarded_run`.
+    """
+    return opt._solver_model
+
+
 def highs_version() -> str:
     """HiGHS's version without a session, e.g. ``1.16.0``."""
     return ".".join(str(v) for v in Highs().version())
