@@ -158,6 +158,9 @@ def test_surplus_is_acceptance_weighted_per_scenario() -> None:
             for r in p.requests
         )
         assert p.grant_cost == approx(grant)
+        # U from the instance's own numbers: the offers' value minus the expected grants
+        given = sum(inst.offer_by_id[j].counterpart_value for j in p.offers)
+        assert p.counterpart_surplus == approx(given - grant)
 
 
 def test_the_bargaining_table_is_read_with_located_errors(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ def test_statistics_are_numpys_over_the_same_draws(buy_case) -> None:
     v = _buy_values(buy_case)
     realised = np.where(v >= 85, 120.0, 0.0)  # strategy 1: its value, or no deal
     assert buy_case.realised[:, 0] == pytest.approx(realised)
+    first = buy_case.strategies[0]  # from the draws' own values, not the result's array
+    assert first.mean == pytest.approx(np.mean(realised))
+    assert first.p5 == pytest.approx(np.percentile(realised, 5))
     for i, s in enumerate(buy_case.strategies):
         x = buy_case.realised[:, i]
         assert s.mean == pytest.approx(np.mean(x))
