@@ -21,10 +21,9 @@ value minus the acceptance-weighted cost of what it grants).
 
 from __future__ import annotations
 
-import json
-import math
 from typing import TYPE_CHECKING, Any
 
+from advisor.report.json_report import dumps, finite
 from advisor.report.text import WIDTH, md_paragraph, md_table, money, text_table, wrap
 from advisor.report.words import objective_unit
 
@@ -148,16 +147,6 @@ def render_bargain_markdown(result: Bargain, plot: str | None = None) -> str:
     return "\n".join(out)
 
 
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def bargain_document(result: Bargain, plot: str | None = None) -> dict[str, Any]:
     """The JSON report as a dict (the schema is in this module's docstring)."""
     inst = result.instance
@@ -171,12 +160,12 @@ def bargain_document(result: Bargain, plot: str | None = None) -> dict[str, Any]
         "units": units(result),
     }
     doc.update(result.to_dict())
-    return _finite(doc)
+    return finite(doc)
 
 
 def render_bargain_json(result: Bargain, plot: str | None = None) -> str:
     """The JSON report (indented, a final newline)."""
-    return json.dumps(bargain_document(result, plot), indent=2, ensure_ascii=False) + "\n"
+    return dumps(bargain_document(result, plot))
 
 
 def render_bargain_csv(result: Bargain, plot: str | None = None) -> str:

@@ -23,10 +23,10 @@ values are in each instance's objective units.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from advisor.report.json_report import dumps
 from advisor.report.text import md_paragraph, md_table, money, text_table, wrap
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def calibrate_document(result: Calibration) -> dict[str, Any]:
 
 def render_calibrate_json(result: Calibration) -> str:
     """The JSON report (indented, a final newline)."""
-    return json.dumps(calibrate_document(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps(calibrate_document(result))
 
 
 def render_calibrate_csv(result: Calibration) -> str:

@@ -9,13 +9,13 @@ the inputs give, then every input change; ``json``: :meth:`Comparison.to_dict`;
 
 from __future__ import annotations
 
-import json
 from html import escape
 from typing import Any
 
 import pandas as pd
 
 from advisor.compare import Change, Comparison
+from advisor.report.json_report import dumps
 from advisor.report.text import listing, percent, wrap
 
 
@@ -66,7 +66,7 @@ def comparison_lines(comparison: Comparison) -> list[str]:
 def render_comparison(comparison: Comparison, fmt: str = "table") -> str:
     """The comparison in ``fmt``: table, json, csv, markdown, html or xlsx."""
     if fmt == "json":
-        return json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return dumps(comparison.to_dict())
     if fmt == "csv":
         return changes_frame(comparison).to_csv(index=False, lineterminator="\n")
     if fmt == "xlsx":

@@ -142,20 +142,20 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 2
 
 
-def _finite(value: Any) -> Any:
+def finite(value: Any) -> Any:
     """Replace NaN and infinities by None, recursively, so the JSON is strict."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [finite(v) for v in value]
     return value
 
 
 def dumps(doc: dict[str, Any]) -> str:
     """``doc`` as strict JSON, indented by 2, non-ASCII kept, newline-ended."""
-    return json.dumps(_finite(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(finite(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def json_document(result: Result, diagnosis: Diagnosis | None = None) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def json_document(result: Result, diagnosis: Diagnosis | None = None) -> dict[st
         for c in result.instance.conditions
     ]
     doc["diagnosis"] = None if diagnosis is None else diagnosis.to_dict()
-    return _finite(doc)
+    return finite(doc)
 
 
 def render_json(result: Result, diagnosis: Diagnosis | None = None) -> str:

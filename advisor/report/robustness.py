@@ -12,9 +12,9 @@
 
 from __future__ import annotations
 
-import json
-import math
 from typing import TYPE_CHECKING
+
+from advisor.report.json_report import dumps
 
 if TYPE_CHECKING:
     from advisor.analysis.robustness import Robustness
@@ -144,15 +144,6 @@ def render_robustness_json(result: Robustness, plot: str | None = None) -> str:
     """The JSON report (version 1)."""
     data = {"schema_version": SCHEMA_VERSION, "report": "robustness", "plot": plot,
             **result.to_dict()}
-    return json.dumps(_finite(data), indent=2, allow_nan=False) + "\n"
+    return dumps(data)
 
 
-def _finite(value: object) -> object:
-    """``value`` with every NaN or infinity as null (JSON has neither)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
