@@ -163,3 +163,31 @@ def test_an_instance_folder_given_as_a_coalition_is_named_as_such() -> None:
         load_coalition(ROOT / "instances" / "tiny")
     (problem,) = caught.value.problems
     assert problem.file == "coalition.toml" and "holds an instance" in problem.message
+
+
+def test_joint_condition_shapes_are_checked_as_in_an_instance(tmp_path: Path) -> None:
+    """The coalition's joint conditions go through the loader's own shape check: a count
+    that does not parse is one problem (not also "needs a count"), and at_least k of
+    fewer than k members is refused."""
+    folder = tmp_path / "c"
+    shutil.copytree(PAIR, folder)
+    conditions = folder / "joint_conditions.csv"
+    header = conditions.read_text().splitlines()[0]
+    conditions.write_text(
+        header + "\n" + "\n".join(
+            [
+                _condition_row(header, "j1", "at_most", "ROO; SCS", "abc"),
+                _condition_row(header, "j2", "at_least", "ROO; SCS", "3"),
+            ]
+        ) + "\n"
+    )
+    with pytest.raises(advisor.InstanceError) as caught:
+        load_coalition(folder)
+    found = [(p.row, p.column, p.message) for p in caught.value.problems]
+    assert [(row, column) for row, column, _ in found] == [(2, "count"), (3, "count")]
+    assert "can never hold" in found[1][2]
+
+
+def _condition_row(header: str, ident: str, kind: str, members: str, count: str) -> str:
+    cells = {"condition": ident, "kind": kind, "members": members, "count": count}
+    return ",".join(cells.get(name.strip(), "") for name in header.split(","))

@@ -45,7 +45,7 @@ from advisor.inputs.cells import (
     parse_nonnegative,
     parse_positive,
 )
-from advisor.inputs.loader import load_instance
+from advisor.inputs.loader import check_condition_shape, load_instance
 from advisor.inputs.tables import Column, Table, TableSpec, read_table, read_text
 from advisor.instance import CONDITION_KINDS, Instance
 
@@ -433,19 +433,11 @@ def _check_conditions(
     offers = tables[JOINT_OFFERS.file]
     joint_ids = offers.ids if offers.ids_complete else None
     for row in tables[CONDITIONS.file].rows:
-        terms, kind, count = (row.values.get(k) for k in ("members", "kind", "count"))
-        for term in terms or ():
+        for term in row.values.get("members") or ():
             message = _term_problem(term, joint_ids, members)
             if message is not None:
                 problems.append(Problem(CONDITIONS.file, row.number, "members", message))
-        if terms is None or kind is None:
-            continue
-        if kind in ("at_most", "at_least") and count is None:
-            problems.append(Problem(CONDITIONS.file, row.number, "count",
-                                    f"a {kind} condition needs a count"))
-        elif kind not in ("at_most", "at_least") and len(terms) < 2:
-            problems.append(Problem(CONDITIONS.file, row.number, "members",
-                                    f"a {kind} condition needs a subject and at least one more"))
+        check_condition_shape(CONDITIONS.file, row, problems)
 
 
 # ------------------------------------------------------------------ assembling

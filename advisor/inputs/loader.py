@@ -362,31 +362,38 @@ def _check_conditions(tables: dict[str, Table], problems: list[Problem]) -> None
     decisions = _decisions(tables)
     for row in tables[CONDITIONS.file].rows:
         _check_members(row, decisions, problems)
-        kind, members, count = (row.values.get(k) for k in ("kind", "members", "count"))
-        where = (CONDITIONS.file, row.number)
-        if kind is None or members is None:
-            continue
-        if kind in ("requires", "requires_one_of", "excludes") and len(members) < 2:
+        check_condition_shape(CONDITIONS.file, row, problems)
+
+
+def check_condition_shape(file: str, row: Row, problems: list[Problem]) -> None:
+    """A condition row's kind, members and count fit together (any conditions table).
+
+    The pairwise kinds need a subject and an object; ``at_most`` and ``at_least``
+    need a count, and ``at_least`` k of fewer than k members can never hold.
+    """
+    kind, members, count = (row.values.get(k) for k in ("kind", "members", "count"))
+    where = (file, row.number)
+    if kind is None or members is None:
+        return
+    if kind in ("requires", "requires_one_of", "excludes") and len(members) < 2:
+        problems.append(
+            Problem(
+                *where,
+                "members",
+                f"'{kind}' needs at least two members: the subject, then what it links to",
+            )
+        )
+    if kind in ("at_most", "at_least"):
+        if count is None:
+            # a count cell that is not a whole number was reported when it was parsed
+            if "count" not in row.failed:
+                problems.append(Problem(*where, "count", f"'{kind}' needs a count k"))
+        elif kind == "at_least" and count > len(members):
             problems.append(
                 Problem(
-                    *where,
-                    "members",
-                    f"'{kind}' needs at least two members: the subject, then what it links to",
+                    *where, "count", f"at_least {count} of {len(members)} members can never hold"
                 )
             )
-        if kind in ("at_most", "at_least"):
-            if count is None:
-                # a count cell that is not a whole number was reported when it was parsed
-                if "count" not in row.failed:
-                    problems.append(Problem(*where, "count", f"'{kind}' needs a count k"))
-            elif kind == "at_least" and count > len(members):
-                problems.append(
-                    Problem(
-                        *where,
-                        "count",
-                        f"at_least {count} of {len(members)} members can never hold",
-                    )
-                )
 
 
 def _check_settings(
