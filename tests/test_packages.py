@@ -1,4 +1,9 @@
-"""The offer-package search (advisor.solving.packages) against exhaustive enumeration.
+"""The offer-package searches against exhaustive enumeration.
+
+Both searches run every check: the search over enumerated packages with Lagrangian
+bounds (advisor.solving.enumerated, taken wherever the model allows it) and the
+branch and bound over the offers (advisor.solving.packages, forced here by
+allowing no enumerated offer).
 
 For ``distinct_on="offers"`` the answer is defined by enumeration alone: group every
 feasible strategy by its offer package, take each package's best objective, and
@@ -23,6 +28,8 @@ import advisor
 from advisor import generate as gen
 from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
+from advisor.solving import enumerated as enumerated_module
+from advisor.solving import lagrangian as lagrangian_module
 from advisor.solving import packages as packages_module
 from advisor.solving.reduction import dominated_tiers
 from advisor.solving.search import search_method
@@ -99,20 +106,50 @@ def core_size(request, monkeypatch) -> None:
         monkeypatch.setattr(packages_module, "CORE_GROWTH", 2)
 
 
+@pytest.fixture(params=["enumerated", "tree"])
+def package_search(request, monkeypatch) -> dict[str, int]:
+    """Which package search runs; counts the runs of the enumerated one."""
+    runs = {"enumerated": 0}
+    if request.param == "tree":
+        monkeypatch.setattr(lagrangian_module, "MAX_ENUMERATED_OFFERS", -1)
+    else:
+        rank = enumerated_module.EnumeratedPackageSearch.rank
+
+        def counted(self, top):
+            runs["enumerated"] += 1
+            return rank(self, top)
+
+        monkeypatch.setattr(enumerated_module.EnumeratedPackageSearch, "rank", counted)
+    runs["expected"] = int(request.param == "enumerated")
+    return runs
+
+
+def exercised(runs: dict[str, int], kind: str) -> None:
+    """The enumerated search really ran where it should (expected value, no linkages)."""
+    if runs["expected"] and kind == "expected":
+        assert runs["enumerated"] >= len(SEEDS) // 2
+    if not runs["expected"]:
+        assert runs["enumerated"] == 0
+
+
 @pytest.mark.parametrize("kind", OBJECTIVES)
-def test_package_ranking_matches_enumeration(kind: str, core_size) -> None:
+def test_package_ranking_matches_enumeration(kind: str, core_size, package_search) -> None:
     for seed in SEEDS:
         check_packages(seed, "random", kind)
+    exercised(package_search, kind)
 
 
-def test_package_ranking_with_dominated_tiers_pruned() -> None:
+def test_package_ranking_with_dominated_tiers_pruned(package_search) -> None:
     """Instances where the reduction prunes tiers: the package values are unchanged."""
     pruned = [check_packages(seed, "lowered", "expected") for seed in SEEDS]
     assert sum(1 for p in pruned if p) >= 20  # the pruning really was exercised
+    exercised(package_search, "expected")
 
 
 @pytest.mark.parametrize("kind", OBJECTIVES)
-def test_strict_ranking_by_packages_matches_enumeration(kind: str, core_size) -> None:
+def test_strict_ranking_by_packages_matches_enumeration(
+    kind: str, core_size, package_search
+) -> None:
     """distinct_on='all': each package's K best completions, merged, are the K best
     strategies (values compared position by position; ties may list other members)."""
     for seed in SEEDS:
@@ -122,9 +159,10 @@ def test_strict_ranking_by_packages_matches_enumeration(kind: str, core_size) ->
         result = solve_and_compare(inst, kind, "all", z, where)
         chosen = [frozenset(s.decisions) for s in result.strategies]
         assert len(set(chosen)) == len(chosen), where
+    exercised(package_search, kind)
 
 
-def test_top_1_is_the_optimum_whatever_distinct_on() -> None:
+def test_top_1_is_the_optimum_whatever_distinct_on(package_search) -> None:
     for seed in SEEDS:
         inst, enum = case(seed, "random")
         z = enum.objectives("expected")[enum.feasible]
@@ -135,6 +173,7 @@ def test_top_1_is_the_optimum_whatever_distinct_on() -> None:
             assert result.status == "infeasible"
             continue
         assert abs(result.strategies[0].objective - z.max()) <= 2 * tolerance(z.max())
+    exercised(package_search, "expected")
 
 
 # ------------------------------------------------------------------ generated lines
@@ -214,16 +253,20 @@ def test_reports_say_which_search_ran(lines300, tiny) -> None:
     assert "offer-package search" not in advisor.render(cuts, "table")
 
 
+@pytest.mark.parametrize("search, lp_solves", [("tree", 8), ("enumerated", 3)])
 def test_a_stopped_search_lists_what_its_dive_found_with_an_honest_gap(
-    lines300, monkeypatch
+    lines300, monkeypatch, search, lp_solves
 ) -> None:
-    """The search dives to a first package before searching best-first, so a time
-    limit that stops it early still lists a strategy; its gap counts the nodes left
-    open. A stop is simulated after a fixed number of LP solves (deterministic)."""
+    """The tree search dives to a first package before searching best-first, and the
+    enumerated one completes the first package it prices, so a time limit that stops
+    either early still lists a strategy; its gap counts the packages left open. A
+    stop is simulated after a fixed number of LP solves (deterministic)."""
     solve_node = packages_module.OfferPackageSearch._solve_node
+    if search == "tree":
+        monkeypatch.setattr(lagrangian_module, "MAX_ENUMERATED_OFFERS", -1)
 
     def stop_after_a_few(self, node):
-        if self.lp_solves >= 8:
+        if self.lp_solves >= lp_solves:
             self.timed_out = True
             return None
         return solve_node(self, node)
@@ -233,11 +276,12 @@ def test_a_stopped_search_lists_what_its_dive_found_with_an_honest_gap(
     assert result.status == "time_limit"
     assert 1 <= len(result.strategies) < 3
     monkeypatch.undo()
-    best = advisor.solve(lines300, top=1, with_measures=False).strategies[0].objective
-    for s in result.strategies:
+    full = advisor.solve(lines300, top=3, distinct_on="offers", with_measures=False)
+    for s, true in zip(result.strategies, full.strategies, strict=False):
         assert rule_violations(lines300, s.decisions) == []
-        # the stated gap covers the true optimum
-        assert best <= s.objective + s.mip_gap * max(1.0, abs(s.objective)) + 1e-6 * abs(best)
+        # the stated gap covers the true k-th best package
+        kth = true.objective
+        assert kth <= s.objective + s.mip_gap * max(1.0, abs(s.objective)) + 1e-6 * abs(kth)
         assert s.mip_gap > 0
 
 

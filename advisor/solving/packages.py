@@ -60,10 +60,10 @@ f(y), and no package left out is better than the K-th by more than the gap.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -76,6 +76,7 @@ OFFER_TOLERANCE = 1e-6  # an LP offer value within this of 0 or 1 counts as inte
 INTEGRAL_TOLERANCE = 1e-9  # a request this close to 0 or 1 is at a bound of the LP
 CORE_SIZE = 500  # requests (and rows) left free in the first core MILP of a completion
 CORE_GROWTH = 4  # each later core frees this many times more, until the exact one
+COMPLETION_THREADS = 2  # completions run on this many HiGHS objects, beside the LP search
 INFEASIBLE = (
     highspy.HighsModelStatus.kInfeasible,
     highspy.HighsModelStatus.kUnboundedOrInfeasible,  # bounded binaries: infeasible
@@ -103,13 +104,18 @@ class Package:
 
 @dataclass(frozen=True)
 class _Relaxation:
-    """A node's LP optimum: bound U, primal x, |reduced costs|, row activities, |row duals|."""
+    """A node's LP optimum: bound U, primal x, |reduced costs|, row activities, row duals."""
 
     bound: float
     x: np.ndarray
     reduced: np.ndarray
     activity: np.ndarray
-    row_price: np.ndarray
+    row_dual: np.ndarray
+
+    @property
+    def row_price(self) -> np.ndarray:
+        """|row duals|: what moving a row's activity by one costs at least."""
+        return np.abs(self.row_dual)
 
 
 @dataclass(frozen=True)
@@ -196,8 +202,10 @@ class OfferPackageSearch:
             np.arange(self.num_col, dtype=np.int32),
             np.zeros(self.num_col, dtype=np.uint8),
         )
-        self.mip = _highs(model, threads)
-        self.mip.setOptionValue("mip_rel_gap", mip_gap)
+        self.mips = [_highs(model, threads) for _ in range(COMPLETION_THREADS)]
+        for mip in self.mips:
+            mip.setOptionValue("mip_rel_gap", mip_gap)
+        self._count_lock = threading.Lock()
         self._sequence = 0
         self.open_bound = np.inf  # after rank(): the best bound of the nodes left open
 
@@ -218,7 +226,7 @@ class OfferPackageSearch:
         heap: list[_Node] = [self._node({}, np.inf)]
         dive: _Node | None = None  # until the first package: follow the LP's rounding
         current: _Node | None = None  # popped and not yet split (open at a time out)
-        with ThreadPoolExecutor(max_workers=1) as completions, self._cancel_on_interrupt():
+        with _Completions(self) as completions:
             while (heap or dive) and not self.timed_out:
                 if heap and len(found) + self.per_package * len(pending) >= top:
                     found.extend(p for f in pending for p in f.result())
@@ -242,7 +250,7 @@ class OfferPackageSearch:
                 if fractional is None:
                     package = self._package_of(lp)
                     children = self._lawler_children(current, lp, package)
-                    pending.append(completions.submit(self._complete, package, lp))
+                    pending.append(completions.submit(package, lp))
                 else:
                     children = self._split(current, lp, fractional)
                     if diving:  # follow the child the LP value rounds to
@@ -335,7 +343,7 @@ class OfferPackageSearch:
             np.array(solution.col_value),
             np.abs(np.array(solution.col_dual)),
             np.array(solution.row_value),
-            np.abs(np.array(solution.row_dual)),
+            np.array(solution.row_dual),
         )
 
     def _offer_bounds(self, fixed: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -348,7 +356,9 @@ class OfferPackageSearch:
 
     # ------------------------------------------------------------- completion
 
-    def _complete(self, package: dict[int, float], lp: _Relaxation) -> list[Package]:
+    def _complete(
+        self, package: dict[int, float], lp: _Relaxation, mip: highspy.Highs
+    ) -> list[Package]:
         """The package's ``per_package`` best completions, best first (step 3).
 
         By core reduced-cost fixing; empty if none (or time ran out before one was
@@ -356,7 +366,8 @@ class OfferPackageSearch:
 
         ``lp`` is the LP optimum of the node where the package was found: every offer
         is at 0 or 1 in it, so it is also optimal with the offers fixed, and its duals
-        give the bound of step 3b. Uses only the MILP object (runs in its own thread).
+        give the bound of step 3b. Uses only the MILP object ``mip`` (runs in its
+        own thread).
         """
         lower, upper = self.lower.copy(), self.upper.copy()
         for k, value in package.items():
@@ -367,7 +378,9 @@ class OfferPackageSearch:
         if at_bound.all() and self.per_package == 1:
             return [self._package(x, bound, bound, True)]
         tight = self._tight_integral_rows(lp.activity)
-        prices = np.sort(np.concatenate([reduced[requests[at_bound]], lp.row_price[tight]]))
+        row_price = lp.row_price
+        prices = np.sort(np.concatenate([reduced[requests[at_bound]], row_price[tight]]))
+        prices = prices[prices > 0.0]  # a zero price never fixes anything: not a core's size
         size = CORE_SIZE
         threshold = _threshold(prices, size)
         best: list[_Completion] = []
@@ -375,10 +388,10 @@ class OfferPackageSearch:
             fix = requests[at_bound & (reduced[requests] > threshold)]
             core_lower, core_upper = lower.copy(), upper.copy()
             core_lower[fix] = core_upper[fix] = np.round(x[fix])
-            held = tight & (lp.row_price > threshold)
-            self._hold_rows(held, lp.activity)
-            core = self._best_in_core(core_lower, core_upper, requests)
-            self._hold_rows(np.zeros_like(held), None)
+            held = tight & (row_price > threshold)
+            self._hold_rows(mip, held, lp.activity)
+            core = self._best_in_core(mip, core_lower, core_upper, requests)
+            self._hold_rows(mip, np.zeros_like(held), None)
             if len(core) >= len(best):
                 best = core
             everything_free = len(fix) == 0 and not held.any()
@@ -393,14 +406,17 @@ class OfferPackageSearch:
                     self._package(c.x, c.value, min(bound, max(c.bound, outside)), c.proven)
                     for c in core
                 ]
-            if full:  # bound - (the last value) is exact (step 3b); a smaller core first
-                threshold = min(bound - core[-1].value, _threshold(prices, size))
+            if full:  # bound - (the last value) is exact (step 3b); a smaller core first,
+                # unless the exact core is at most CORE_GROWTH times the next one
+                exact = bound - core[-1].value
+                smaller = np.searchsorted(prices, exact, side="right") > CORE_GROWTH * size
+                threshold = min(exact, _threshold(prices, size)) if smaller else exact
             else:  # too few strategies respect the fixings: free more
                 threshold = _threshold(prices, size)
         return [self._package(c.x, c.value, bound, False) for c in best]
 
     def _best_in_core(
-        self, lower: np.ndarray, upper: np.ndarray, requests: np.ndarray
+        self, mip: highspy.Highs, lower: np.ndarray, upper: np.ndarray, requests: np.ndarray
     ) -> list[_Completion]:
         """The ``per_package`` best strategies within these bounds.
 
@@ -409,19 +425,19 @@ class OfferPackageSearch:
         """
         found: list[_Completion] = []
         free = requests[upper[requests] - lower[requests] > 0.5]
-        base_rows = self.mip.getNumRow()
+        base_rows = mip.getNumRow()
         while len(found) < self.per_package:
-            solved = self._solve_mip(lower, upper)
+            solved = self._solve_mip(mip, lower, upper)
             if solved is None:
                 break
             found.append(_Completion(*solved))
             if len(found) < self.per_package:
                 ones = solved[1][free] > 0.5
                 coefficients = np.where(ones, -1.0, 1.0)
-                self.mip.addRow(1.0 - ones.sum(), highspy.kHighsInf, len(free), free, coefficients)
-        added = self.mip.getNumRow() - base_rows
+                mip.addRow(1.0 - ones.sum(), highspy.kHighsInf, len(free), free, coefficients)
+        added = mip.getNumRow() - base_rows
         if added:
-            self.mip.deleteRows(added, np.arange(base_rows, base_rows + added, dtype=np.int32))
+            mip.deleteRows(added, np.arange(base_rows, base_rows + added, dtype=np.int32))
         return found
 
     def _tight_integral_rows(self, activity: np.ndarray) -> np.ndarray:
@@ -430,28 +446,29 @@ class OfferPackageSearch:
         at_lower = np.abs(activity - self.row_lower) <= INTEGRAL_TOLERANCE
         return self.integral_rows & (at_upper | at_lower)
 
-    def _hold_rows(self, held: np.ndarray, activity: np.ndarray | None) -> None:
+    def _hold_rows(
+        self, mip: highspy.Highs, held: np.ndarray, activity: np.ndarray | None
+    ) -> None:
         """Make the ``held`` rows equalities at ``activity``; the others as in the model."""
         lower, upper = self.row_lower.copy(), self.row_upper.copy()
         if activity is not None:
             lower[held] = upper[held] = np.round(activity[held])
         rows = np.arange(len(lower), dtype=np.int32)
-        self.mip.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
+        mip.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
 
     def _solve_mip(
-        self, lower: np.ndarray, upper: np.ndarray
+        self, mip: highspy.Highs, lower: np.ndarray, upper: np.ndarray
     ) -> tuple[float, np.ndarray, float, bool] | None:
         """(value, solution, dual bound, proven) of the MILP within these bounds.
 
         No starting solution is given: with one (``setSolution``), HiGHS 1.16 was seen
         to report a better objective together with the starting solution itself.
         """
-        self.mip.changeColsBounds(
-            self.num_col, np.arange(self.num_col, dtype=np.int32), lower, upper
-        )
-        status = self._run(self.mip)
-        self.mip_solves += 1
-        info = self.mip.getInfo()
+        mip.changeColsBounds(self.num_col, np.arange(self.num_col, dtype=np.int32), lower, upper)
+        status = self._run(mip)
+        with self._count_lock:
+            self.mip_solves += 1
+        info = mip.getInfo()
         if status in INFEASIBLE or info.primal_solution_status != 2:  # 2: feasible point
             if status not in INFEASIBLE and status != highspy.HighsModelStatus.kOptimal:
                 self.timed_out = True
@@ -460,19 +477,10 @@ class OfferPackageSearch:
         self.timed_out = self.timed_out or not proven
         return (
             info.objective_function_value,
-            np.array(self.mip.getSolution().col_value),
+            np.array(mip.getSolution().col_value),
             info.mip_dual_bound,
             proven,
         )
-
-    @contextlib.contextmanager
-    def _cancel_on_interrupt(self) -> Iterator[None]:
-        """On an interrupt, stop the completion running beside the search at once."""
-        try:
-            yield
-        except BaseException:
-            self.mip.cancelSolve()
-            raise
 
     def _within_gap(self, value: float, bound: float) -> bool:
         return bound - value <= max(self.mip_gap, 1e-9) * max(1.0, abs(value))
@@ -494,6 +502,40 @@ class OfferPackageSearch:
         with guarded_run(highs, limit):
             highs.run()
         return highs.getModelStatus()
+
+
+class _Completions:
+    """The completions running beside the search, on ``COMPLETION_THREADS`` MILP objects.
+
+    The i-th completion submitted runs on object i mod n, and each object runs its
+    completions in the order submitted, so every completion sees the same HiGHS
+    object in the same state whatever the timing: the results do not depend on it.
+    On an interrupt every running completion is stopped at once.
+    """
+
+    def __init__(self, search: OfferPackageSearch) -> None:
+        """Completions of ``search``."""
+        self.search = search
+        self.pools = [ThreadPoolExecutor(max_workers=1) for _ in search.mips]
+        self.submitted = 0
+
+    def submit(self, package: dict[int, float], lp: _Relaxation) -> Future[list[Package]]:
+        """Complete ``package`` from its LP optimum ``lp`` (step 3), in the background."""
+        k = self.submitted % len(self.pools)
+        self.submitted += 1
+        return self.pools[k].submit(self.search._complete, package, lp, self.search.mips[k])
+
+    def __enter__(self) -> _Completions:
+        """Start."""
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        """Wait for the running completions; on an error or interrupt, stop them first."""
+        if kind is not None:
+            for mip in self.search.mips:
+                mip.cancelSolve()
+        for pool in self.pools:
+            pool.shutdown(wait=True)
 
 
 def _threshold(prices: np.ndarray, size: int) -> float:

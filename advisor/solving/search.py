@@ -26,6 +26,8 @@ from advisor.solving.cuts import (
     in_tie_group,
     tie_key,
 )
+from advisor.solving.enumerated import EnumeratedPackageSearch
+from advisor.solving.lagrangian import package_bounds
 from advisor.solving.packages import OfferPackageSearch, Package
 from advisor.solving.reduction import dominated_tiers
 from advisor.solving.session import Solution, SolverSession, open_session
@@ -134,20 +136,7 @@ def rank_packages(session: SolverSession, top: int, strict: bool) -> SearchOutco
     per_package = top if strict else 1
     if per_package == 1:
         session.fix_requests(dominated_tiers(instance, session.coefficients))
-    highs_model = session.highs_model()
-    if highs_model.lp_.sense_ != highspy.ObjSense.kMaximize:
-        raise RuntimeError("the package search expects a maximisation")
-    search = OfferPackageSearch(
-        highs_model,
-        session.names,
-        session.decision_columns(),
-        list(session.model.OFFERS),
-        max(session.mip_gap, OBJECTIVE_TOLERANCE),
-        session.deadline,
-        session.threads,
-        lambda chosen: tie_key(instance, chosen),
-        per_package,
-    )
+    search = _package_search(session, per_package)
     packages = search.rank(top)
     session.timed_out = session.timed_out or search.timed_out
     open_bound = search.open_bound if search.timed_out else -np.inf
@@ -170,6 +159,44 @@ def rank_packages(session: SolverSession, top: int, strict: bool) -> SearchOutco
         )
     solves = session.solves + search.lp_solves + search.mip_solves
     return SearchOutcome(solutions, solves, warnings)
+
+
+def _package_search(session: SolverSession, per_package: int) -> OfferPackageSearch:
+    """The search over enumerated packages when the model allows it, else the tree.
+
+    Enumerated (:mod:`advisor.solving.enumerated`) when there are at most
+    ``MAX_ENUMERATED_OFFERS`` offers and every column is a request or an offer (no
+    linkages, expected value); otherwise branch and bound over the offers.
+    """
+    instance = session.instance
+    highs_model = session.highs_model()
+    if highs_model.lp_.sense_ != highspy.ObjSense.kMaximize:
+        raise RuntimeError("the package search expects a maximisation")
+    columns = session.decision_columns()
+    args = (
+        highs_model,
+        session.names,
+        columns,
+        list(session.model.OFFERS),
+        max(session.mip_gap, OBJECTIVE_TOLERANCE),
+        session.deadline,
+        session.threads,
+        lambda chosen: tie_key(instance, chosen),
+        per_package,
+    )
+    sector_of = {r.request: r.sector for r in instance.requests}
+    line_of_sector = {s.sector: k for k, s in enumerate(instance.sectors)}
+    line_of_column = np.full(highs_model.lp_.num_col_, -1, dtype=np.int64)
+    for name, column in zip(session.names, columns, strict=True):
+        if name in sector_of:
+            line_of_column[column] = line_of_sector[sector_of[name]]
+    offer_set = set(session.model.OFFERS)
+    pairs = zip(session.names, columns, strict=True)
+    offer_columns = np.array([c for n, c in pairs if n in offer_set])
+    bounds = package_bounds(highs_model.lp_, offer_columns, line_of_column)
+    if bounds is None:
+        return OfferPackageSearch(*args)
+    return EnumeratedPackageSearch(bounds, *args)
 
 
 def best_solution(session: SolverSession) -> Solution | None:

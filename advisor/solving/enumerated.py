@@ -1,0 +1,105 @@
+r"""The offer-package search over enumerated packages, pruned by Lagrangian bounds.
+
+When the offers are few (2^J packages at most, J ≤ 18) and the model splits into
+offer, line and coupling rows (:mod:`advisor.solving.lagrangian`), every package y
+has a bound B(y) = min_{λ ∈ Λ} L(λ, y) on its best value f(y), computed for all
+packages at once. The search keeps the packages in order of B:
+
+1. Λ starts with the duals of the LP relaxation (offers relaxed).
+2. Take the open package y with the largest B(y) (ties: the lower binary code).
+   - Not yet priced: solve the LP with the offers fixed at y (HiGHS's dual simplex,
+     warm from the last one). Its optimum U(y) is y's own bound, and its duals λ_y
+     join Λ: B(y') ← min(B(y'), L(λ_y, y')) for every package y' at once. Infeasible:
+     y is dropped.
+   - Priced, and still the largest: complete it (as the branch-and-bound search
+     does, :meth:`OfferPackageSearch._complete`), in the completion thread.
+3. Stop when K strategies are known and no open package, nor a completed one left
+   out, has a bound above the K-th by more than the gap.
+
+Each package is priced by one LP instead of the tree of LPs over fractional offers
+that the branch and bound solves, and most packages are never priced: a λ from a
+good package bounds the others below the K-th. Exact to the gap like the branch and
+bound: a package is left out only when a valid bound says it cannot beat the K-th.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+import numpy as np
+
+from advisor.solving.lagrangian import PackageBounds
+from advisor.solving.packages import OfferPackageSearch, Package, _Completions, _Relaxation
+
+OPEN, PRICED, DONE = 0, 1, 2
+BOUND_MARGIN = 1e-9  # relative slack on a Lagrangian bound: its sums are rounded
+
+
+class EnumeratedPackageSearch(OfferPackageSearch):
+    """:class:`OfferPackageSearch` with enumerated packages and Lagrangian bounds.
+
+    ``bounds`` are the packages of the same HiGHS model, their offers in the order of
+    ``offer_names``; the other arguments are :class:`OfferPackageSearch`'s.
+    """
+
+    def __init__(self, bounds: PackageBounds, *args: Any, **kwargs: Any) -> None:
+        """Search the packages of ``bounds``."""
+        super().__init__(*args, **kwargs)
+        self.bounds = bounds
+
+    def rank(self, top: int) -> list[Package]:
+        """The ``top`` best offer packages (strategies with ``per_package`` > 1), best first."""
+        found: list[Package] = []
+        pending: list[Future[list[Package]]] = []
+        root = self._solve_fixed({})
+        state = np.full(self.bounds.size, OPEN, dtype=np.int8)
+        best = self._tightened(np.full(self.bounds.size, np.inf), root)
+        priced: dict[int, _Relaxation] = {}
+        with _Completions(self) as completions:
+            while not self.timed_out and root is not None:
+                i, open_bound = self._next(best, state)
+                if open_bound == -np.inf:
+                    break
+                if len(found) + self.per_package * len(pending) >= top:
+                    found.extend(p for f in pending for p in f.result())
+                    pending = []
+                    if self._enough(found, top, open_bound):
+                        break
+                if state[i] == OPEN:
+                    lp = self._solve_fixed(self._package_dict(i))
+                    best = self._tightened(best, lp)
+                    best[i] = -np.inf if lp is None else min(best[i], lp.bound)
+                    state[i] = DONE if lp is None else PRICED
+                    if lp is not None:
+                        priced[i] = lp
+                    continue
+                pending.append(completions.submit(self._package_dict(i), priced.pop(i)))
+                state[i] = DONE
+            found.extend(p for f in pending for p in f.result())
+        self.open_bound = self._next(best, state)[1]
+        found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
+        return found[:top]
+
+    def _next(self, best: np.ndarray, state: np.ndarray) -> tuple[int, float]:
+        """The open package with the largest bound (the first of ties), and that bound."""
+        candidates = np.where(state != DONE, best, -np.inf)
+        i = int(np.argmax(candidates)) if len(candidates) else 0
+        return i, float(candidates[i]) if len(candidates) else -np.inf
+
+    def _tightened(self, best: np.ndarray, lp: _Relaxation | None) -> np.ndarray:
+        """B ← min(B, L(λ, ·)) with λ the LP's duals on the coupling rows."""
+        if lp is None:
+            return best
+        bound = self.bounds.evaluate(self.bounds.multipliers(lp.row_dual))
+        bound += BOUND_MARGIN * np.maximum(1.0, np.abs(bound))
+        return np.minimum(best, bound)
+
+    def _package_dict(self, i: int) -> dict[int, float]:
+        """Package i as {offer position in ``names``: 0.0 or 1.0}."""
+        row = self.bounds.packages[i]
+        return {int(k): float(row[n]) for n, k in enumerate(self.columns.offers)}
+
+    def _solve_fixed(self, fixed: dict[int, float]) -> _Relaxation | None:
+        """The LP relaxation with these offers fixed (warm from the last LP solved)."""
+        return self._solve_node(self._node(fixed, np.inf))

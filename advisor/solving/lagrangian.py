@@ -1,0 +1,303 @@
+r"""Lagrangian bounds on every offer package at once, for the offer-package search.
+
+At tariff-line scale the advisor's MILP, max c·z + c₀ s.t. l ≤ A z ≤ u with z = (x, y)
+binary (x the request tiers of the tariff lines, y the offers), splits its rows in
+three families, read off the matrix itself:
+
+- **offer rows** hold offers only (the domestic budget, conditions among offers);
+- **line rows** hold the tiers of one tariff line, and perhaps offers: its
+  one-tier row, and the conditions that tie a line's tier to offers
+  (``requires``, ``requires_one_of``, ``excludes``);
+- **coupling rows** hold tiers of several lines: reciprocity and the market-share
+  caps and floors per scenario (a handful).
+
+For multipliers λ, one per coupling row, every feasible z has
+λ_i A_i z ≤ h_i(λ_i), with h_i(λ_i) = λ_i u_i when λ_i ≥ 0 and λ_i l_i when
+λ_i < 0 (a multiplier whose side is infinite is taken as 0). Hence, for every
+package y,
+
+.. math::
+
+    f(y) ≤ L(λ, y) = c₀ + Σ_i h_i(λ_i) + (c_y - λ A_y)·y
+        + Σ_ℓ \max_{o ∈ O_ℓ(y)} (c - λ A)_o ,
+
+where f(y) is the best objective with the offers fixed at y, and O_ℓ(y) are the
+options of line ℓ its line rows allow under y: no request (value 0) or one of its
+tiers (the column's λ-reduced cost). The maximum keeps the requests integral, so
+for y fixed min_λ L(λ, y) is at most the LP bound with the offers fixed at y; at
+that LP's duals it equals it. Every λ gives a valid bound on every package, so
+the duals found for one package tighten the bounds of all the others.
+
+**Computed for all packages at once.** The packages are enumerated (all y
+allowed by the offer rows and by every line's rows: 2^J at most, J ≤
+:data:`MAX_ENUMERATED_OFFERS`). Lines with the same line rows (the same
+coefficients on the same tier positions and offers, the same bounds: in a
+generated instance, the lines of one sector) form a *group*; for each group and
+each set of allowed options that occurs, Σ_ℓ max_o is one vectorised sum, so a
+new λ costs one pass over the columns and one over the packages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+MAX_ENUMERATED_OFFERS = 18  # 2^18 packages: a bound vector of 2 MiB, one pass in ~10 ms
+ROW_TOLERANCE = 1e-9  # a line row's activity this far outside its bounds is a violation
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Lines with the same line rows: their columns, and the option sets that occur.
+
+    ``columns[ℓ, t]`` is line ℓ's t-th tier (-1 where a line has fewer tiers);
+    ``masks[k]`` says which options (no request first, then the tiers) the k-th
+    option set allows; ``code[p]`` is package p's option set.
+    """
+
+    columns: np.ndarray
+    masks: np.ndarray
+    code: np.ndarray
+
+
+class PackageBounds:
+    """L(λ, y) for every enumerated package y (see the module's docstring).
+
+    ``packages`` is the 0/1 matrix of the enumerated packages (a row per package, a
+    column per offer, in the order of ``offer_columns``); :meth:`evaluate` gives
+    their bounds for a λ, :meth:`multipliers` reads λ from HiGHS's row duals.
+    """
+
+    def __init__(
+        self,
+        lp: highspy.HighsLp,
+        offer_columns: np.ndarray,
+        line_columns: Sequence[np.ndarray],
+        packages: np.ndarray,
+        groups: list[_Group],
+        coupling: np.ndarray,
+    ) -> None:
+        """Bounds for ``packages`` of ``lp``, whose lines are ``groups``."""
+        self.offer_columns = offer_columns
+        self.packages = packages
+        self.groups = groups
+        self.coupling = coupling
+        self.cost = np.array(lp.col_cost_, dtype=float)
+        self.offset = float(lp.offset_)
+        matrix = _csr(lp)
+        self.coupling_matrix = matrix[coupling]
+        self.lower = np.array(lp.row_lower_, dtype=float)[coupling]
+        self.upper = np.array(lp.row_upper_, dtype=float)[coupling]
+
+    @property
+    def size(self) -> int:
+        """How many packages were enumerated."""
+        return len(self.packages)
+
+    def multipliers(self, row_dual: np.ndarray) -> np.ndarray:
+        """λ on the coupling rows from HiGHS's row duals of a maximisation.
+
+        Sides that are infinite get 0 (no valid multiplier there).
+        """
+        lam = np.asarray(row_dual, dtype=float)[self.coupling]
+        lam = np.where((lam > 0) & ~np.isfinite(self.upper), 0.0, lam)
+        return np.where((lam < 0) & ~np.isfinite(self.lower), 0.0, lam)
+
+    def evaluate(self, lam: np.ndarray) -> np.ndarray:
+        """L(λ, y) for every package y, in the order of ``packages``."""
+        reduced = self.cost - self.coupling_matrix.T @ lam
+        side = np.where(lam > 0, self.upper, self.lower)
+        constant = self.offset + float(np.sum(lam * np.where(lam != 0, side, 0.0)))
+        bound = constant + self.packages @ reduced[self.offer_columns]
+        for group in self.groups:
+            values = np.zeros((len(group.columns), group.columns.shape[1] + 1))
+            present = group.columns >= 0
+            values[:, 1:][present] = reduced[group.columns[present]]
+            per_set = np.array(
+                [np.where(mask, values, -np.inf).max(axis=1).sum() for mask in group.masks]
+            )
+            bound += per_set[group.code]
+        return bound
+
+
+def package_bounds(
+    lp: highspy.HighsLp, offer_columns: np.ndarray, line_of_column: np.ndarray
+) -> PackageBounds | None:
+    """The bounds of ``lp``'s packages; None when the model does not split as above.
+
+    ``offer_columns`` are the offers' columns (a package's order); ``line_of_column``
+    gives each column's tariff line (-1 for an offer). None when a column is neither
+    (the worst-case objective's auxiliary variable, linkages' products), or there
+    are more than :data:`MAX_ENUMERATED_OFFERS` offers.
+    """
+    if len(offer_columns) > MAX_ENUMERATED_OFFERS:
+        return None
+    is_offer = np.zeros(lp.num_col_, dtype=bool)
+    is_offer[offer_columns] = True
+    if np.any((line_of_column < 0) & ~is_offer):
+        return None
+    matrix = _csr(lp)
+    rows = _classify_rows(matrix, line_of_column, is_offer)
+    lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+    packages = _enumerate_packages(lp, matrix, rows["offer"], offer_columns, lower, upper)
+    position = np.full(lp.num_col_, -1)
+    position[offer_columns] = np.arange(len(offer_columns))
+    lines = _line_columns(line_of_column)
+    groups, feasible = _groups(lp, matrix, rows["line"], lines, packages, position, lower, upper)
+    keep = np.flatnonzero(feasible)
+    groups = [_Group(g.columns, g.masks, g.code[keep]) for g in groups]
+    return PackageBounds(lp, offer_columns, lines, packages[keep], groups, rows["coupling"])
+
+
+def _csr(lp: highspy.HighsLp) -> sp.csr_matrix:
+    a = lp.a_matrix_
+    shape = (lp.num_row_, lp.num_col_)
+    data = (np.array(a.value_), np.array(a.index_), np.array(a.start_))
+    if a.format_ == highspy.MatrixFormat.kColwise:
+        return sp.csc_matrix(data, shape=shape).tocsr()
+    return sp.csr_matrix(data, shape=shape)
+
+
+def _classify_rows(
+    matrix: sp.csr_matrix, line_of_column: np.ndarray, is_offer: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each row's family: offer rows, line rows (one line's tiers), coupling rows."""
+    family: dict[str, list[int]] = {"offer": [], "line": [], "coupling": []}
+    for r in range(matrix.shape[0]):
+        columns = matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]
+        lines = np.unique(line_of_column[columns[~is_offer[columns]]])
+        kind = "offer" if len(lines) == 0 else "line" if len(lines) == 1 else "coupling"
+        family[kind].append(r)
+    return {k: np.array(v, dtype=np.int64) for k, v in family.items()}
+
+
+def _enumerate_packages(
+    lp: highspy.HighsLp,
+    matrix: sp.csr_matrix,
+    offer_rows: np.ndarray,
+    offer_columns: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> np.ndarray:
+    """Every 0/1 package within the offers' bounds and the offer rows, in binary order."""
+    count = len(offer_columns)
+    codes = np.arange(2**count, dtype=np.int64)
+    packages = ((codes[:, None] >> np.arange(count)) & 1).astype(float)
+    ok = np.all(
+        (packages >= lower[offer_columns] - ROW_TOLERANCE)
+        & (packages <= upper[offer_columns] + ROW_TOLERANCE),
+        axis=1,
+    )
+    if len(offer_rows):
+        activity = packages @ matrix[offer_rows][:, offer_columns].T.toarray()
+        row_lower = np.array(lp.row_lower_)[offer_rows]
+        row_upper = np.array(lp.row_upper_)[offer_rows]
+        ok &= np.all(
+            (activity >= row_lower - ROW_TOLERANCE) & (activity <= row_upper + ROW_TOLERANCE),
+            axis=1,
+        )
+    return packages[ok]
+
+
+def _line_columns(line_of_column: np.ndarray) -> list[np.ndarray]:
+    """The columns of each line, in column order."""
+    by_line: dict[int, list[int]] = defaultdict(list)
+    for column, line in enumerate(line_of_column):
+        if line >= 0:
+            by_line[int(line)].append(column)
+    return [np.array(by_line[k], dtype=np.int64) for k in sorted(by_line)]
+
+
+def _groups(
+    lp: highspy.HighsLp,
+    matrix: sp.csr_matrix,
+    line_rows: np.ndarray,
+    lines: list[np.ndarray],
+    packages: np.ndarray,
+    position: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[list[_Group], np.ndarray]:
+    """Lines grouped by their rows and column bounds; which packages leave every line an option."""
+    rows_of_line: dict[int, list[int]] = defaultdict(list)
+    line_of = {int(c): k for k, cols in enumerate(lines) for c in cols}
+    for r in line_rows:
+        columns = matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]
+        line = next(line_of[int(c)] for c in columns if int(c) in line_of)
+        rows_of_line[line].append(int(r))
+    signatures: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    row_bounds = (np.array(lp.row_lower_), np.array(lp.row_upper_))
+    for k, columns in enumerate(lines):
+        key = _signature(row_bounds, matrix, rows_of_line[k], columns, position, lower, upper)
+        signatures[key].append(k)
+    groups, feasible = [], np.ones(len(packages), dtype=bool)
+    for signature, members in signatures.items():
+        allowed = _allowed_options(signature, packages)
+        codes, code = np.unique(np.packbits(allowed, axis=1), axis=0, return_inverse=True)
+        masks = np.unpackbits(codes, axis=1)[:, : allowed.shape[1]].astype(bool)
+        feasible &= masks.any(axis=1)[code.ravel()]
+        width = max(len(lines[k]) for k in members)
+        columns = np.full((len(members), width), -1, dtype=np.int64)
+        for i, k in enumerate(members):
+            columns[i, : len(lines[k])] = lines[k]
+        groups.append(_Group(columns, masks, code.ravel()))
+    return groups, feasible
+
+
+def _signature(
+    row_bounds: tuple[np.ndarray, np.ndarray],
+    matrix: sp.csr_matrix,
+    rows: list[int],
+    columns: np.ndarray,
+    position: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[object, ...]:
+    """What decides a line's allowed options: its tiers' bounds and its rows, canonically.
+
+    Each row is (coefficients on the tier positions, (offer position, coefficient)
+    pairs, lower, upper).
+    """
+    tier = {int(c): t for t, c in enumerate(columns)}
+    row_lower, row_upper = row_bounds
+    described = []
+    for r in rows:
+        start, end = matrix.indptr[r], matrix.indptr[r + 1]
+        on_tiers = [0.0] * len(columns)
+        on_offers = []
+        for c, v in zip(matrix.indices[start:end], matrix.data[start:end], strict=True):
+            if int(c) in tier:
+                on_tiers[tier[int(c)]] = float(v)
+            else:
+                on_offers.append((int(position[c]), float(v)))
+        described.append(
+            (tuple(on_tiers), tuple(sorted(on_offers)), float(row_lower[r]), float(row_upper[r]))
+        )
+    bounds = tuple((float(lower[c]), float(upper[c])) for c in columns)
+    return (bounds, tuple(sorted(described)))
+
+
+def _allowed_options(signature: tuple[object, ...], packages: np.ndarray) -> np.ndarray:
+    """For each package, which options (no request, then each tier) the line may take."""
+    bounds, rows = signature
+    assert isinstance(bounds, tuple) and isinstance(rows, tuple)
+    tiers = len(bounds)
+    # option o sets tier o-1 to 1 and the others to 0; the tiers' bounds must allow it
+    choice = np.vstack([np.zeros(tiers), np.eye(tiers)])
+    allowed = np.ones((len(packages), tiers + 1), dtype=bool)
+    lows = np.array([b[0] for b in bounds])
+    highs = np.array([b[1] for b in bounds])
+    fits = np.all((choice >= lows - ROW_TOLERANCE) & (choice <= highs + ROW_TOLERANCE), axis=1)
+    allowed &= fits[None, :]
+    for on_tiers, on_offers, low, high in rows:
+        offer_part = np.zeros(len(packages))
+        for k, v in on_offers:
+            offer_part += v * packages[:, k]
+        activity = offer_part[:, None] + (choice @ np.array(on_tiers))[None, :]
+        allowed &= (activity >= low - ROW_TOLERANCE) & (activity <= high + ROW_TOLERANCE)
+    return allowed

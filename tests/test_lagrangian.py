@@ -1,0 +1,99 @@
+"""The Lagrangian package bounds (advisor.solving.lagrangian) against enumeration.
+
+For every package y that some feasible strategy makes, the best objective f(y) is
+known by enumerating every strategy (tests/randinst.py, which shares no code with
+the advisor). A bound L(λ, y) must be at least f(y) for every multiplier λ of the
+right signs (zero, random, the LP's duals), and at the duals of the LP with the
+offers fixed at y it must lie between f(y) and that LP's optimum, and equal the LP's
+optimum where the lines' own rows leave no fractional tier (most packages: a
+condition like ``at_most (S2_t3, S2) 1`` forbids tier t3 outright, while the LP
+allows it at one half). No feasible package may be missing from the enumerated ones.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from randinst import enumerate_instance, random_instance
+
+from advisor.solving.enumerated import EnumeratedPackageSearch
+from advisor.solving.search import _package_search
+from advisor.solving.session import open_session
+
+SEEDS = range(80)
+
+
+@functools.cache
+def bests(seed: int) -> tuple[object, dict[frozenset[str], float]]:
+    """The instance and each feasible package's best expected value, by enumeration."""
+    inst = random_instance(seed, ("expected",))
+    enum = enumerate_instance(inst)
+    z = enum.objectives("expected")
+    n_requests = len(inst.requests)
+    offer_ids = enum.ids[n_requests:]
+    best: dict[frozenset[str], float] = {}
+    for i in np.flatnonzero(enum.feasible):
+        row = enum.vectors[i, n_requests:]
+        package = frozenset(o for o, v in zip(offer_ids, row, strict=True) if v)
+        best[package] = max(best.get(package, -np.inf), float(z[i]))
+    return inst, best
+
+
+def enumerated_search(inst) -> tuple[EnumeratedPackageSearch, float] | None:
+    """The enumerated search the ranking would run, and the objective's unit."""
+    session = open_session(inst, "expected", mip_gap=0.0, deadline=None, threads=1)
+    search = _package_search(session, 1)
+    if not isinstance(search, EnumeratedPackageSearch):
+        return None
+    return search, session.model.scales.objective
+
+
+def package_names(search: EnumeratedPackageSearch, row: np.ndarray) -> frozenset[str]:
+    offers = [search.columns.names[k] for k in search.columns.offers]
+    return frozenset(o for o, v in zip(offers, row, strict=True) if v > 0.5)
+
+
+def random_multipliers(search: EnumeratedPackageSearch, rng: np.random.Generator) -> np.ndarray:
+    """λ of the right sign: ≥ 0 where only the upper side is finite, ≤ 0 where only the lower."""
+    bounds = search.bounds
+    lam = rng.normal(0.0, 2.0, len(bounds.coupling))
+    lam = np.where(np.isfinite(bounds.upper), lam, -np.abs(lam))
+    return np.where(np.isfinite(bounds.lower), lam, np.abs(lam))
+
+
+def test_bounds_cover_every_package_and_are_exact_at_its_lp_duals() -> None:
+    rng = np.random.default_rng(7)
+    checked = packages_checked = equal = 0
+    for seed in SEEDS:
+        inst, best = bests(seed)
+        found = enumerated_search(inst)
+        if found is None or not best:
+            continue
+        search, unit = found
+        bounds = search.bounds
+        names = [package_names(search, row) for row in bounds.packages]
+        assert set(best) <= set(names), f"seed {seed}: a feasible package is missing"
+        truth = np.array([best.get(n, -np.inf) / unit for n in names])
+        slack = 1e-7 * np.maximum(1.0, np.abs(truth))
+        root = search._solve_fixed({})
+        assert root is not None
+        for lam in (
+            np.zeros(len(bounds.coupling)),
+            random_multipliers(search, rng),
+            bounds.multipliers(root.row_dual),
+        ):
+            assert np.all(bounds.evaluate(lam) >= truth - slack), f"seed {seed}"
+        for i, name in enumerate(names):
+            if name not in best:
+                continue
+            lp = search._solve_fixed(search._package_dict(i))
+            assert lp is not None, f"seed {seed}: a feasible package's LP is infeasible"
+            at_duals = bounds.evaluate(bounds.multipliers(lp.row_dual))[i]
+            assert truth[i] - slack[i] <= at_duals <= lp.bound + slack[i], f"seed {seed}"
+            equal += at_duals == pytest.approx(lp.bound, rel=1e-7, abs=1e-7)
+            packages_checked += 1
+        checked += 1
+    assert checked >= 30 and packages_checked >= 200  # the bounds really were exercised
+    assert equal >= 0.8 * packages_checked
