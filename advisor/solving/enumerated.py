@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from advisor.solving.lagrangian import PackageBounds
-from advisor.solving.packages import OfferPackageSearch, Package, _Completions, _Relaxation
+from advisor.solving.packages import Completions, OfferPackageSearch, Package, Relaxation
 
 OPEN, PRICED, DONE = 0, 1, 2
 BOUND_MARGIN = 1e-9  # relative slack on a Lagrangian bound: its sums are rounded
@@ -55,8 +55,8 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         root = self._solve_fixed({})
         state = np.full(self.bounds.size, OPEN, dtype=np.int8)
         best = self._tightened(np.full(self.bounds.size, np.inf), root)
-        priced: dict[int, _Relaxation] = {}
-        with _Completions(self) as completions:
+        priced: dict[int, Relaxation] = {}
+        with Completions(self) as completions:
             while not self.timed_out and root is not None:
                 i, open_bound = self._next(best, state)
                 if open_bound == -np.inf:
@@ -87,7 +87,7 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         i = int(np.argmax(candidates)) if len(candidates) else 0
         return i, float(candidates[i]) if len(candidates) else -np.inf
 
-    def _tightened(self, best: np.ndarray, lp: _Relaxation | None) -> np.ndarray:
+    def _tightened(self, best: np.ndarray, lp: Relaxation | None) -> np.ndarray:
         """B ← min(B, L(λ, ·)) with λ the LP's duals on the coupling rows."""
         if lp is None:
             return best
@@ -100,6 +100,6 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         row = self.bounds.packages[i]
         return {int(k): float(row[n]) for n, k in enumerate(self.columns.offers)}
 
-    def _solve_fixed(self, fixed: dict[int, float]) -> _Relaxation | None:
+    def _solve_fixed(self, fixed: dict[int, float]) -> Relaxation | None:
         """The LP relaxation with these offers fixed (warm from the last LP solved)."""
         return self._solve_node(self._node(fixed, np.inf))

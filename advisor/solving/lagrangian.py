@@ -157,7 +157,9 @@ def package_bounds(
 def _csr(lp: highspy.HighsLp) -> sp.csr_matrix:
     a = lp.a_matrix_
     shape = (lp.num_row_, lp.num_col_)
-    data = (np.array(a.value_), np.array(a.index_), np.array(a.start_))
+    start = np.array(a.start_)
+    # HiGHS may keep room past the last entry (after rows were deleted): start[-1] counts
+    data = (np.array(a.value_)[: start[-1]], np.array(a.index_)[: start[-1]], start)
     if a.format_ == highspy.MatrixFormat.kColwise:
         return sp.csc_matrix(data, shape=shape).tocsr()
     return sp.csr_matrix(data, shape=shape)
@@ -240,7 +242,8 @@ def _groups(
         allowed = _allowed_options(signature, packages)
         codes, code = np.unique(np.packbits(allowed, axis=1), axis=0, return_inverse=True)
         masks = np.unpackbits(codes, axis=1)[:, : allowed.shape[1]].astype(bool)
-        feasible &= masks.any(axis=1)[code.ravel()]
+        some_option: np.ndarray = np.any(masks, axis=1)
+        feasible &= some_option[code.ravel()]
         width = max(len(lines[k]) for k in members)
         columns = np.full((len(members), width), -1, dtype=np.int64)
         for i, k in enumerate(members):

@@ -76,7 +76,7 @@ OFFER_TOLERANCE = 1e-6  # an LP offer value within this of 0 or 1 counts as inte
 INTEGRAL_TOLERANCE = 1e-9  # a request this close to 0 or 1 is at a bound of the LP
 CORE_SIZE = 500  # requests (and rows) left free in the first core MILP of a completion
 CORE_GROWTH = 4  # each later core frees this many times more, until the exact one
-COMPLETION_THREADS = 2  # completions run on this many HiGHS objects, beside the LP search
+COMPLETION_THREADS = 1  # HiGHS objects running completions beside the LP search (see Completions)
 INFEASIBLE = (
     highspy.HighsModelStatus.kInfeasible,
     highspy.HighsModelStatus.kUnboundedOrInfeasible,  # bounded binaries: infeasible
@@ -103,7 +103,7 @@ class Package:
 
 
 @dataclass(frozen=True)
-class _Relaxation:
+class Relaxation:
     """A node's LP optimum: bound U, primal x, |reduced costs|, row activities, row duals."""
 
     bound: float
@@ -226,7 +226,7 @@ class OfferPackageSearch:
         heap: list[_Node] = [self._node({}, np.inf)]
         dive: _Node | None = None  # until the first package: follow the LP's rounding
         current: _Node | None = None  # popped and not yet split (open at a time out)
-        with _Completions(self) as completions:
+        with Completions(self) as completions:
             while (heap or dive) and not self.timed_out:
                 if heap and len(found) + self.per_package * len(pending) >= top:
                     found.extend(p for f in pending for p in f.result())
@@ -264,11 +264,11 @@ class OfferPackageSearch:
         found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
         return found[:top]
 
-    def _package_of(self, lp: _Relaxation) -> dict[int, float]:
+    def _package_of(self, lp: Relaxation) -> dict[int, float]:
         """The package of an LP optimum with every offer at 0 or 1."""
         return {int(k): float(np.round(lp.x[self.columns.index[k]])) for k in self.columns.offers}
 
-    def _split(self, node: _Node, lp: _Relaxation, fractional: int) -> list[_Node]:
+    def _split(self, node: _Node, lp: Relaxation, fractional: int) -> list[_Node]:
         """The node's children on a fractional offer: at 1, then at 0."""
         basis = self.lp.getBasis()
         return [
@@ -302,7 +302,7 @@ class OfferPackageSearch:
         return best
 
     def _lawler_children(
-        self, node: _Node, lp: _Relaxation, package: dict[int, float]
+        self, node: _Node, lp: Relaxation, package: dict[int, float]
     ) -> list[_Node]:
         """Lawler's partition of ``node`` without ``package``.
 
@@ -324,7 +324,7 @@ class OfferPackageSearch:
 
     # ---------------------------------------------------------------- LP nodes
 
-    def _solve_node(self, node: _Node) -> _Relaxation | None:
+    def _solve_node(self, node: _Node) -> Relaxation | None:
         """The node's LP relaxation; None if it is infeasible (or time is up)."""
         lower, upper = self._offer_bounds(node.fixed)
         offers = self.columns.index[self.columns.offers]
@@ -338,7 +338,7 @@ class OfferPackageSearch:
                 self.timed_out = True
             return None
         solution = self.lp.getSolution()
-        return _Relaxation(
+        return Relaxation(
             self.lp.getInfo().objective_function_value,
             np.array(solution.col_value),
             np.abs(np.array(solution.col_dual)),
@@ -357,7 +357,7 @@ class OfferPackageSearch:
     # ------------------------------------------------------------- completion
 
     def _complete(
-        self, package: dict[int, float], lp: _Relaxation, mip: highspy.Highs
+        self, package: dict[int, float], lp: Relaxation, mip: highspy.Highs
     ) -> list[Package]:
         """The package's ``per_package`` best completions, best first (step 3).
 
@@ -504,7 +504,7 @@ class OfferPackageSearch:
         return highs.getModelStatus()
 
 
-class _Completions:
+class Completions:
     """The completions running beside the search, on ``COMPLETION_THREADS`` MILP objects.
 
     The i-th completion submitted runs on object i mod n, and each object runs its
@@ -519,13 +519,13 @@ class _Completions:
         self.pools = [ThreadPoolExecutor(max_workers=1) for _ in search.mips]
         self.submitted = 0
 
-    def submit(self, package: dict[int, float], lp: _Relaxation) -> Future[list[Package]]:
+    def submit(self, package: dict[int, float], lp: Relaxation) -> Future[list[Package]]:
         """Complete ``package`` from its LP optimum ``lp`` (step 3), in the background."""
         k = self.submitted % len(self.pools)
         self.submitted += 1
         return self.pools[k].submit(self.search._complete, package, lp, self.search.mips[k])
 
-    def __enter__(self) -> _Completions:
+    def __enter__(self) -> Completions:
         """Start."""
         return self
 
@@ -549,8 +549,9 @@ def _integral_rows(lp: highspy.HighsLp) -> np.ndarray:
     Integer coefficients on integer columns only, and integer (or infinite) bounds.
     """
     matrix = lp.a_matrix_
-    start, index = np.array(matrix.start_), np.array(matrix.index_)
-    value = np.array(matrix.value_)
+    start = np.array(matrix.start_)
+    # HiGHS may keep room past the last entry (after rows were deleted): start[-1] counts
+    index, value = np.array(matrix.index_)[: start[-1]], np.array(matrix.value_)[: start[-1]]
     integer_column = (
         np.array(lp.integrality_, dtype=int) != 0
         if len(lp.integrality_)

@@ -1,0 +1,154 @@
+"""Issue 17's ranking targets at tariff-line scale, over the generator's seeds.
+
+    python bench/packages.py                        # 10,000 lines, seeds 1, 7, 11: every case
+    python bench/packages.py --cases offers --baseline   # and the branch-and-bound search beside it
+    python bench/packages.py --cases big            # 50,000 lines, top 1 at a 0.1% gap
+
+Each case runs in a fresh Python process on an instance written by ``python -m
+advisor.generate --lines N --seed S`` (in a temporary folder): the search's own
+seconds (``run_search``, after the model is built and handed to HiGHS), the whole
+``advisor.solve`` call from the loaded instance, the process's whole wall time and
+its peak memory (``ru_maxrss``). The table gives each seed and the worst, beside the
+issue's target; nothing asserts a time. Cases:
+
+- ``offers``: top 10 distinct offer packages (target: search under 15 s);
+- ``strict``: strict top 10, ``distinct_on='all'`` (under 30 s);
+- ``sectors``: top 10 distinct on sectors (under 60 s);
+- ``big``: 50,000 lines, top 1 at ``mip_gap=0.001`` (under 60 s end to end, 2 GiB).
+
+``--baseline`` adds the ``offers`` case by the branch and bound over the offers
+(the search before the enumerated one), for the ratio measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+CASES = {
+    # name: (lines, solve keyword arguments, target seconds, what the target times)
+    "offers": (10_000, {"top": 10, "distinct_on": "offers"}, 15.0, "search"),
+    "strict": (10_000, {"top": 10, "distinct_on": "all"}, 30.0, "search"),
+    "sectors": (10_000, {"top": 10, "distinct_on": "sectors"}, 60.0, "search"),
+    "big": (50_000, {"top": 1, "distinct_on": "all", "mip_gap": 0.001}, 60.0, "process"),
+}
+HERE = Path(__file__).resolve().parent
+
+
+def worker(case: str, folder: str, tree: bool, time_limit: float) -> dict[str, object]:
+    """Run one case in this process; its timings and answer."""
+    start = time.perf_counter()
+    import advisor
+    from advisor.solving import lagrangian, pipeline
+
+    if tree:
+        lagrangian.MAX_ENUMERATED_OFFERS = -1
+    searched = {"s": 0.0}
+    run_search = pipeline.run_search
+
+    def timed(*args: object, **kwargs: object) -> object:
+        t = time.perf_counter()
+        try:
+            return run_search(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            searched["s"] += time.perf_counter() - t
+
+    pipeline.run_search = timed  # type: ignore[assignment]
+    instance = advisor.load_instance(folder)
+    loaded = time.perf_counter()
+    kwargs = dict(CASES[case][1])
+    result = advisor.solve(instance, with_measures=False, time_limit=time_limit, **kwargs)
+    solved = time.perf_counter()
+    return {
+        "search_s": searched["s"],
+        "solve_s": solved - loaded,
+        "process_s": solved - start,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "status": result.status,
+        "solves": result.solver.solves,
+        "search": result.solver.search,
+        "objectives": [s.objective for s in result.strategies],
+    }
+
+
+def run_case(case: str, folder: Path, tree: bool, time_limit: float) -> dict[str, object]:
+    """One case in a fresh process."""
+    command = [sys.executable, __file__, "--worker", case, str(folder), "--time-limit"]
+    command += [str(time_limit)] + (["--tree"] if tree else [])
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:], "process_s": 0.0}
+    row: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    row["wall_s"] = time.perf_counter() - started
+    return row
+
+
+def table(rows: list[tuple[str, int, dict[str, object]]]) -> str:
+    """The Markdown table of every run, then the worst per case against its target."""
+    lines = [
+        "| case | seed | search s | solve s | process s | peak MiB | status | solves |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for case, seed, r in rows:
+        if "error" in r:
+            lines.append(f"| {case} | {seed} | error: {r['error']} | | | | | |")
+            continue
+        lines.append(
+            f"| {case} | {seed} | {r['search_s']:.1f} | {r['solve_s']:.1f} | "
+            f"{r['process_s']:.1f} | {r['peak_mib']:.0f} | {r['status']} | {r['solves']} |"
+        )
+    lines += ["", "| case | worst | target | met |", "|---|---:|---:|---|"]
+    for case in dict.fromkeys(c for c, _, _ in rows):
+        name = case.removesuffix(" (tree)")
+        what = "search_s" if CASES[name][3] == "search" else "process_s"
+        runs = [r for c, _, r in rows if c == case]
+        worst = max(float(r.get(what, float("inf"))) for r in runs)  # type: ignore[arg-type]
+        target = CASES[name][2]
+        lines.append(f"| {case} ({what}) | {worst:.1f} s | {target:.0f} s | {worst < target} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the instances, run the cases, print and save the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", default="offers,strict,sectors,big")
+    parser.add_argument("--seeds", default="1,7,11")
+    parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--output", default=str(HERE / "results" / "packages.md"))
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--tree", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker[0], args.worker[1], args.tree, args.time_limit)))
+        return 0
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in args.cases.split(","):
+            for seed in (int(s) for s in args.seeds.split(",")):
+                folder = Path(tmp) / f"lines{CASES[case][0]}_{seed}"
+                if not folder.exists():
+                    generate = ["-m", "advisor.generate", "--lines", str(CASES[case][0])]
+                    generate += ["--seed", str(seed), "--output", str(folder)]
+                    subprocess.run([sys.executable, *generate], check=True, capture_output=True)
+                for tree in [False] + ([True] if args.baseline and case == "offers" else []):
+                    row = run_case(case, folder, tree, args.time_limit)
+                    rows.append((case + (" (tree)" if tree else ""), seed, row))
+                    print(case, seed, "tree" if tree else "", json.dumps(row), flush=True)
+    report = table(rows)
+    print(report)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(report + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
