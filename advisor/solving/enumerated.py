@@ -30,7 +30,13 @@ from typing import Any
 import numpy as np
 
 from advisor.solving.lagrangian import PackageBounds
-from advisor.solving.packages import Completions, OfferPackageSearch, Package, Relaxation
+from advisor.solving.packages import (
+    OFFER_TOLERANCE,
+    Completions,
+    OfferPackageSearch,
+    Package,
+    Relaxation,
+)
 
 OPEN, PRICED, DONE = 0, 1, 2
 BOUND_MARGIN = 1e-9  # relative slack on a Lagrangian bound: its sums are rounded
@@ -56,6 +62,7 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         state = np.full(self.bounds.size, OPEN, dtype=np.int8)
         best = self._tightened(np.full(self.bounds.size, np.inf), root)
         priced: dict[int, Relaxation] = {}
+        self._price_root(root, best, state, priced)
         with Completions(self) as completions:
             while not self.timed_out and root is not None:
                 i, open_bound = self._next(best, state)
@@ -80,6 +87,28 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         self.open_bound = self._next(best, state)[1]
         found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
         return found[:top]
+
+    def _price_root(
+        self,
+        root: Relaxation | None,
+        best: np.ndarray,
+        state: np.ndarray,
+        priced: dict[int, Relaxation],
+    ) -> None:
+        """When the LP relaxation's offers are all 0 or 1, it prices that package too.
+
+        Its optimum is then also the optimum with the offers fixed (one LP saved: 5-10 s
+        at 50,000 lines).
+        """
+        if root is None:
+            return
+        offers = root.x[self.columns.index[self.columns.offers]]
+        if np.any(np.minimum(offers, 1.0 - offers) > OFFER_TOLERANCE):
+            return
+        i = self.bounds.index_of(offers)
+        if i is not None:
+            best[i] = min(best[i], root.bound)
+            state[i], priced[i] = PRICED, root
 
     def _next(self, best: np.ndarray, state: np.ndarray) -> tuple[int, float]:
         """The open package with the largest bound (the first of ties), and that bound."""

@@ -94,6 +94,14 @@ class PackageBounds:
         self.lower = np.array(lp.row_lower_, dtype=float)[coupling]
         self.upper = np.array(lp.row_upper_, dtype=float)[coupling]
 
+    def index_of(self, package: np.ndarray) -> int | None:
+        """The row of ``package`` (0/1 per offer) among the enumerated ones; None if absent."""
+        weights = 2.0 ** np.arange(self.packages.shape[1])
+        codes = self.packages @ weights  # increasing: enumerated in binary order
+        code = float(np.round(package) @ weights)
+        i = int(np.searchsorted(codes, code))
+        return i if i < len(codes) and codes[i] == code else None
+
     @property
     def size(self) -> int:
         """How many packages were enumerated."""
