@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pytest import approx
 
@@ -49,3 +50,16 @@ def problems_of(folder: Path) -> tuple[Problem, ...]:
         assert isinstance(p, Problem)
         assert p.file and p.message
     return problems
+
+
+def package_bests(enum, kind: str) -> dict[frozenset[str], float]:
+    """Each feasible offer package's best objective, by enumeration (randinst's ``enum``)."""
+    z = enum.objectives(kind)
+    n_requests = len(enum.inst.requests)
+    offer_ids = enum.ids[n_requests:]
+    best: dict[frozenset[str], float] = {}
+    for i in np.flatnonzero(enum.feasible):
+        row = enum.vectors[i, n_requests:]
+        package = frozenset(o for o, v in zip(offer_ids, row, strict=True) if v)
+        best[package] = max(best.get(package, -np.inf), float(z[i]))
+    return best

@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 import pytest
+from helpers import package_bests
 from randinst import enumerate_instance, random_instance
 
 from advisor.solving.enumerated import EnumeratedPackageSearch
@@ -29,16 +30,7 @@ SEEDS = range(80)
 def bests(seed: int) -> tuple[object, dict[frozenset[str], float]]:
     """The instance and each feasible package's best expected value, by enumeration."""
     inst = random_instance(seed, ("expected",))
-    enum = enumerate_instance(inst)
-    z = enum.objectives("expected")
-    n_requests = len(inst.requests)
-    offer_ids = enum.ids[n_requests:]
-    best: dict[frozenset[str], float] = {}
-    for i in np.flatnonzero(enum.feasible):
-        row = enum.vectors[i, n_requests:]
-        package = frozenset(o for o, v in zip(offer_ids, row, strict=True) if v)
-        best[package] = max(best.get(package, -np.inf), float(z[i]))
-    return inst, best
+    return inst, package_bests(enumerate_instance(inst), "expected")
 
 
 def enumerated_search(inst) -> tuple[EnumeratedPackageSearch, float] | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import package_bests
 from randinst import OBJECTIVES, enumerate_instance, random_instance, tolerance
 from test_reduction import lowered
 
@@ -44,19 +45,6 @@ def case(seed: int, variant: str):
     if variant == "lowered":
         inst = lowered(inst)
     return inst, enumerate_instance(inst)
-
-
-def package_bests(enum, kind: str) -> dict[frozenset[str], float]:
-    """Each feasible offer package's best objective, by enumeration."""
-    z = enum.objectives(kind)
-    n_requests = len(enum.inst.requests)
-    offer_ids = enum.ids[n_requests:]
-    best: dict[frozenset[str], float] = {}
-    for i in np.flatnonzero(enum.feasible):
-        row = enum.vectors[i, n_requests:]
-        package = frozenset(o for o, v in zip(offer_ids, row, strict=True) if v)
-        best[package] = max(best.get(package, -np.inf), float(z[i]))
-    return best
 
 
 def solve_and_compare(
