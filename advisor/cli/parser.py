@@ -184,8 +184,10 @@ def add_solve_options(parser: Parser) -> None:
         "--search",
         choices=SEARCHES,
         help="how the ranking is searched: cuts (no-good cuts on one persistent MILP), "
-        "packages (branch and bound over the offers with LP bounds, for --distinct-on "
-        "offers or all, or --top 1; fast on tariff-line instances) or auto (the default: "
+        "packages (the offer packages enumerated and bounded by a Lagrangian relaxation "
+        "when there are at most 18 offers and the objective is expected value without "
+        "linkages, else branch and bound over the offers; for --distinct-on offers or "
+        "all, or --top 1; fast on tariff-line instances) or auto (the default: "
         "packages for those above 200 decisions, cuts otherwise)",
     )
     parser.add_argument(
