@@ -40,7 +40,6 @@ new λ costs one pass over the columns and one over the packages.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import highspy
@@ -76,20 +75,19 @@ class PackageBounds:
     def __init__(
         self,
         lp: highspy.HighsLp,
+        matrix: sp.csr_matrix,
         offer_columns: np.ndarray,
-        line_columns: Sequence[np.ndarray],
         packages: np.ndarray,
         groups: list[_Group],
         coupling: np.ndarray,
     ) -> None:
-        """Bounds for ``packages`` of ``lp``, whose lines are ``groups``."""
+        """Bounds for ``packages`` of ``lp`` (its ``matrix``), whose lines are ``groups``."""
         self.offer_columns = offer_columns
         self.packages = packages
         self.groups = groups
         self.coupling = coupling
         self.cost = np.array(lp.col_cost_, dtype=float)
         self.offset = float(lp.offset_)
-        matrix = _csr(lp)
         self.coupling_matrix = matrix[coupling]
         self.lower = np.array(lp.row_lower_, dtype=float)[coupling]
         self.upper = np.array(lp.row_upper_, dtype=float)[coupling]
@@ -159,7 +157,7 @@ def package_bounds(
     groups, feasible = _groups(lp, matrix, rows["line"], lines, packages, position, lower, upper)
     keep = np.flatnonzero(feasible)
     groups = [_Group(g.columns, g.masks, g.code[keep]) for g in groups]
-    return PackageBounds(lp, offer_columns, lines, packages[keep], groups, rows["coupling"])
+    return PackageBounds(lp, matrix, offer_columns, packages[keep], groups, rows["coupling"])
 
 
 def _csr(lp: highspy.HighsLp) -> sp.csr_matrix:
