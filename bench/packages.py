@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 CASES = {
@@ -46,28 +46,29 @@ def worker(case: str, folder: str, tree: bool, time_limit: float) -> dict[str, o
     """Run one case in this process; its timings and answer."""
     start = time.perf_counter()
     import advisor
-    from advisor.solving import lagrangian, pipeline
+    from advisor.solving import lagrangian, packages, pipeline, search
 
     if tree:
         lagrangian.MAX_ENUMERATED_OFFERS = -1
-    searched = {"s": 0.0}
-    run_search = pipeline.run_search
+    timings: dict[str, list[float]] = {}
+    pipeline.run_search = _timed(pipeline.run_search, timings, "search")  # type: ignore[assignment]
+    search.package_bounds = _timed(search.package_bounds, timings, "bounds")  # type: ignore[assignment]
+    run = packages.OfferPackageSearch._run
 
-    def timed(*args: object, **kwargs: object) -> object:
-        t = time.perf_counter()
-        try:
-            return run_search(*args, **kwargs)  # type: ignore[arg-type]
-        finally:
-            searched["s"] += time.perf_counter() - t
+    def solve_timed(self: packages.OfferPackageSearch, highs: object) -> object:
+        kind = "lp" if highs is self.lp else "mip"
+        return _timed(lambda: run(self, highs), timings, kind)()  # type: ignore[arg-type]
 
-    pipeline.run_search = timed  # type: ignore[assignment]
+    packages.OfferPackageSearch._run = solve_timed  # type: ignore[assignment]
     instance = advisor.load_instance(folder)
     loaded = time.perf_counter()
     kwargs = dict(CASES[case][1])
     result = advisor.solve(instance, with_measures=False, time_limit=time_limit, **kwargs)
     solved = time.perf_counter()
     return {
-        "search_s": searched["s"],
+        "search_s": sum(timings.get("search", [])),
+        **{f"{k}_n": len(v) for k, v in timings.items() if k != "search"},
+        **{f"{k}_s": sum(v) for k, v in timings.items() if k != "search"},
         "solve_s": solved - loaded,
         "process_s": solved - start,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -76,6 +77,21 @@ def worker(case: str, folder: str, tree: bool, time_limit: float) -> dict[str, o
         "search": result.solver.search,
         "objectives": [s.objective for s in result.strategies],
     }
+
+
+def _timed(
+    function: Callable[..., object], timings: dict[str, list[float]], key: str
+) -> Callable[..., object]:
+    """``function``, appending each call's seconds to ``timings[key]``."""
+
+    def timed(*args: object, **kwargs: object) -> object:
+        t = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            timings.setdefault(key, []).append(time.perf_counter() - t)
+
+    return timed
 
 
 def run_case(case: str, folder: Path, tree: bool, time_limit: float) -> dict[str, object]:
@@ -94,16 +110,19 @@ def run_case(case: str, folder: Path, tree: bool, time_limit: float) -> dict[str
 def table(rows: list[tuple[str, int, dict[str, object]]]) -> str:
     """The Markdown table of every run, then the worst per case against its target."""
     lines = [
-        "| case | seed | search s | solve s | process s | peak MiB | status | solves |",
-        "|---|---:|---:|---:|---:|---:|---|---:|",
+        "| case | seed | search s | solve s | process s | peak MiB | status | solves "
+        "| LPs (s) | completion MIPs (s, 2nd thread) | bounds set-up s |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for case, seed, r in rows:
         if "error" in r:
-            lines.append(f"| {case} | {seed} | error: {r['error']} | | | | | |")
+            lines.append(f"| {case} | {seed} | error: {r['error']} | | | | | | | | |")
             continue
         lines.append(
             f"| {case} | {seed} | {r['search_s']:.1f} | {r['solve_s']:.1f} | "
-            f"{r['process_s']:.1f} | {r['peak_mib']:.0f} | {r['status']} | {r['solves']} |"
+            f"{r['process_s']:.1f} | {r['peak_mib']:.0f} | {r['status']} | {r['solves']} "
+            f"| {r.get('lp_n', 0)} ({r.get('lp_s', 0.0):.1f}) "
+            f"| {r.get('mip_n', 0)} ({r.get('mip_s', 0.0):.1f}) | {r.get('bounds_s', 0.0):.2f} |"
         )
     lines += ["", "| case | worst | target | met |", "|---|---:|---:|---|"]
     for case in dict.fromkeys(c for c, _, _ in rows):
