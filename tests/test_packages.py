@@ -30,6 +30,7 @@ import advisor
 from advisor import generate as gen
 from advisor.checker import rule_violations
 from advisor.economics import compute_coefficients
+from advisor.solving import completion as completion_module
 from advisor.solving import enumerated as enumerated_module
 from advisor.solving import lagrangian as lagrangian_module
 from advisor.solving import packages as packages_module
@@ -87,12 +88,25 @@ def check_packages(seed: int, variant: str, kind: str, top: int = TOP) -> int:
 
 
 @pytest.fixture(params=[None, 1], ids=["core-default", "core-1"])
-def core_size(request, monkeypatch) -> None:
+def core_size(request, monkeypatch):
     """With a core of 1 the small random instances exercise reduced-cost fixing, held
-    rows and the growing cores (by default their cores hold every request)."""
-    if request.param is not None:
-        monkeypatch.setattr(packages_module, "CORE_SIZE", request.param)
-        monkeypatch.setattr(packages_module, "CORE_GROWTH", 2)
+    rows, the growing cores and the branching on fractional requests (by default
+    their cores hold every request); the branching is counted to prove it ran."""
+    if request.param is None:
+        yield
+        return
+    monkeypatch.setattr(completion_module, "CORE_SIZE", request.param)
+    monkeypatch.setattr(completion_module, "CORE_GROWTH", 2)
+    branch = completion_module.PackageCompletion._branch
+    calls = []
+
+    def counted(self, *args):
+        calls.append(args[-2])  # the depth
+        return branch(self, *args)
+
+    monkeypatch.setattr(completion_module.PackageCompletion, "_branch", counted)
+    yield
+    assert len(calls) >= 20 and max(calls) >= 1  # branched, and below a branch too
 
 
 @pytest.fixture(params=["enumerated", "tree"])

@@ -31,22 +31,11 @@ search branches on the offers only, and leaves the lines to LP bounds:
    in y and j_i to 1 - y_{j_i}, so every other package of N lies in exactly one
    child.
 
-3. **Completion** of y, from the node's LP optimum x* (every offer at 0 or 1, so it
-   is also the optimum with the offers fixed at y). LP duality gives, for every
-   feasible x with offers y (d_r the reduced costs, π_i the duals of the rows whose
-   slack s_i is an integer: one tier per sector, the conditions),
-
-   .. math:: c^T x ≤ U(y) - Σ_r |d_r| \, |x_r - x^*_r| - Σ_i |π_i| \, |s_i - s^*_i|,
-
-   so a strategy that moves a request or an integer row priced above δ is worth
-   less than U(y) - δ. The *core* MILP fixes every request at a bound of x* with
-   |d_r| > δ, and holds every tight integer row with |π_i| > δ, and HiGHS solves what
-   is left: a value L(y), with dual bound B. Then f(y) ≤ max(B, U(y) - δ); when L(y)
-   is within the gap of that, the completion is done. Otherwise δ grows (a core
-   CORE_GROWTH times larger), or jumps to U(y) - L(y), where the core is exact. At
-   tariff-line scale the core holds a few hundred of the lines, not all of them.
-   With ``per_package`` K > 1 (strict K-best), the core yields its K best strategies
-   by no-good cuts over its free requests, and the K-th takes L's place.
+3. **Completion** of y (:mod:`advisor.solving.completion`), from the node's LP
+   optimum x* (every offer at 0 or 1, so it is also the optimum with the offers
+   fixed at y): reduced-cost fixing around x* leaves a core MILP of a few hundred
+   lines for HiGHS, with a bound that says when it is exact to the gap; a package
+   whose LP splits a large line is split on it first.
 
 4. **Stop** when K strategies are known and no other can beat the K-th by more
    than the gap: every open node's bound, and the bound of every completed strategy
@@ -70,17 +59,17 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from advisor.solving.completion import (
+    INFEASIBLE,
+    CompletionSolvers,
+    PackageCompletion,
+    Relaxation,
+    relaxation_of,
+)
 from advisor.solving.runtime import guarded_run, quiet_stdout, time_limit_option
 
 OFFER_TOLERANCE = 1e-6  # an LP offer value within this of 0 or 1 counts as integral
-INTEGRAL_TOLERANCE = 1e-9  # a request this close to 0 or 1 is at a bound of the LP
-CORE_SIZE = 500  # requests (and rows) left free in the first core MILP of a completion
-CORE_GROWTH = 4  # each later core frees this many times more, until the exact one
 COMPLETION_THREADS = 1  # HiGHS objects running completions beside the LP search (see Completions)
-INFEASIBLE = (
-    highspy.HighsModelStatus.kInfeasible,
-    highspy.HighsModelStatus.kUnboundedOrInfeasible,  # bounded binaries: infeasible
-)
 
 
 @dataclass(frozen=True)
@@ -102,32 +91,6 @@ class Package:
         return max(0.0, self.bound - self.value) / max(1.0, abs(self.value))
 
 
-@dataclass(frozen=True)
-class Relaxation:
-    """A node's LP optimum: bound U, primal x, |reduced costs|, row activities, row duals."""
-
-    bound: float
-    x: np.ndarray
-    reduced: np.ndarray
-    activity: np.ndarray
-    row_dual: np.ndarray
-
-    @property
-    def row_price(self) -> np.ndarray:
-        """|row duals|: what moving a row's activity by one costs at least."""
-        return np.abs(self.row_dual)
-
-
-@dataclass(frozen=True)
-class _Completion:
-    """One strategy found in a core MILP: value, solution, dual bound, proven."""
-
-    value: float
-    x: np.ndarray
-    bound: float
-    proven: bool
-
-
 @dataclass(order=True)
 class _Node:
     priority: tuple[float, int]  # (-bound, sequence number): best bound first, then age
@@ -147,7 +110,7 @@ class _Columns:
     requests: np.ndarray  # positions of the requests
 
 
-class OfferPackageSearch:
+class OfferPackageSearch(PackageCompletion):
     """Best-first branch and bound over the offer binaries of a built HiGHS model.
 
     ``model`` is a ``highspy.HighsModel`` of the advisor's MILP, a maximisation (the
@@ -202,9 +165,13 @@ class OfferPackageSearch:
             np.arange(self.num_col, dtype=np.int32),
             np.zeros(self.num_col, dtype=np.uint8),
         )
-        self.mips = [_highs(model, threads) for _ in range(COMPLETION_THREADS)]
-        for mip in self.mips:
-            mip.setOptionValue("mip_rel_gap", mip_gap)
+        self.cost = np.array(model.lp_.col_cost_, dtype=float)
+        self.solvers = [
+            CompletionSolvers(model, _highs(model, threads), threads)
+            for _ in range(COMPLETION_THREADS)
+        ]
+        for solvers in self.solvers:
+            solvers.mip.setOptionValue("mip_rel_gap", mip_gap)
         self._count_lock = threading.Lock()
         self._sequence = 0
         self.open_bound = np.inf  # after rank(): the best bound of the nodes left open
@@ -337,14 +304,7 @@ class OfferPackageSearch:
             if status not in INFEASIBLE:
                 self.timed_out = True
             return None
-        solution = self.lp.getSolution()
-        return Relaxation(
-            self.lp.getInfo().objective_function_value,
-            np.array(solution.col_value),
-            np.abs(np.array(solution.col_dual)),
-            np.array(solution.row_value),
-            np.array(solution.row_dual),
-        )
+        return relaxation_of(self.lp)
 
     def _offer_bounds(self, fixed: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
         offers = self.columns.index[self.columns.offers]
@@ -354,136 +314,14 @@ class OfferPackageSearch:
                 lower[i] = upper[i] = fixed[int(k)]
         return lower, upper
 
-    # ------------------------------------------------------------- completion
-
     def _complete(
-        self, package: dict[int, float], lp: Relaxation, mip: highspy.Highs
+        self, package: dict[int, float], lp: Relaxation, solvers: CompletionSolvers
     ) -> list[Package]:
-        """The package's ``per_package`` best completions, best first (step 3).
-
-        By core reduced-cost fixing; empty if none (or time ran out before one was
-        found).
-
-        ``lp`` is the LP optimum of the node where the package was found: every offer
-        is at 0 or 1 in it, so it is also optimal with the offers fixed, and its duals
-        give the bound of step 3b. Uses only the MILP object ``mip`` (runs in its
-        own thread).
-        """
-        lower, upper = self.lower.copy(), self.upper.copy()
-        for k, value in package.items():
-            lower[self.columns.index[k]] = upper[self.columns.index[k]] = value
-        bound, x, reduced = lp.bound, lp.x, lp.reduced
-        requests = self.columns.index[self.columns.requests]
-        at_bound = np.abs(x[requests] - np.round(x[requests])) <= INTEGRAL_TOLERANCE
-        if at_bound.all() and self.per_package == 1:
-            return [self._package(x, bound, bound, True)]
-        tight = self._tight_integral_rows(lp.activity)
-        row_price = lp.row_price
-        prices = np.sort(np.concatenate([reduced[requests[at_bound]], row_price[tight]]))
-        prices = prices[prices > 0.0]  # a zero price never fixes anything: not a core's size
-        size = CORE_SIZE
-        threshold = _threshold(prices, size)
-        best: list[_Completion] = []
-        while True:
-            fix = requests[at_bound & (reduced[requests] > threshold)]
-            core_lower, core_upper = lower.copy(), upper.copy()
-            core_lower[fix] = core_upper[fix] = np.round(x[fix])
-            held = tight & (row_price > threshold)
-            self._hold_rows(mip, held, lp.activity)
-            core = self._best_in_core(mip, core_lower, core_upper, requests)
-            self._hold_rows(mip, np.zeros_like(held), None)
-            if len(core) >= len(best):
-                best = core
-            everything_free = len(fix) == 0 and not held.any()
-            if self.timed_out or (not core and everything_free):
-                break
-            size *= CORE_GROWTH
-            # a strategy moving a fixed request or a held row is worth < U - threshold
-            outside = -np.inf if everything_free else bound - threshold
-            full = len(core) == self.per_package
-            if everything_free or (full and self._within_gap(core[-1].value, outside)):
-                return [
-                    self._package(c.x, c.value, min(bound, max(c.bound, outside)), c.proven)
-                    for c in core
-                ]
-            if full:  # bound - (the last value) is exact (step 3b); a smaller core first,
-                # unless the exact core is at most CORE_GROWTH times the next one
-                exact = bound - core[-1].value
-                smaller = np.searchsorted(prices, exact, side="right") > CORE_GROWTH * size
-                threshold = min(exact, _threshold(prices, size)) if smaller else exact
-            else:  # too few strategies respect the fixings: free more
-                threshold = _threshold(prices, size)
-        return [self._package(c.x, c.value, bound, False) for c in best]
-
-    def _best_in_core(
-        self, mip: highspy.Highs, lower: np.ndarray, upper: np.ndarray, requests: np.ndarray
-    ) -> list[_Completion]:
-        """The ``per_package`` best strategies within these bounds.
-
-        By no-good cuts over the free requests (rows added to the MILP for the
-        search, then deleted).
-        """
-        found: list[_Completion] = []
-        free = requests[upper[requests] - lower[requests] > 0.5]
-        base_rows = mip.getNumRow()
-        while len(found) < self.per_package:
-            solved = self._solve_mip(mip, lower, upper)
-            if solved is None:
-                break
-            found.append(_Completion(*solved))
-            if len(found) < self.per_package:
-                ones = solved[1][free] > 0.5
-                coefficients = np.where(ones, -1.0, 1.0)
-                mip.addRow(1.0 - ones.sum(), highspy.kHighsInf, len(free), free, coefficients)
-        added = mip.getNumRow() - base_rows
-        if added:
-            mip.deleteRows(added, np.arange(base_rows, base_rows + added, dtype=np.int32))
-        return found
-
-    def _tight_integral_rows(self, activity: np.ndarray) -> np.ndarray:
-        """Rows with integer slack (integer coefficients, integer columns) that are tight."""
-        at_upper = np.abs(activity - self.row_upper) <= INTEGRAL_TOLERANCE
-        at_lower = np.abs(activity - self.row_lower) <= INTEGRAL_TOLERANCE
-        return self.integral_rows & (at_upper | at_lower)
-
-    def _hold_rows(
-        self, mip: highspy.Highs, held: np.ndarray, activity: np.ndarray | None
-    ) -> None:
-        """Make the ``held`` rows equalities at ``activity``; the others as in the model."""
-        lower, upper = self.row_lower.copy(), self.row_upper.copy()
-        if activity is not None:
-            lower[held] = upper[held] = np.round(activity[held])
-        rows = np.arange(len(lower), dtype=np.int32)
-        mip.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
-
-    def _solve_mip(
-        self, mip: highspy.Highs, lower: np.ndarray, upper: np.ndarray
-    ) -> tuple[float, np.ndarray, float, bool] | None:
-        """(value, solution, dual bound, proven) of the MILP within these bounds.
-
-        No starting solution is given: with one (``setSolution``), HiGHS 1.16 was seen
-        to report a better objective together with the starting solution itself.
-        """
-        mip.changeColsBounds(self.num_col, np.arange(self.num_col, dtype=np.int32), lower, upper)
-        status = self._run(mip)
-        with self._count_lock:
-            self.mip_solves += 1
-        info = mip.getInfo()
-        if status in INFEASIBLE or info.primal_solution_status != 2:  # 2: feasible point
-            if status not in INFEASIBLE and status != highspy.HighsModelStatus.kOptimal:
-                self.timed_out = True
-            return None
-        proven = status == highspy.HighsModelStatus.kOptimal
-        self.timed_out = self.timed_out or not proven
-        return (
-            info.objective_function_value,
-            np.array(mip.getSolution().col_value),
-            info.mip_dual_bound,
-            proven,
-        )
-
-    def _within_gap(self, value: float, bound: float) -> bool:
-        return bound - value <= max(self.mip_gap, 1e-9) * max(1.0, abs(value))
+        """The package's ``per_package`` best completions (step 3) as listed strategies."""
+        return [
+            self._package(c.x, c.value, c.bound, c.proven)
+            for c in self._complete_package(package, lp, solvers)
+        ]
 
     def _package(self, x: np.ndarray, value: float, bound: float, proven: bool) -> Package:
         chosen = frozenset(
@@ -516,14 +354,14 @@ class Completions:
     def __init__(self, search: OfferPackageSearch) -> None:
         """Completions of ``search``."""
         self.search = search
-        self.pools = [ThreadPoolExecutor(max_workers=1) for _ in search.mips]
+        self.pools = [ThreadPoolExecutor(max_workers=1) for _ in search.solvers]
         self.submitted = 0
 
     def submit(self, package: dict[int, float], lp: Relaxation) -> Future[list[Package]]:
         """Complete ``package`` from its LP optimum ``lp`` (step 3), in the background."""
         k = self.submitted % len(self.pools)
         self.submitted += 1
-        return self.pools[k].submit(self.search._complete, package, lp, self.search.mips[k])
+        return self.pools[k].submit(self.search._complete, package, lp, self.search.solvers[k])
 
     def __enter__(self) -> Completions:
         """Start."""
@@ -532,15 +370,11 @@ class Completions:
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         """Wait for the running completions; on an error or interrupt, stop them first."""
         if kind is not None:
-            for mip in self.search.mips:
-                mip.cancelSolve()
+            for solvers in self.search.solvers:
+                for highs in solvers.objects():
+                    highs.cancelSolve()
         for pool in self.pools:
             pool.shutdown(wait=True)
-
-
-def _threshold(prices: np.ndarray, size: int) -> float:
-    """The price above which all but about ``size`` of the sorted ``prices`` lie."""
-    return float(prices[size]) if size < len(prices) else np.inf
 
 
 def _integral_rows(lp: highspy.HighsLp) -> np.ndarray:
