@@ -165,6 +165,36 @@ def test_strict_ranking_by_packages_matches_enumeration(
     exercised(package_search, kind)
 
 
+def sector_bests(enum, kind: str) -> dict[frozenset[str], float]:
+    """Each feasible request set's best objective (over the offers), by enumeration."""
+    z = enum.objectives(kind)
+    n_requests = len(enum.inst.requests)
+    best: dict[frozenset[str], float] = {}
+    for i in np.flatnonzero(enum.feasible):
+        row = enum.vectors[i, :n_requests]
+        requests = frozenset(r for r, v in zip(enum.ids[:n_requests], row, strict=True) if v)
+        best[requests] = max(best.get(requests, -np.inf), float(z[i]))
+    return best
+
+
+@pytest.mark.parametrize("kind", OBJECTIVES)
+def test_sector_positions_by_packages_match_enumeration(
+    kind: str, core_size, package_search
+) -> None:
+    """distinct_on='sectors': the K best request sets, each with its best offers."""
+    for seed in SEEDS:
+        inst, enum = case(seed, "random")
+        bests = sector_bests(enum, kind)
+        expected = sorted(bests.values(), reverse=True)[:TOP]
+        where = f"seed {seed}, {kind}"
+        result = solve_and_compare(inst, kind, "sectors", expected, where)
+        requests = [frozenset(r.request for r in s.requests) for s in result.strategies]
+        assert len(set(requests)) == len(requests), where
+        for chosen, s in zip(requests, result.strategies, strict=True):
+            assert abs(bests[chosen] - s.objective) <= 2 * tolerance(s.objective), where
+    exercised(package_search, kind)
+
+
 def test_top_1_is_the_optimum_whatever_distinct_on(package_search) -> None:
     for seed in SEEDS:
         inst, enum = case(seed, "random")
@@ -198,11 +228,11 @@ def test_auto_takes_the_package_search_where_it_answers_the_question(lines300, t
     assert search_method("auto", lines300, "offers", 10, 1) == "packages"
     assert search_method("auto", lines300, "all", 1, 1) == "packages"
     assert search_method("auto", lines300, "all", 10, 1) == "packages"
-    assert search_method("auto", lines300, "sectors", 10, 1) == "cuts"
+    assert search_method("auto", lines300, "sectors", 10, 1) == "packages"
     assert search_method("auto", lines300, "offers", 10, 2) == "cuts"
     assert search_method("auto", tiny, "offers", 10, 1) == "cuts"  # small: cuts and tie-break
     with pytest.raises(ValueError, match="package search"):
-        advisor.solve(lines300, top=3, distinct_on="sectors", search="packages")
+        advisor.solve(lines300, top=3, min_difference=2, search="packages")
     with pytest.raises(ValueError, match="search must be one of"):
         advisor.solve(lines300, search="fastest")
 

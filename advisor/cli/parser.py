@@ -186,8 +186,8 @@ def add_solve_options(parser: Parser) -> None:
         help="how the ranking is searched: cuts (no-good cuts on one persistent MILP), "
         "packages (the offer packages enumerated and bounded by a Lagrangian relaxation "
         "when there are at most 18 offers and the objective is expected value without "
-        "linkages, else branch and bound over the offers; for --distinct-on offers or "
-        "all, or --top 1; fast on tariff-line instances) or auto (the default: "
+        "linkages, else branch and bound over the offers; for any --distinct-on with "
+        "--min-difference 1; fast on tariff-line instances) or auto (the default: "
         "packages for those above 200 decisions, cuts otherwise)",
     )
     parser.add_argument(

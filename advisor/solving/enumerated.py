@@ -80,8 +80,7 @@ class EnumeratedPackageSearch(OfferPackageSearch):
                 state[i] = DONE
             found.extend(p for f in pending for p in f.result())
         self.open_bound = self._next(best, state)[1]
-        found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
-        return found[:top]
+        return self._listed(found)[:top]
 
     def _price_root(
         self,

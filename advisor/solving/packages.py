@@ -117,8 +117,10 @@ class OfferPackageSearch(PackageCompletion):
     persistent ranker's, with any rules already added); ``names[i]`` is the decision
     in column ``columns[i]``, and ``offer_names`` says which decisions are offers.
     ``per_package`` is how many completions of each package to keep: 1 ranks
-    distinct packages, K ranks the K best strategies (strict K-best). ``tie_key``
-    orders strategies of equal value. Each search owns two HiGHS objects: an LP
+    distinct packages, K ranks the K best strategies (strict K-best), and with
+    ``distinct_requests`` the K best distinct request sets, each with its best
+    package (``distinct_on = "sectors"``: see :meth:`_listed`). ``tie_key`` orders
+    strategies of equal value. Each search owns two HiGHS objects: an LP
     relaxation (re-solved with warm starts from node to node) and the MILP for
     completions.
     """
@@ -134,10 +136,13 @@ class OfferPackageSearch(PackageCompletion):
         threads: int | None,
         tie_key: Callable[[frozenset[str]], object],
         per_package: int = 1,
+        distinct_requests: bool = False,
     ) -> None:
         """Search ``model``; ``names`` are the decisions at HiGHS ``columns``."""
-        offers = set(offer_names)
+        offers = frozenset(offer_names)
+        self.offer_names = offers
         self.per_package = per_package
+        self.distinct_requests = distinct_requests
         self.columns = _Columns(
             list(names),
             np.asarray(columns, dtype=np.int32),
@@ -228,8 +233,27 @@ class OfferPackageSearch(PackageCompletion):
             found.extend(p for f in pending for p in f.result())
         open_nodes = heap + [n for n in (current, dive) if n is not None]
         self.open_bound = max((-n.priority[0] for n in open_nodes), default=-np.inf)
-        found.sort(key=lambda p: (-p.value, self.tie_key(p.chosen)))
-        return found[:top]
+        return self._listed(found)[:top]
+
+    def _listed(self, found: list[Package]) -> list[Package]:
+        r"""The strategies found, best first (ties by the tie key).
+
+        With ``distinct_requests``, only the best of each request set. The K best
+        request sets by g(x) = max_y f(x, y) are among the packages' K best
+        completions: if x is among them, with its best package y*, a request set
+        beating x within y* beats it overall, so at most K - 1 do.
+        """
+        ordered = sorted(found, key=lambda p: (-p.value, self.tie_key(p.chosen)))
+        if not self.distinct_requests:
+            return ordered
+        seen: set[frozenset[str]] = set()
+        listed = []
+        for p in ordered:
+            requests = p.chosen - self.offer_names
+            if requests not in seen:
+                seen.add(requests)
+                listed.append(p)
+        return listed
 
     def _package_of(self, lp: Relaxation) -> dict[int, float]:
         """The package of an LP optimum with every offer at 0 or 1."""
@@ -243,12 +267,24 @@ class OfferPackageSearch(PackageCompletion):
         ]
 
     def _enough(self, found: list[Package], top: int, open_bound: float) -> bool:
-        """K packages known and nothing else can beat the K-th by more than the gap."""
-        if len(found) < top:
+        """K packages known and nothing else can beat the K-th by more than the gap.
+
+        With ``distinct_requests`` what is not known is what the open packages hold,
+        and in each completed package what its last completion's bound covers (a
+        package that listed fewer than ``per_package`` has nothing more).
+        """
+        listed = self._listed(found)
+        if len(listed) < top:
             return False
-        ordered = sorted(found, key=lambda p: -p.value)
-        kth = ordered[top - 1].value
-        outside = max([open_bound] + [p.bound for p in ordered[top:]])
+        kth = listed[top - 1].value
+        if self.distinct_requests:
+            last: dict[frozenset[str], list[Package]] = {}
+            for p in found:  # a package's completions arrive together, best first
+                last.setdefault(p.chosen & self.offer_names, []).append(p)
+            rest = [c[-1].bound for c in last.values() if len(c) == self.per_package]
+        else:
+            rest = [p.bound for p in listed[top:]]
+        outside = max([open_bound, *rest])
         return outside <= kth + max(self.mip_gap, 1e-9) * max(1.0, abs(kth))
 
     def _node(

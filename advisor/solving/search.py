@@ -73,24 +73,20 @@ def search_method(
 
     ``auto`` picks the package search for tariff-line instances (more than 200
     decisions) when it answers the question asked: distinct offer packages, strict
-    K-best (the K best completions of each package, merged), or the single best
-    strategy; otherwise (``sectors``, ``min_difference`` > 1, and every small
-    instance, whose ties are broken by the tie-break rule) no-good cuts.
+    K-best (the K best completions of each package, merged), distinct sector
+    positions (of those, the best of each request set), or the single best
+    strategy; otherwise (``min_difference`` > 1, and every small instance, whose
+    ties are broken by the tie-break rule) no-good cuts.
     """
     if search != "auto":
-        if search == "packages" and not _packages_apply(distinct_on, top, min_difference):
+        if search == "packages" and min_difference > 1:
             raise ValueError(
-                "the package search ranks distinct offer packages (distinct_on='offers'), "
-                "strict K-best (distinct_on='all') or the single best strategy (top=1), "
-                "with min_difference 1"
+                "the package search ranks strategies that differ in at least one "
+                "decision of distinct_on: min_difference must be 1"
             )
         return search
     large = len(instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS
-    return "packages" if large and _packages_apply(distinct_on, top, min_difference) else "cuts"
-
-
-def _packages_apply(distinct_on: str, top: int, min_difference: int) -> bool:
-    return min_difference <= 1 and (distinct_on in ("offers", "all") or top == 1)
+    return "packages" if large and min_difference <= 1 else "cuts"
 
 
 def run_search(
@@ -103,7 +99,7 @@ def run_search(
     """
     if method == "packages":
         progress("searching offer packages (branch and bound over the offers)")
-        return rank_packages(session, top, strict=session.distinct_on == "all")
+        return rank_packages(session, top, session.distinct_on)
     loop = CutRanking(session, progress)
     if min_difference <= 1 and session.distinct_on == "all":
         solutions = loop.strict(top)
@@ -122,21 +118,23 @@ def _package_gap(package: Package, open_bound: float) -> float:
     return max(package.gap, unexplored, 0.0)
 
 
-def rank_packages(session: SolverSession, top: int, strict: bool) -> SearchOutcome:
-    """The ``top`` best offer packages, or with ``strict`` the ``top`` best strategies.
+def rank_packages(session: SolverSession, top: int, distinct_on: str) -> SearchOutcome:
+    """The ``top`` best strategies that differ in ``distinct_on``.
 
-    By :class:`OfferPackageSearch`; strict K-best merges each package's ``top`` best
-    completions.
+    By :class:`OfferPackageSearch`: ``offers`` lists distinct offer packages with
+    their best requests; ``all`` (strict K-best) merges each package's ``top`` best
+    completions; ``sectors`` keeps, of those, the best of each request set (its best
+    package).
 
     For packages (and a single best strategy) dominated request tiers
     (:mod:`advisor.solving.reduction`) are fixed to 0 first: no package's best
-    requests need them; a strict list may, so it keeps them.
+    requests need them; the other lists may, so they keep them.
     """
     instance = session.instance
-    per_package = top if strict else 1
+    per_package = top if distinct_on in ("all", "sectors") else 1
     if per_package == 1:
         session.fix_requests(dominated_tiers(instance, session.coefficients))
-    search = _package_search(session, per_package)
+    search = _package_search(session, per_package, distinct_on == "sectors")
     packages = search.rank(top)
     session.timed_out = session.timed_out or search.timed_out
     open_bound = search.open_bound if search.timed_out else -np.inf
@@ -161,7 +159,9 @@ def rank_packages(session: SolverSession, top: int, strict: bool) -> SearchOutco
     return SearchOutcome(solutions, solves, warnings)
 
 
-def _package_search(session: SolverSession, per_package: int) -> OfferPackageSearch:
+def _package_search(
+    session: SolverSession, per_package: int, distinct_requests: bool
+) -> OfferPackageSearch:
     """The search over enumerated packages when the model allows it, else the tree.
 
     Enumerated (:mod:`advisor.solving.enumerated`) when there are at most
@@ -183,6 +183,7 @@ def _package_search(session: SolverSession, per_package: int) -> OfferPackageSea
         session.threads,
         lambda chosen: tie_key(instance, chosen),
         per_package,
+        distinct_requests,
     )
     sector_of = {r.request: r.sector for r in instance.requests}
     line_of_sector = {s.sector: k for k, s in enumerate(instance.sectors)}
@@ -207,7 +208,7 @@ def best_solution(session: SolverSession) -> Solution | None:
     the analyses that re-solve one model many times (explain, frontier).
     """
     if len(session.instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS:
-        found = rank_packages(session, 1, strict=False).solutions
+        found = rank_packages(session, 1, "offers").solutions
         return found[0] if found else None
     return session.solve()
 
@@ -234,7 +235,7 @@ def best_strategy(
     )
     loop = CutRanking(session, lambda message: None)
     if search_method("auto", instance, "all", 1, 1) == "packages":  # tariff-line scale
-        found = rank_packages(session, 1, strict=False).solutions
+        found = rank_packages(session, 1, "offers").solutions
         solution = found[0] if found else None
     else:
         solution = session.solve()
