@@ -3,6 +3,7 @@ the independent checker, and each numeric rule's Limit against hand values."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from randinst import enumerate_instance, random_instance
 
@@ -77,3 +78,36 @@ def test_limits_relax_as_the_explanation_states(malaysia) -> None:
     assert cap.limit.by_unit() == pytest.approx(min(1.0, share + 0.01))
     assert cap.limit.by_ten_percent() == pytest.approx(min(1.0, share * 1.1))
     assert rule_for(rules, "cap", "NOWHERE") is None
+
+
+def _row_bounds(session, rule):
+    lp = session.highs.getLp()
+    rows = session.constraint_rows(rule.constraints)
+    return [(lp.row_lower_[i], lp.row_upper_[i]) for i in rows]
+
+
+def test_a_dropped_rule_stays_out_while_a_parameter_moves(malaysia) -> None:
+    """drop() frees the rule's HiGHS rows; a parameter change (Pyomo re-pushes the
+    bounds of rows with mutable parameters) keeps them free, and restore() puts back
+    the bounds at the parameter's value of that moment."""
+    session = open_session(malaysia)
+    cap = rule_for(session.rules, "cap", malaysia.counterpart)
+    budget = rule_for(session.rules, "budget")
+    assert cap is not None and cap.limit is not None and budget is not None
+    held = _row_bounds(session, cap)
+    free = [(-np.inf, np.inf)] * len(held)
+    best = session.solve()
+    session.drop(list(cap.constraints))
+    assert _row_bounds(session, cap) == free
+    without = session.solve()
+    assert without is not None and best is not None and without.objective >= best.objective
+    session.set_parameter(cap.limit.param, cap.limit.value + 0.05)
+    session.set_parameter(budget.limit.param, budget.limit.value)  # another rule's parameter
+    assert _row_bounds(session, cap) == free
+    assert session.solve().objective == pytest.approx(without.objective)
+    session.restore(list(cap.constraints))
+    loosened = _row_bounds(session, cap)
+    assert loosened != held and all(u >= h for (_, u), (_, h) in zip(loosened, held, strict=True))
+    session.set_parameter(cap.limit.param, cap.limit.value - 0.05)
+    np.testing.assert_allclose(_row_bounds(session, cap), held, rtol=1e-12)
+    assert session.solve().objective == pytest.approx(best.objective)
