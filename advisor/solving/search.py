@@ -132,8 +132,9 @@ def rank_packages(session: SolverSession, top: int, distinct_on: str) -> SearchO
     """
     instance = session.instance
     per_package = top if distinct_on in ("all", "sectors") else 1
-    if per_package == 1:
+    if per_package == 1 and not session.dominated_fixed:  # once: they stay dominated
         session.fix_requests(dominated_tiers(instance, session.coefficients))
+        session.dominated_fixed = True
     search = _package_search(session, per_package, distinct_on == "sectors")
     packages = search.rank(top)
     session.timed_out = session.timed_out or search.timed_out
