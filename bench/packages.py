@@ -14,7 +14,10 @@ issue's target; nothing asserts a time. Cases:
 - ``offers``: top 10 distinct offer packages (target: search under 15 s);
 - ``strict``: strict top 10, ``distinct_on='all'`` (under 30 s);
 - ``sectors``: top 10 distinct on sectors (under 60 s);
-- ``big``: 50,000 lines, top 1 at ``mip_gap=0.001`` (under 60 s end to end, 2 GiB).
+- ``big``: 50,000 lines, top 1 at ``mip_gap=0.001`` (under 60 s end to end, 2 GiB);
+- ``explain``: ``advisor.explain`` of the ``offers`` ranking's strategy 1 (under 120 s);
+- ``diagnose``: ``advisor.diagnose`` of the instance with its domestic budget cut to
+  10 (infeasible: no offer that meets ``c_baseline`` fits; under 60 s).
 
 ``--baseline`` adds the ``offers`` case by the branch and bound over the offers
 (the search before the enumerated one), for the ratio measured in the same run.
@@ -38,7 +41,10 @@ CASES = {
     "strict": (10_000, {"top": 10, "distinct_on": "all"}, 30.0, "search"),
     "sectors": (10_000, {"top": 10, "distinct_on": "sectors"}, 60.0, "search"),
     "big": (50_000, {"top": 1, "distinct_on": "all", "mip_gap": 0.001}, 60.0, "process"),
+    "explain": (10_000, {"top": 10, "distinct_on": "offers"}, 120.0, "explain"),
+    "diagnose": (10_000, {}, 60.0, "diagnose"),
 }
+DIAGNOSED_BUDGET = 10.0  # the diagnose case's domestic budget: no offer meeting c_baseline fits
 HERE = Path(__file__).resolve().parent
 
 
@@ -62,13 +68,27 @@ def worker(case: str, folder: str, tree: bool, time_limit: float) -> dict[str, o
     packages.OfferPackageSearch._run = solve_timed  # type: ignore[assignment]
     instance = advisor.load_instance(folder)
     loaded = time.perf_counter()
+    if case == "diagnose":
+        diagnosis = advisor.diagnose(instance, time_limit=time_limit)
+        done = time.perf_counter()
+        return {
+            "diagnose_s": done - loaded,
+            "process_s": done - start,
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "status": "infeasible" if diagnosis.conflicts else "feasible",
+            "conflict": [c.rule for c in diagnosis.conflicts],
+        }
     kwargs = dict(CASES[case][1])
     result = advisor.solve(instance, with_measures=False, time_limit=time_limit, **kwargs)
     solved = time.perf_counter()
+    if case == "explain":
+        advisor.explain(result, time_limit=time_limit)
+        timings["explain"] = [time.perf_counter() - solved]
     return {
         "search_s": sum(timings.get("search", [])),
         **{f"{k}_n": len(v) for k, v in timings.items() if k != "search"},
         **{f"{k}_s": sum(v) for k, v in timings.items() if k != "search"},
+        "explain_s": sum(timings.get("explain", [])),
         "solve_s": solved - loaded,
         "process_s": solved - start,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -118,6 +138,14 @@ def table(rows: list[tuple[str, int, dict[str, object]]]) -> str:
         if "error" in r:
             lines.append(f"| {case} | {seed} | error: {r['error']} | | | | | | | | |")
             continue
+        if "diagnose_s" in r:
+            lines.append(
+                f"| {case} | {seed} | diagnose {r['diagnose_s']:.1f} | | {r['process_s']:.1f} "
+                f"| {r['peak_mib']:.0f} | {r['status']}: {', '.join(r['conflict'])} | | | | |"  # type: ignore[arg-type]
+            )
+            continue
+        if r.get("explain_s"):
+            lines.append(f"| {case} | {seed} | explain {r['explain_s']:.1f} | | | | | | | | |")
         lines.append(
             f"| {case} | {seed} | {r['search_s']:.1f} | {r['solve_s']:.1f} | "
             f"{r['process_s']:.1f} | {r['peak_mib']:.0f} | {r['status']} | {r['solves']} "
@@ -127,12 +155,22 @@ def table(rows: list[tuple[str, int, dict[str, object]]]) -> str:
     lines += ["", "| case | worst | target | met |", "|---|---:|---:|---|"]
     for case in dict.fromkeys(c for c, _, _ in rows):
         name = case.removesuffix(" (tree)")
-        what = "search_s" if CASES[name][3] == "search" else "process_s"
+        what = f"{CASES[name][3]}_s"
         runs = [r for c, _, r in rows if c == case]
         worst = max(float(r.get(what, float("inf"))) for r in runs)  # type: ignore[arg-type]
         target = CASES[name][2]
         lines.append(f"| {case} ({what}) | {worst:.1f} s | {target:.0f} s | {worst < target} |")
     return "\n".join(lines)
+
+
+def _cut_budget(settings: Path) -> None:
+    """Set the instance's domestic budget to ``DIAGNOSED_BUDGET``."""
+    lines = settings.read_text(encoding="utf-8").splitlines()
+    cut = [f"domestic_budget = {DIAGNOSED_BUDGET}" if ln.startswith("domestic_budget") else ln
+           for ln in lines]
+    if cut == lines:
+        raise ValueError(f"{settings}: no domestic_budget line to cut")
+    settings.write_text("\n".join(cut) + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,11 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
-                folder = Path(tmp) / f"lines{CASES[case][0]}_{seed}"
+                cut = "_budget_cut" if case == "diagnose" else ""
+                folder = Path(tmp) / f"lines{CASES[case][0]}_{seed}{cut}"
                 if not folder.exists():
                     generate = ["-m", "advisor.generate", "--lines", str(CASES[case][0])]
                     generate += ["--seed", str(seed), "--output", str(folder)]
                     subprocess.run([sys.executable, *generate], check=True, capture_output=True)
+                    if case == "diagnose":
+                        _cut_budget(folder / "instance.toml")
                 for tree in [False] + ([True] if args.baseline and case == "offers" else []):
                     row = run_case(case, folder, tree, args.time_limit)
                     rows.append((case + (" (tree)" if tree else ""), seed, row))
