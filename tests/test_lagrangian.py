@@ -36,7 +36,7 @@ def bests(seed: int) -> tuple[object, dict[frozenset[str], float]]:
 def enumerated_search(inst) -> tuple[EnumeratedPackageSearch, float] | None:
     """The enumerated search the ranking would run, and the objective's unit."""
     session = open_session(inst, "expected", mip_gap=0.0, deadline=None, threads=1)
-    search = _package_search(session, 1)
+    search = _package_search(session, 1, False)
     if not isinstance(search, EnumeratedPackageSearch):
         return None
     return search, session.model.scales.objective
