@@ -273,8 +273,7 @@ class SolverSession:
         """
         indices = [i for i in dict.fromkeys(self.constraint_rows(rows)) if i not in self._dropped]
         if indices:
-            lp = self.highs.getLp()
-            lower, upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
+            lower, upper = self._row_bounds()
             self._dropped.update({i: (lower[i], upper[i]) for i in indices})
             self._free_rows(np.array(indices, dtype=np.int32))
         for con in rows:
@@ -292,6 +291,10 @@ class SolverSession:
     @functools.cached_property
     def _objective_is_mutable(self) -> bool:
         return any(True for _ in identify_mutable_parameters(self.model.objective.expr))
+
+    def _row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lp = self.highs.getLp()
+        return np.array(lp.row_lower_), np.array(lp.row_upper_)
 
     def _free_rows(self, indices: np.ndarray) -> None:
         free = np.full(len(indices), highspy.kHighsInf)
@@ -346,8 +349,7 @@ class SolverSession:
                 opt._mutable_objective.update()
         if self._dropped:  # rows whose bounds Pyomo put back: keep those for restore()
             indices = np.array(list(self._dropped), dtype=np.int32)
-            lp = self.highs.getLp()
-            lower, upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
+            lower, upper = self._row_bounds()
             reset = np.isfinite(lower[indices]) | np.isfinite(upper[indices])
             self._dropped.update({int(i): (lower[i], upper[i]) for i in indices[reset]})
             self._free_rows(indices)
