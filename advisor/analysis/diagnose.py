@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -87,15 +88,25 @@ class _Diagnoser:
         # deletion filter then takes a solve per family, not per line
         scale = at_scale(instance)
         self.rules = rule_families(instance, self.session.rules) if scale else self.session.rules
+        self.known: list[np.ndarray] = []  # strategies found so far (HiGHS column values)
 
     def feasible(self) -> bool:
-        """Whether the rules now in the solver admit a strategy (within the time)."""
+        """Whether the rules now in the solver admit a strategy (within the time).
+
+        A strategy found by an earlier solve that keeps the rules now in force
+        answers yes without a solve (a bisection that loosens a limit past one it
+        already met, say).
+        """
+        if any(self.session.keeps_rules(point) for point in self.known):
+            return True
         found = self.session.feasible()
         if self.session.timed_out:
             raise DiagnosisTimeoutError(
                 f"the time limit of {self.limit:.3g} s stopped the diagnosis before its "
                 "verdict (allow more time with time_limit / --time-limit)"
             )
+        if found:
+            self.known.insert(0, self.session.last_point())
         return found
 
     def conflict_set(self) -> list[Rule]:
