@@ -41,7 +41,7 @@ from advisor.analysis.scale import (
 from advisor.instance import Instance
 from advisor.results import Result, Strategy, tolerance
 from advisor.rules import Rule
-from advisor.solving.search import best_solution
+from advisor.solving.search import best_solution, best_with_offers
 from advisor.solving.session import lp_relaxation_duals, open_session
 from advisor.solving.settings import check_time_limit
 
@@ -178,6 +178,32 @@ class _Explainer:
         if self.session.timed_out:
             raise _OutOfTimeError
         return None if solution is None else solution.chosen
+
+    def flips(
+        self, offers: list[str], strategy: Strategy
+    ) -> tuple[dict[str, frozenset[str] | None], list[str]] | None:
+        """Every offer of ``offers`` flipped, in one offer-package search.
+
+        The best strategy with each offer reversed (None: there is none), for the
+        offers settled in time; then the offers left over as too slow (each had
+        :data:`PER_SOLVE_S` of the search's time), or none when the whole time limit
+        stopped it. None when the model has no enumerated package search.
+        """
+        own = time.monotonic() + (self.per_solve or 0.0) * len(offers)
+        self.session.deadline = own if self.deadline is None else min(own, self.deadline)
+        self.session.timed_out = False
+        inside = frozenset(strategy.decisions)
+        answer = best_with_offers(self.session, [(o, 0 if o in inside else 1) for o in offers])
+        if answer is None:
+            return None
+        solutions, settled = answer
+        done = {
+            o: (None if s is None else s.chosen)
+            for o, s, ok in zip(offers, solutions, settled, strict=True)
+            if ok
+        }
+        out_of_time = self.deadline is not None and time.monotonic() >= self.deadline
+        return done, [] if out_of_time else [o for o in offers if o not in done]
 
     def objective(self, chosen: frozenset[str] | None) -> float | None:
         return None if chosen is None else self.evaluator.objective_of(chosen)
@@ -331,7 +357,14 @@ def _explain_at_scale(
         return _offer_value(inst, offer, strategy, flipped, explainer.objective(flipped))
 
     others = [o for o in offers if o not in listed]
-    solved, slow_offers = _each_within_time(value, others)
+    together = explainer.flips(others, strategy)
+    if together is None:  # no enumerated search: a re-solve per offer
+        solved, slow_offers = _each_within_time(value, others)
+    else:
+        flipped, slow_offers = together
+        solved = [
+            _offer_value(inst, o, strategy, f, explainer.objective(f)) for o, f in flipped.items()
+        ]
     decisions += solved
     decisions.sort(key=lambda d: (d.change is None, -abs(d.change or 0.0)))
     warnings = [

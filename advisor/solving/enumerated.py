@@ -82,6 +82,81 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         self.open_bound = self._next(best, state)[1]
         return self._listed(found)[:top]
 
+    def best_in_groups(self, groups: list[np.ndarray]) -> tuple[list[Package | None], list[bool]]:
+        r"""The best strategy among the packages of each group, all in one search.
+
+        ``groups`` are boolean masks over the enumerated packages (``bounds.packages``);
+        an explanation asks, for each offer j it flips, the best strategy with
+        y_j = v: the group of packages with that offer at v. One search serves every
+        group: the packages are priced and completed best bound first among the
+        groups still open, each LP's duals tighten every package's bound, and a
+        group is settled when its best completed package, of value L_g, has
+
+        .. math:: \max(\max_{y ∈ g \text{ open}} B(y), \max_{y ∈ g \text{ done}, y ≠ y_g} U(y))
+                  ≤ L_g + \text{gap} · \max(1, |L_g|),
+
+        or when none of its packages is feasible (None). Exact to the gap, as
+        :meth:`rank`. Returns each group's best and whether it was settled (a time
+        out leaves the rest unsettled, with what they had).
+        """
+        found: dict[int, Package] = {}
+        root = self._solve_fixed({})
+        state = np.full(self.bounds.size, OPEN, dtype=np.int8)
+        if root is None:  # not even the relaxation is feasible: no group has a strategy
+            state[:] = DONE
+        best = self._tightened(np.full(self.bounds.size, np.inf), root)
+        priced: dict[int, Relaxation] = {}
+        self._price_root(root, best, state, priced)
+        settled = [False] * len(groups)
+        with Completions(self) as completions:
+            while not self.timed_out:
+                settled = [self._settled(g, best, state, found) for g in groups]
+                wanted = np.zeros(self.bounds.size, dtype=bool)
+                for group, done in zip(groups, settled, strict=True):
+                    if not done:
+                        wanted |= group
+                candidates = np.where(wanted & (state != DONE), best, -np.inf)
+                if not len(candidates) or np.max(candidates) == -np.inf:
+                    break
+                i = int(np.argmax(candidates))
+                if state[i] == OPEN:
+                    lp = self._solve_fixed(self._package_dict(i))
+                    best = self._tightened(best, lp)
+                    best[i] = -np.inf if lp is None else min(best[i], lp.bound)
+                    state[i] = DONE if lp is None else PRICED
+                    if lp is not None:
+                        priced[i] = lp
+                    continue
+                completed = completions.submit(self._package_dict(i), priced.pop(i)).result()
+                state[i] = DONE
+                if completed:
+                    found[i] = completed[0]
+        answers = [self._best_of(g, found) for g in groups]
+        return answers, settled
+
+    def _best_of(self, group: np.ndarray, found: dict[int, Package]) -> Package | None:
+        """The group's best completed package (ties by the tie key); None if none."""
+        members = [p for i, p in found.items() if group[i]]
+        return self._listed(members)[0] if members else None
+
+    def _settled(
+        self, group: np.ndarray, best: np.ndarray, state: np.ndarray, found: dict[int, Package]
+    ) -> bool:
+        """Whether no package of ``group`` can beat its best completed one (or none is left)."""
+        open_bounds = best[group & (state != DONE)]
+        open_bound = float(np.max(open_bounds)) if len(open_bounds) else -np.inf
+        first = self._best_of(group, found)
+        if first is None:
+            return open_bound == -np.inf
+        rest = [p.bound for i, p in found.items() if group[i] and p is not first]
+        outside = max([open_bound, *rest])
+        return outside <= first.value + max(self.mip_gap, 1e-9) * max(1.0, abs(first.value))
+
+    def offer_groups(self, offers: list[tuple[int, float]]) -> list[np.ndarray]:
+        """Each (offer position in ``names``, value) as a mask: the packages that hold it."""
+        position = {int(k): n for n, k in enumerate(self.columns.offers)}
+        return [self.bounds.packages[:, position[k]] == v for k, v in offers]
+
     def _price_root(
         self,
         root: Relaxation | None,

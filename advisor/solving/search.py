@@ -160,6 +160,40 @@ def rank_packages(session: SolverSession, top: int, distinct_on: str) -> SearchO
     return SearchOutcome(solutions, solves, warnings)
 
 
+def best_with_offers(
+    session: SolverSession, fixed: list[tuple[str, int]]
+) -> tuple[list[Solution | None], list[bool]] | None:
+    """For each (offer, 0 or 1): the best strategy with that offer fixed so, in one search.
+
+    By :meth:`EnumeratedPackageSearch.best_in_groups` (the packages holding each
+    offer at its value form a group); None when the model has no enumerated search
+    (then each is a re-solve of its own). Also returns, for each, whether it was
+    settled before the session's deadline.
+    """
+    if not session.dominated_fixed:  # as rank_packages: no package's best requests need them
+        session.fix_requests(dominated_tiers(session.instance, session.coefficients))
+        session.dominated_fixed = True
+    search = _package_search(session, 1, False)
+    if not isinstance(search, EnumeratedPackageSearch):
+        return None
+    position = {name: k for k, name in enumerate(session.names)}
+    groups = search.offer_groups([(position[o], float(v)) for o, v in fixed])
+    packages, settled = search.best_in_groups(groups)
+    session.timed_out = session.timed_out or search.timed_out
+    solutions = [
+        None
+        if p is None
+        else Solution(
+            p.chosen,
+            session.evaluator.objective_of(p.chosen),
+            p.proven and p.gap <= session.mip_gap + OBJECTIVE_TOLERANCE,
+            p.gap,
+        )
+        for p in packages
+    ]
+    return solutions, settled
+
+
 def _package_search(
     session: SolverSession, per_package: int, distinct_requests: bool
 ) -> OfferPackageSearch:
