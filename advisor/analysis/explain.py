@@ -189,8 +189,11 @@ class _Explainer:
         :data:`PER_SOLVE_S` of the search's time), or none when the whole time limit
         stopped it. None when the model has no enumerated package search.
         """
-        own = time.monotonic() + (self.per_solve or 0.0) * len(offers)
-        self.session.deadline = own if self.deadline is None else min(own, self.deadline)
+        if self.per_solve is None:
+            self.session.deadline = self.deadline
+        else:
+            own = time.monotonic() + self.per_solve * len(offers)
+            self.session.deadline = own if self.deadline is None else min(own, self.deadline)
         self.session.timed_out = False
         inside = frozenset(strategy.decisions)
         answer = best_with_offers(self.session, [(o, 0 if o in inside else 1) for o in offers])
@@ -330,7 +333,10 @@ def _explain_at_scale(
     """:func:`explain` above 200 decisions: offers, sector moves, rule families.
 
     The maths is in :mod:`advisor.analysis.scale`; every re-solve is the
-    offer-package search on one persistent model.
+    offer-package search on one persistent model. The offers the ranking's list
+    does not answer are flipped together, in one search whose groups are the
+    packages holding each offer at its flipped value
+    (:meth:`EnumeratedPackageSearch.best_in_groups`).
     """
     strategy = result.strategies[rank - 1]
     inst = result.instance

@@ -174,14 +174,25 @@ def _csr(lp: highspy.HighsLp) -> sp.csr_matrix:
 def _classify_rows(
     matrix: sp.csr_matrix, line_of_column: np.ndarray, is_offer: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Each row's family: offer rows, line rows (one line's tiers), coupling rows."""
-    family: dict[str, list[int]] = {"offer": [], "line": [], "coupling": []}
-    for r in range(matrix.shape[0]):
-        columns = matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]
-        lines = np.unique(line_of_column[columns[~is_offer[columns]]])
-        kind = "offer" if len(lines) == 0 else "line" if len(lines) == 1 else "coupling"
-        family[kind].append(r)
-    return {k: np.array(v, dtype=np.int64) for k, v in family.items()}
+    """Each row's family: offer rows, line rows (one line's tiers), coupling rows.
+
+    By the smallest and largest line among a row's non-offer entries: none (offer
+    row), one (line row) or several (coupling row); vectorised over the entries.
+    """
+    rows = matrix.shape[0]
+    row_of_entry = np.repeat(np.arange(rows), np.diff(matrix.indptr))
+    on_line = ~is_offer[matrix.indices]
+    line = line_of_column[matrix.indices[on_line]]
+    where = row_of_entry[on_line]
+    smallest = np.full(rows, np.iinfo(np.int64).max, dtype=np.int64)
+    largest = np.full(rows, -1, dtype=np.int64)
+    np.minimum.at(smallest, where, line)
+    np.maximum.at(largest, where, line)
+    return {
+        "offer": np.flatnonzero(largest < 0),
+        "line": np.flatnonzero((largest >= 0) & (smallest == largest)),
+        "coupling": np.flatnonzero((largest >= 0) & (smallest < largest)),
+    }
 
 
 def _enumerate_packages(
