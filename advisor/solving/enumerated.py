@@ -69,18 +69,25 @@ class EnumeratedPackageSearch(OfferPackageSearch):
                     if self._enough(found, top, open_bound):
                         break
                 if state[i] == OPEN:
-                    lp = self._solve_fixed(self._package_dict(i))
-                    best = self._tightened(best, lp)
-                    best[i] = -np.inf if lp is None else min(best[i], lp.bound)
-                    state[i] = DONE if lp is None else PRICED
-                    if lp is not None:
-                        priced[i] = lp
+                    best = self._price(i, best, state, priced)
                     continue
                 pending.append(completions.submit(self._package_dict(i), priced.pop(i)))
                 state[i] = DONE
             found.extend(p for f in pending for p in f.result())
         self.open_bound = self._next(best, state)[1]
         return self._listed(found)[:top]
+
+    def _price(
+        self, i: int, best: np.ndarray, state: np.ndarray, priced: dict[int, Relaxation]
+    ) -> np.ndarray:
+        """Solve package i's LP (step 2): its bound, its duals for every package's bound."""
+        lp = self._solve_fixed(self._package_dict(i))
+        best = self._tightened(best, lp)
+        best[i] = -np.inf if lp is None else min(best[i], lp.bound)
+        state[i] = DONE if lp is None else PRICED
+        if lp is not None:
+            priced[i] = lp
+        return best
 
     def best_in_groups(self, groups: list[np.ndarray]) -> tuple[list[Package | None], list[bool]]:
         r"""The best strategy among the packages of each group, all in one search.
@@ -120,12 +127,7 @@ class EnumeratedPackageSearch(OfferPackageSearch):
                     break
                 i = int(np.argmax(candidates))
                 if state[i] == OPEN:
-                    lp = self._solve_fixed(self._package_dict(i))
-                    best = self._tightened(best, lp)
-                    best[i] = -np.inf if lp is None else min(best[i], lp.bound)
-                    state[i] = DONE if lp is None else PRICED
-                    if lp is not None:
-                        priced[i] = lp
+                    best = self._price(i, best, state, priced)
                     continue
                 completed = completions.submit(self._package_dict(i), priced.pop(i)).result()
                 state[i] = DONE
