@@ -147,7 +147,7 @@ def package_bounds(
     is_offer[offer_columns] = True
     if np.any((line_of_column < 0) & ~is_offer):
         return None
-    matrix = _csr(lp)
+    matrix = constraint_matrix(lp)
     rows = _classify_rows(matrix, line_of_column, is_offer)
     lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
     packages = _enumerate_packages(lp, matrix, rows["offer"], offer_columns, lower, upper)
@@ -160,7 +160,8 @@ def package_bounds(
     return PackageBounds(lp, matrix, offer_columns, packages[keep], groups, rows["coupling"])
 
 
-def _csr(lp: highspy.HighsLp) -> sp.csr_matrix:
+def constraint_matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
+    """``lp``'s constraint matrix by rows, whichever way HiGHS holds it."""
     a = lp.a_matrix_
     shape = (lp.num_row_, lp.num_col_)
     start = np.array(a.start_)

@@ -130,24 +130,14 @@ def rank_packages(session: SolverSession, top: int, distinct_on: str) -> SearchO
     (:mod:`advisor.solving.reduction`) are fixed to 0 first: no package's best
     requests need them; the other lists may, so they keep them.
     """
-    instance = session.instance
     per_package = top if distinct_on in ("all", "sectors") else 1
-    if per_package == 1 and not session.dominated_fixed:  # once: they stay dominated
-        session.fix_requests(dominated_tiers(instance, session.coefficients))
-        session.dominated_fixed = True
+    if per_package == 1:
+        _fix_dominated(session)
     search = _package_search(session, per_package, distinct_on == "sectors")
     packages = search.rank(top)
     session.timed_out = session.timed_out or search.timed_out
     open_bound = search.open_bound if search.timed_out else -np.inf
-    solutions = [
-        Solution(
-            p.chosen,
-            session.evaluator.objective_of(p.chosen),
-            p.proven and p.gap <= session.mip_gap + OBJECTIVE_TOLERANCE,
-            _package_gap(p, open_bound),
-        )
-        for p in packages
-    ]
+    solutions = [_solution(session, p, _package_gap(p, open_bound)) for p in packages]
     warnings = []
     unit = session.model.scales.objective
     pairs = itertools.pairwise(solutions)
@@ -170,9 +160,7 @@ def best_with_offers(
     (then each is a re-solve of its own). Also returns, for each, whether it was
     settled before the session's deadline.
     """
-    if not session.dominated_fixed:  # as rank_packages: no package's best requests need them
-        session.fix_requests(dominated_tiers(session.instance, session.coefficients))
-        session.dominated_fixed = True
+    _fix_dominated(session)
     search = _package_search(session, 1, False)
     if not isinstance(search, EnumeratedPackageSearch):
         return None
@@ -180,18 +168,20 @@ def best_with_offers(
     groups = search.offer_groups([(position[o], float(v)) for o, v in fixed])
     packages, settled = search.best_in_groups(groups)
     session.timed_out = session.timed_out or search.timed_out
-    solutions = [
-        None
-        if p is None
-        else Solution(
-            p.chosen,
-            session.evaluator.objective_of(p.chosen),
-            p.proven and p.gap <= session.mip_gap + OBJECTIVE_TOLERANCE,
-            p.gap,
-        )
-        for p in packages
-    ]
-    return solutions, settled
+    return [None if p is None else _solution(session, p, p.gap) for p in packages], settled
+
+
+def _fix_dominated(session: SolverSession) -> None:
+    """Fix the dominated request tiers at 0, once a session: no package's best needs them."""
+    if not session.dominated_fixed:
+        session.fix_requests(dominated_tiers(session.instance, session.coefficients))
+        session.dominated_fixed = True
+
+
+def _solution(session: SolverSession, package: Package, gap: float) -> Solution:
+    """A package found by the search as the session's solution (its value recomputed)."""
+    proven = package.proven and package.gap <= session.mip_gap + OBJECTIVE_TOLERANCE
+    return Solution(package.chosen, session.evaluator.objective_of(package.chosen), proven, gap)
 
 
 def _package_search(

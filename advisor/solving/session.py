@@ -37,6 +37,7 @@ from advisor.linkages import derived_values
 from advisor.model import build_model
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
 from advisor.rules import Rule, RuleBook, model_rules
+from advisor.solving.lagrangian import constraint_matrix
 from advisor.solving.runtime import (
     guarded_run,
     interrupt_as_keyboard,
@@ -453,16 +454,7 @@ class SolverSession:
         numbers); a diagnosis asks dozens of times between changes.
         """
         if self._matrix_cache is None:
-            matrix = lp.a_matrix_
-            arrays = (
-                np.asarray(matrix.value_),
-                np.asarray(matrix.index_),
-                np.asarray(matrix.start_),
-            )
-            # HiGHS keeps the matrix by columns, or by rows (partitioned or not) once solved
-            by_columns = matrix.format_ == highspy.MatrixFormat.kColwise
-            layout = sparse.csc_matrix if by_columns else sparse.csr_matrix
-            self._matrix_cache = layout(arrays, shape=(lp.num_row_, lp.num_col_)).tocsr()
+            self._matrix_cache = constraint_matrix(lp)
         return self._matrix_cache
 
     def warm_start(self, chosen: frozenset[str]) -> None:
@@ -508,10 +500,9 @@ def highs_version() -> str:
 def _within(values: np.ndarray, lower: Iterable[float], upper: Iterable[float]) -> bool:
     """Whether every value lies in its [lower, upper], within 1e-7 (relative above 1)."""
     low, high = np.asarray(lower), np.asarray(upper)
-    with np.errstate(invalid="ignore"):  # inf - inf where a bound is infinite
-        slack_low = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(low))
-        slack_high = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(high))
-        return bool(np.all(values >= low - slack_low) and np.all(values <= high + slack_high))
+    slack_low = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(low))  # inf where infinite
+    slack_high = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(high))
+    return bool(np.all(values >= low - slack_low) and np.all(values <= high + slack_high))
 
 
 def _holds(helper: Any, param: pyo.Param) -> bool:
