@@ -244,10 +244,19 @@ class RuleBook:
     It checks decision sets against the rules at the parameters' current values.
     """
 
-    def __init__(self, model: pyo.ConcreteModel, decisions: Sequence[str]) -> None:
-        """The rules of ``model``, with columns in the order of ``decisions``."""
+    def __init__(
+        self,
+        model: pyo.ConcreteModel,
+        decisions: Sequence[str],
+        only: Sequence[pyo.ConstraintData] | None = None,
+    ) -> None:
+        """The rules of ``model``, with columns in the order of ``decisions``.
+
+        ``only``: just these rows (one rule's), e.g. to check one relaxed limit.
+        """
         self.model = model
         self.decisions = tuple(decisions)
+        self._only = None if only is None else {id(con) for con in only}
         self._read = False
 
     def refresh(self) -> None:
@@ -271,7 +280,10 @@ class RuleBook:
         variable |= {id(var): len(column) + k for k, (var, _) in enumerate(self._derived)}
         rows, cols, values = [], [], []
         labels, constants, lower, upper = [], [], [], []
-        for i, (con, label, scale) in enumerate(_row_labels(self.model)):
+        labelled = _row_labels(self.model)
+        if self._only is not None:
+            labelled = [row for row in labelled if id(row[0]) in self._only]
+        for i, (con, label, scale) in enumerate(labelled):
             repn = generate_standard_repn(con.body, compute_values=True)
             for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
                 rows.append(i)

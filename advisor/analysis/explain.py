@@ -29,6 +29,7 @@ from numbers import Integral
 from typing import Any
 
 import pandas as pd
+import pyomo.environ as pyo
 
 from advisor.analysis.scale import (
     SectorMove,
@@ -40,7 +41,7 @@ from advisor.analysis.scale import (
 )
 from advisor.instance import Instance
 from advisor.results import Result, Strategy, tolerance
-from advisor.rules import Rule
+from advisor.rules import Rule, RuleBook
 from advisor.solving.search import best_solution, best_with_offers
 from advisor.solving.session import lp_relaxation_duals, open_session
 from advisor.solving.settings import check_time_limit
@@ -240,18 +241,11 @@ class _Explainer:
 
     def rule_price(self, rule: Rule, optimum: float, marginal: float | None) -> RulePrice:
         with self.session.without(rule.constraints):
-            removed = self.objective(self.best())
+            loosest = self.best()
+        removed = self.objective(loosest)
         one = ten = None
-        free = removed is not None and removed <= optimum + tolerance(optimum)
-        if rule.limit is not None and self.packages and free:
-            # z* <= z(relaxed) <= z(removed) = z*: relaxing it gains nothing either (at
-            # tariff-line scale this saves two re-solves of the package search)
-            one = ten = removed
-        elif rule.limit is not None:
-            with self.session.parameter(rule.limit.param, rule.limit.by_unit()):
-                one = self.objective(self.best())
-            with self.session.parameter(rule.limit.param, rule.limit.by_ten_percent()):
-                ten = self.objective(self.best())
+        if rule.limit is not None:
+            one, ten = self.relaxed(rule, loosest, optimum)
 
         def gain(value: float | None) -> float | None:
             return None if value is None else value - optimum
@@ -259,6 +253,49 @@ class _Explainer:
         return RulePrice(
             rule.label, rule.location, rule.kind, gain(removed), gain(one), gain(ten), marginal
         )
+
+    def relaxed(
+        self, rule: Rule, loosest: frozenset[str] | None, optimum: float
+    ) -> tuple[float | None, float | None]:
+        r"""The optimum with the rule's limit relaxed by one unit and by 10%.
+
+        Loosest first (the rule removed, then the looser relaxation): a looser
+        problem's feasible set holds the tighter one's, so z* ≤ z(tighter) ≤ z(looser).
+        When the looser optimum keeps the tighter limit it is the tighter optimum
+        too (no re-solve); when the looser problem has no strategy neither has the
+        tighter; at tariff-line scale, when z(looser) ≤ z* + tolerance, z(tighter)
+        is z(looser) as well (two package searches saved).
+        """
+        limit = rule.limit
+        assert limit is not None
+        steps = {"one": limit.by_unit(), "ten": limit.by_ten_percent()}
+        found: dict[str, float | None] = {}
+        value = self.objective(loosest)
+        for step in sorted(steps, key=lambda k: -limit.loosen * steps[k]):
+            free = value is not None and value <= optimum + tolerance(optimum)
+            settled = loosest is None or (self.packages and free)
+            if not settled and not self._keeps(rule, loosest, steps[step]):
+                with self.session.parameter(limit.param, steps[step]):
+                    loosest = self.best()
+                value = self.objective(loosest)
+            found[step] = value
+        return found["one"], found["ten"]
+
+    def _keeps(self, rule: Rule, chosen: frozenset[str] | None, value: float) -> bool:
+        """Whether ``chosen`` keeps ``rule`` with its parameter at ``value``.
+
+        On the Pyomo model only (HiGHS's copy is not touched: at 10,000 lines passing
+        a ratio or a share to HiGHS updates thousands of coefficients).
+        """
+        assert chosen is not None and rule.limit is not None
+        param = rule.limit.param
+        old = pyo.value(param)
+        param.set_value(value)
+        try:
+            book = RuleBook(self.session.model, self.instance.decision_ids(), rule.constraints)
+            return not book.violations(chosen)
+        finally:
+            param.set_value(old)
 
 
 def lp_marginal_values(result: Result, time_limit: float | None = None) -> dict[str, float]:
@@ -341,6 +378,7 @@ def _explain_at_scale(
     strategy = result.strategies[rank - 1]
     inst = result.instance
     explainer = _Explainer(result, deadline, packages=True, per_solve=PER_SOLVE_S)
+    explainer.session.lagrange_pool = []  # re-solves of relaxations, and the flips
     listed = listed_flips(result, strategy)
     offers = [o.offer for o in inst.offers]
     # the free answers first (from the list, by evaluation), then the re-solves

@@ -44,22 +44,48 @@ class EnumeratedPackageSearch(OfferPackageSearch):
     ``offer_names``; the other arguments are :class:`OfferPackageSearch`'s.
     """
 
-    def __init__(self, bounds: PackageBounds, *args: Any, **kwargs: Any) -> None:
-        """Search the packages of ``bounds``."""
+    def __init__(
+        self,
+        bounds: PackageBounds,
+        *args: Any,
+        pool: list[np.ndarray] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Search the packages of ``bounds``; ``pool``: see :meth:`_start`."""
         super().__init__(*args, **kwargs)
         self.bounds = bounds
+        self.pool = pool
+
+    def _start(self) -> tuple[Relaxation | None, np.ndarray, bool]:
+        r"""The root LP, the packages' first bounds, and whether there is anything to search.
+
+        With a ``pool`` of row duals from earlier searches of the same model, perhaps
+        with rows freed or limits moved since (an explanation's re-solves, each a
+        relaxation of a feasible model), the first bounds are min over the pool of
+        L(λ, y), λ read from each against the rows as they are now: every λ gives a
+        valid bound (weak duality; a freed row's side is infinite, so its multiplier is
+        taken as 0), and the duals of a nearby model are nearly optimal for this one.
+        The root LP is then not solved (it would only add one more λ). Every LP the
+        search solves adds its duals to the pool.
+        """
+        rows = self.lp.getNumRow()
+        pool = [] if self.pool is None else [d for d in self.pool if len(d) == rows]
+        root = None if pool else self._solve_fixed({})
+        best = self._tightened(np.full(self.bounds.size, np.inf), root)
+        for row_dual in pool:
+            best = self._tightened_by(best, row_dual)
+        return root, best, root is not None or bool(pool)
 
     def rank(self, top: int) -> list[Package]:
         """The ``top`` best offer packages (strategies with ``per_package`` > 1), best first."""
         found: list[Package] = []
         pending: list[Future[list[Package]]] = []
-        root = self._solve_fixed({})
+        root, best, feasible = self._start()
         state = np.full(self.bounds.size, OPEN, dtype=np.int8)
-        best = self._tightened(np.full(self.bounds.size, np.inf), root)
         priced: dict[int, Relaxation] = {}
         self._price_root(root, best, state, priced)
         with Completions(self) as completions:
-            while not self.timed_out and root is not None:
+            while not self.timed_out and feasible:
                 i, open_bound = self._next(best, state)
                 if open_bound == -np.inf:
                     break
@@ -107,11 +133,10 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         out leaves the rest unsettled, with what they had).
         """
         found: dict[int, Package] = {}
-        root = self._solve_fixed({})
+        root, best, feasible = self._start()
         state = np.full(self.bounds.size, OPEN, dtype=np.int8)
-        if root is None:  # not even the relaxation is feasible: no group has a strategy
+        if not feasible:  # not even the relaxation is feasible: no group has a strategy
             state[:] = DONE
-        best = self._tightened(np.full(self.bounds.size, np.inf), root)
         priced: dict[int, Relaxation] = {}
         self._price_root(root, best, state, priced)
         settled = [False] * len(groups)
@@ -188,10 +213,16 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         return i, float(candidates[i]) if len(candidates) else -np.inf
 
     def _tightened(self, best: np.ndarray, lp: Relaxation | None) -> np.ndarray:
-        """B ← min(B, L(λ, ·)) with λ the LP's duals on the coupling rows."""
+        """B ← min(B, L(λ, ·)) with λ the LP's duals on the coupling rows (kept in the pool)."""
         if lp is None:
             return best
-        bound = self.bounds.evaluate(self.bounds.multipliers(lp.row_dual))
+        if self.pool is not None:
+            self.pool.append(lp.row_dual)
+        return self._tightened_by(best, lp.row_dual)
+
+    def _tightened_by(self, best: np.ndarray, row_dual: np.ndarray) -> np.ndarray:
+        """B ← min(B, L(λ, ·)) with λ read from ``row_dual`` on the coupling rows."""
+        bound = self.bounds.evaluate(self.bounds.multipliers(row_dual))
         bound += BOUND_MARGIN * np.maximum(1.0, np.abs(bound))
         return np.minimum(best, bound)
 

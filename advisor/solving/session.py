@@ -116,6 +116,10 @@ class SolverSession:
     _dropped: dict[int, tuple[float, float]] = field(default_factory=dict, repr=False)
     # HiGHS's constraint matrix for keeps_rules(), None after a change to it
     _matrix_cache: sparse.csr_matrix | None = field(default=None, repr=False)
+    # row duals of the package searches' LPs, shared by later searches when a list
+    # (EnumeratedPackageSearch._start): only for re-solves of relaxations of a
+    # feasible model, as an explanation's rule prices are
+    lagrange_pool: list[np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         """Hand the model to a persistent HiGHS instance, once."""
