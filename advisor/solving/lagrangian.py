@@ -243,31 +243,90 @@ def _groups(
     lower: np.ndarray,
     upper: np.ndarray,
 ) -> tuple[list[_Group], np.ndarray]:
-    """Lines grouped by their rows and column bounds; which packages leave every line an option."""
-    rows_of_line: dict[int, list[int]] = defaultdict(list)
-    line_of = {int(c): k for k, cols in enumerate(lines) for c in cols}
-    for r in line_rows:
-        columns = matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]
-        line = next(line_of[int(c)] for c in columns if int(c) in line_of)
-        rows_of_line[line].append(int(r))
-    signatures: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    """Lines grouped by their rows and column bounds; which packages leave every line an option.
+
+    Lines are grouped by :func:`_line_keys` (vectorised); each group's allowed options
+    come from the :func:`_signature` of its first line.
+    """
     row_bounds = (np.array(lp.row_lower_), np.array(lp.row_upper_))
-    for k, columns in enumerate(lines):
-        key = _signature(row_bounds, matrix, rows_of_line[k], columns, position, lower, upper)
-        signatures[key].append(k)
+    first_row, rows_in_order, group_of = _line_keys(
+        row_bounds, matrix, line_rows, lines, position, lower, upper
+    )
     groups, feasible = [], np.ones(len(packages), dtype=bool)
-    for signature, members in signatures.items():
+    for g in range(int(group_of.max()) + 1 if len(group_of) else 0):
+        members = np.flatnonzero(group_of == g)
+        k = int(members[0])
+        own_rows = rows_in_order[first_row[k] : first_row[k + 1]]
+        signature = _signature(row_bounds, matrix, own_rows, lines[k], position, lower, upper)
         allowed = _allowed_options(signature, packages)
         codes, code = np.unique(np.packbits(allowed, axis=1), axis=0, return_inverse=True)
         masks = np.unpackbits(codes, axis=1)[:, : allowed.shape[1]].astype(bool)
         some_option: np.ndarray = np.any(masks, axis=1)
         feasible &= some_option[code.ravel()]
-        width = max(len(lines[k]) for k in members)
+        width = max(len(lines[m]) for m in members)
         columns = np.full((len(members), width), -1, dtype=np.int64)
-        for i, k in enumerate(members):
-            columns[i, : len(lines[k])] = lines[k]
+        for i, m in enumerate(members):
+            columns[i, : len(lines[m])] = lines[m]
         groups.append(_Group(columns, masks, code.ravel()))
     return groups, feasible
+
+
+def _line_keys(
+    row_bounds: tuple[np.ndarray, np.ndarray],
+    matrix: sp.csr_matrix,
+    line_rows: np.ndarray,
+    lines: list[np.ndarray],
+    position: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """Each line's rows, and its group: the lines whose :func:`_signature` is the same.
+
+    A line row is described by one vector: its coefficients on tier positions 0…T-1,
+    on offers 0…J-1, then its bounds; a line by its tier count, its tiers' bounds and
+    its row vectors sorted (padded to the most rows a line has). Equal vectors are
+    equal signatures. Returns where each line's rows start in the row order (line by
+    line, sorted), that order, and each line's group (numbered by first line).
+    """
+    n_lines = len(lines)
+    sizes = np.array([len(c) for c in lines], dtype=np.int64)
+    tiers = int(sizes.max()) if n_lines else 0
+    offers = int(position.max()) + 1 if len(position) else 0
+    every = np.concatenate(lines) if n_lines else np.zeros(0, dtype=np.int64)
+    line_of = np.full(matrix.shape[1], -1, dtype=np.int64)
+    tier_of = np.full(matrix.shape[1], -1, dtype=np.int64)
+    line_of[every] = np.repeat(np.arange(n_lines), sizes)
+    tier_of[every] = np.arange(len(every)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    sub = matrix[line_rows]
+    entry_row = np.repeat(np.arange(len(line_rows)), np.diff(sub.indptr))
+    on_tier = tier_of[sub.indices] >= 0
+    row_line = np.full(len(line_rows), -1, dtype=np.int64)
+    row_line[entry_row[on_tier]] = line_of[sub.indices[on_tier]]
+    slot = np.where(on_tier, tier_of[sub.indices], tiers + position[sub.indices])
+    described = np.zeros((len(line_rows), tiers + offers + 2))
+    described[entry_row, slot] = sub.data
+    described[:, -2] = row_bounds[0][line_rows]
+    described[:, -1] = row_bounds[1][line_rows]
+    described += 0.0  # -0.0 as 0.0, as tuples compare them
+    order = np.lexsort((*described.T[::-1], row_line))
+    counts = np.bincount(row_line, minlength=n_lines)
+    first_row = np.concatenate(([0], np.cumsum(counts)))
+    most = int(counts.max()) if n_lines else 0
+    rank = np.arange(len(order)) - first_row[row_line[order]]
+    width = described.shape[1]
+    key = np.zeros((n_lines, 2 + 2 * tiers + most * width))
+    key[:, 0] = sizes
+    key[:, 1] = counts
+    at = (line_of[every], tier_of[every])
+    key[:, 2 : 2 + tiers][at] = lower[every]
+    key[:, 2 + tiers : 2 + 2 * tiers][at] = upper[every]
+    base = 2 + 2 * tiers
+    cells = base + rank[:, None] * width + np.arange(width)[None, :]
+    key[row_line[order][:, None], cells] = described[order]
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    renumber = np.empty(len(first), dtype=np.int64)
+    renumber[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return first_row, [int(r) for r in line_rows[order]], renumber[inverse.ravel()]
 
 
 def _signature(
