@@ -101,12 +101,23 @@ class Rule:
 
 def _rows(component: pyo.Constraint, keep: object = None) -> tuple[pyo.ConstraintData, ...]:
     """The rows of an indexed constraint whose index starts with ``keep`` (all if None)."""
-    rows = []
+    if keep is None:
+        return tuple(component[index] for index in component)
+    return tuple(_rows_by_head(component).get(keep, ()))
+
+
+def _rows_by_head(component: pyo.Constraint) -> dict[object, list[pyo.ConstraintData]]:
+    """The rows of an indexed constraint by the first part of their index, in order.
+
+    One pass: at 10,000 lines a condition component has about 7,000 rows, one
+    condition per line, and looking each condition's rows up by a pass of its own
+    took 5 s.
+    """
+    by_head: dict[object, list[pyo.ConstraintData]] = {}
     for index in component:
         head = index[0] if isinstance(index, tuple) else index
-        if keep is None or head == keep:
-            rows.append(component[index])
-    return tuple(rows)
+        by_head.setdefault(head, []).append(component[index])
+    return by_head
 
 
 def _condition_component(model: pyo.ConcreteModel, kind: str) -> pyo.Constraint:
@@ -166,6 +177,8 @@ def _limit_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
 def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
     """Every negotiable rule of ``model``, in a fixed order."""
     rules = _limit_rules(model, instance)
+    kinds = dict.fromkeys(c.kind for c in instance.conditions)
+    rows = {kind: _rows_by_head(_condition_component(model, kind)) for kind in kinds}
     for c in instance.conditions:
         text = c.description or f"{c.kind} {'; '.join(c.members)}"
         rules.append(
@@ -174,7 +187,7 @@ def model_rules(model: pyo.ConcreteModel, instance: Instance) -> list[Rule]:
                 "conditions.csv",
                 c.condition,
                 f"condition {c.condition} ({c.kind}): {text}",
-                _rows(_condition_component(model, c.kind), c.condition),
+                tuple(rows[c.kind].get(c.condition, ())),
             )
         )
     return rules
