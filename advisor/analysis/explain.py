@@ -42,6 +42,7 @@ from advisor.analysis.scale import (
 from advisor.instance import Instance
 from advisor.results import Result, Strategy, tolerance
 from advisor.rules import Rule, RuleBook
+from advisor.solving.memory import SearchMemory
 from advisor.solving.search import best_solution, best_with_offers
 from advisor.solving.session import lp_relaxation_duals, open_session
 from advisor.solving.settings import check_time_limit
@@ -378,7 +379,7 @@ def _explain_at_scale(
     strategy = result.strategies[rank - 1]
     inst = result.instance
     explainer = _Explainer(result, deadline, packages=True, per_solve=PER_SOLVE_S)
-    explainer.session.lagrange_pool = []  # re-solves of relaxations, and the flips
+    explainer.session.memory = SearchMemory()  # see advisor.solving.memory
     listed = listed_flips(result, strategy)
     offers = [o.offer for o in inst.offers]
     # the free answers first (from the list, by evaluation), then the re-solves

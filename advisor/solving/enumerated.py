@@ -5,10 +5,12 @@ offer, line and coupling rows (:mod:`advisor.solving.lagrangian`), every package
 has a bound B(y) = min_{λ ∈ Λ} L(λ, y) on its best value f(y), computed for all
 packages at once. The search keeps the packages in order of B:
 
-1. Λ starts with the duals of the LP relaxation (offers relaxed).
+1. Λ starts with the duals of the LP relaxation (offers relaxed), or, when the
+   search is one of several on one changing model, with the duals of the earlier
+   searches' LPs (:mod:`advisor.solving.memory`).
 2. Take the open package y with the largest B(y) (ties: the lower binary code).
    - Not yet priced: solve the LP with the offers fixed at y (HiGHS's presolve and
-     dual simplex). Its optimum U(y) is y's own bound, and its duals λ_y
+     dual simplex), unless an earlier search's optimum of y's LP is still one. Its optimum U(y) is y's own bound, and its duals λ_y
      join Λ: B(y') ← min(B(y'), L(λ_y, y')) for every package y' at once. Infeasible:
      y is dropped.
    - Priced, and still the largest: complete it (as the branch-and-bound search
@@ -27,10 +29,12 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Any
 
+import highspy
 import numpy as np
 
 from advisor.solving.completion import Relaxation
 from advisor.solving.lagrangian import PackageBounds
+from advisor.solving.memory import ModelView, SearchMemory
 from advisor.solving.packages import OFFER_TOLERANCE, Completions, OfferPackageSearch, Package
 
 OPEN, PRICED, DONE = 0, 1, 2
@@ -47,34 +51,35 @@ class EnumeratedPackageSearch(OfferPackageSearch):
     def __init__(
         self,
         bounds: PackageBounds,
+        model: highspy.HighsModel,
         *args: Any,
-        pool: list[np.ndarray] | None = None,
+        memory: SearchMemory | None = None,
         **kwargs: Any,
     ) -> None:
-        """Search the packages of ``bounds``; ``pool``: see :meth:`_start`."""
-        super().__init__(*args, **kwargs)
+        """Search the packages of ``bounds`` (of ``model``); ``memory``: see :meth:`_start`."""
+        super().__init__(model, *args, **kwargs)
         self.bounds = bounds
-        self.pool = pool
+        self.memory: ModelView | None = (
+            None if memory is None else memory.seen(model.lp_, bounds.matrix)
+        )
 
     def _start(self) -> tuple[Relaxation | None, np.ndarray, bool]:
-        r"""The root LP, the packages' first bounds, and whether there is anything to search.
+        """The root LP, the packages' first bounds, and whether there is anything to search.
 
-        With a ``pool`` of row duals from earlier searches of the same model, perhaps
-        with rows freed or limits moved since (an explanation's re-solves, each a
-        relaxation of a feasible model), the first bounds are min over the pool of
-        L(λ, y), λ read from each against the rows as they are now: every λ gives a
-        valid bound (weak duality; a freed row's side is infinite, so its multiplier is
-        taken as 0), and the duals of a nearby model are nearly optimal for this one.
-        The root LP is then not solved (it would only add one more λ). Every LP the
-        search solves adds its duals to the pool.
+        With a :class:`SearchMemory` of earlier searches of this model (perhaps with
+        rows freed or limits moved since: an explanation's re-solves, each a
+        relaxation of a feasible model, or its flips), the first bounds are the
+        minimum over the memory's duals of L(λ, ·), and the root LP is not solved (it
+        would only add one more λ); see :mod:`advisor.solving.memory`.
         """
-        rows = self.lp.getNumRow()
-        pool = [] if self.pool is None else [d for d in self.pool if len(d) == rows]
-        root = None if pool else self._solve_fixed({})
+        duals = [] if self.memory is None else self.memory.duals
+        root = None if duals else self._solve_fixed({})
+        if root is not None and self.memory is not None:
+            self.memory.keep(None, root)
         best = self._tightened(np.full(self.bounds.size, np.inf), root)
-        for row_dual in pool:
+        for row_dual in duals:
             best = self._tightened_by(best, row_dual)
-        return root, best, root is not None or bool(pool)
+        return root, best, root is not None or bool(duals)
 
     def rank(self, top: int) -> list[Package]:
         """The ``top`` best offer packages (strategies with ``per_package`` > 1), best first."""
@@ -107,7 +112,11 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         self, i: int, best: np.ndarray, state: np.ndarray, priced: dict[int, Relaxation]
     ) -> np.ndarray:
         """Solve package i's LP (step 2): its bound, its duals for every package's bound."""
-        lp = self._solve_fixed(self._package_dict(i))
+        lp = self._priced_before(i)
+        if lp is None:
+            lp = self._solve_fixed(self._package_dict(i))
+            if lp is not None and self.memory is not None:
+                self.memory.keep(self.bounds.packages[i], lp)
         best = self._tightened(best, lp)
         best[i] = -np.inf if lp is None else min(best[i], lp.bound)
         state[i] = DONE if lp is None else PRICED
@@ -212,12 +221,14 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         i = int(np.argmax(candidates)) if len(candidates) else 0
         return i, float(candidates[i]) if len(candidates) else -np.inf
 
+    def _priced_before(self, i: int) -> Relaxation | None:
+        """Package i's LP optimum from an earlier search, when it is still one."""
+        return None if self.memory is None else self.memory.optimum(self.bounds.packages[i])
+
     def _tightened(self, best: np.ndarray, lp: Relaxation | None) -> np.ndarray:
-        """B ← min(B, L(λ, ·)) with λ the LP's duals on the coupling rows (kept in the pool)."""
+        """B ← min(B, L(λ, ·)) with λ the LP's duals on the coupling rows."""
         if lp is None:
             return best
-        if self.pool is not None:
-            self.pool.append(lp.row_dual)
         return self._tightened_by(best, lp.row_dual)
 
     def _tightened_by(self, best: np.ndarray, row_dual: np.ndarray) -> np.ndarray:

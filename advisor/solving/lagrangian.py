@@ -86,6 +86,7 @@ class PackageBounds:
         self.packages = packages
         self.groups = groups
         self.coupling = coupling
+        self.matrix = matrix
         self.cost = np.array(lp.col_cost_, dtype=float)
         self.offset = float(lp.offset_)
         self.coupling_matrix = matrix[coupling]

@@ -222,7 +222,7 @@ def _package_search(
     bounds = package_bounds(highs_model.lp_, offer_columns, line_of_column)
     if bounds is None:
         return OfferPackageSearch(*args)
-    return EnumeratedPackageSearch(bounds, *args, pool=session.lagrange_pool)
+    return EnumeratedPackageSearch(bounds, *args, memory=session.memory)
 
 
 def best_solution(session: SolverSession) -> Solution | None:

@@ -20,7 +20,7 @@ import functools
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
@@ -46,6 +46,9 @@ from advisor.solving.runtime import (
     time_limit_option,
 )
 from advisor.solving.trouble import NumericalTroubleError
+
+if TYPE_CHECKING:
+    from advisor.solving.memory import SearchMemory
 
 # HiGHS 1.16's MIP presolve can call a suboptimal strategy optimal, or stop with
 # "Solve error", on models of a dozen binaries that it solves right without presolve
@@ -116,10 +119,9 @@ class SolverSession:
     _dropped: dict[int, tuple[float, float]] = field(default_factory=dict, repr=False)
     # HiGHS's constraint matrix for keeps_rules(), None after a change to it
     _matrix_cache: sparse.csr_matrix | None = field(default=None, repr=False)
-    # row duals of the package searches' LPs, shared by later searches when a list
-    # (EnumeratedPackageSearch._start): only for re-solves of relaxations of a
-    # feasible model, as an explanation's rule prices are
-    lagrange_pool: list[np.ndarray] | None = field(default=None, repr=False)
+    # what each offer-package search leaves for the next (advisor.solving.memory),
+    # when set: an explanation's re-solves of one model with one rule changed
+    memory: SearchMemory | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         """Hand the model to a persistent HiGHS instance, once."""
@@ -447,7 +449,7 @@ class SolverSession:
         """
         lp = self.highs.getLp()
         activity = self._matrix(lp) @ point
-        return _within(activity, lp.row_lower_, lp.row_upper_) and _within(
+        return within(activity, lp.row_lower_, lp.row_upper_) and within(
             point, lp.col_lower_, lp.col_upper_
         )
 
@@ -501,7 +503,7 @@ def highs_version() -> str:
     return ".".join(str(v) for v in Highs().version())
 
 
-def _within(values: np.ndarray, lower: Iterable[float], upper: Iterable[float]) -> bool:
+def within(values: np.ndarray, lower: Iterable[float], upper: Iterable[float]) -> bool:
     """Whether every value lies in its [lower, upper], within 1e-7 (relative above 1)."""
     low, high = np.asarray(lower), np.asarray(upper)
     slack_low = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(low))  # inf where infinite
