@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from numbers import Integral
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -43,7 +44,7 @@ from advisor.instance import Instance
 from advisor.results import Result, Strategy, tolerance
 from advisor.rules import Rule, RuleBook
 from advisor.solving.memory import SearchMemory
-from advisor.solving.search import best_solution, best_with_offers
+from advisor.solving.search import OfferFlips, best_solution
 from advisor.solving.session import lp_relaxation_duals, open_session
 from advisor.solving.settings import check_time_limit
 
@@ -146,6 +147,8 @@ class _SlowError(Exception):
 # At tariff-line scale each re-solve gets at most this many seconds: forcing in an
 # offer that costs thousands (export controls) can make one search take minutes.
 PER_SOLVE_S = 15.0
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 
 class _Explainer:
@@ -181,33 +184,37 @@ class _Explainer:
             raise _OutOfTimeError
         return None if solution is None else solution.chosen
 
-    def flips(
-        self, offers: list[str], strategy: Strategy
-    ) -> tuple[dict[str, frozenset[str] | None], list[str]] | None:
-        """Every offer of ``offers`` flipped, in one offer-package search.
+    def flips(self, offers: list[str], strategy: Strategy) -> OfferFlips | None:
+        """Every offer of ``offers`` reversed, as one offer-package search, built now.
+
+        Built on the model as ranked, with a deadline of :data:`PER_SOLVE_S` per offer
+        (within the whole one); its ``run`` reads nothing of the session, so it may
+        go on in another thread while the session prices the rules (:meth:`flipped`
+        reads its answer). None when the model has no enumerated package search.
+        """
+        own = None if self.per_solve is None else time.monotonic() + self.per_solve * len(offers)
+        deadlines = [d for d in (own, self.deadline) if d is not None]
+        self.session.deadline = min(deadlines) if deadlines else None
+        inside = frozenset(strategy.decisions)
+        return OfferFlips.build(self.session, [(o, 0 if o in inside else 1) for o in offers])
+
+    def flipped(
+        self, offers: list[str], search: OfferFlips, ran: tuple[Any, float]
+    ) -> tuple[dict[str, frozenset[str] | None], list[str]]:
+        """The answer of ``search`` (its run and when it ended), offer by offer.
 
         The best strategy with each offer reversed (None: there is none), for the
-        offers settled in time; then the offers left over as too slow (each had
-        :data:`PER_SOLVE_S` of the search's time), or none when the whole time limit
-        stopped it. None when the model has no enumerated package search.
+        offers settled in time; then the offers left over as too slow, or none when
+        the whole time limit stopped it.
         """
-        if self.per_solve is None:
-            self.session.deadline = self.deadline
-        else:
-            own = time.monotonic() + self.per_solve * len(offers)
-            self.session.deadline = own if self.deadline is None else min(own, self.deadline)
-        self.session.timed_out = False
-        inside = frozenset(strategy.decisions)
-        answer = best_with_offers(self.session, [(o, 0 if o in inside else 1) for o in offers])
-        if answer is None:
-            return None
-        solutions, settled = answer
+        answer, ended = ran
+        out_of_time = self.deadline is not None and ended >= self.deadline
+        solutions, settled = search.solutions(answer)
         done = {
             o: (None if s is None else s.chosen)
             for o, s, ok in zip(offers, solutions, settled, strict=True)
             if ok
         }
-        out_of_time = self.deadline is not None and time.monotonic() >= self.deadline
         return done, [] if out_of_time else [o for o in offers if o not in done]
 
     def objective(self, chosen: frozenset[str] | None) -> float | None:
@@ -393,20 +400,24 @@ def _explain_at_scale(
     )
     optimum = result.strategies[0].objective
     families = rule_families(inst, explainer.session.rules)
-    rules, slow_rules = _each_within_time(
-        lambda rule: explainer.rule_price(rule, optimum, None), families
-    )
+    others = [o for o in offers if o not in listed]
+    flips = explainer.flips(others, strategy)  # built before any rule changes the model
+
+    def price_rules() -> tuple[list[RulePrice], list[Rule]]:
+        return _each_within_time(lambda rule: explainer.rule_price(rule, optimum, None), families)
 
     def value(offer: str) -> DecisionValue:
         flipped = explainer.flip(offer, strategy)
         return _offer_value(inst, offer, strategy, flipped, explainer.objective(flipped))
 
-    others = [o for o in offers if o not in listed]
-    together = explainer.flips(others, strategy)
-    if together is None:  # no enumerated search: a re-solve per offer
+    if flips is None:  # no enumerated search: a re-solve per offer
+        rules, slow_rules = price_rules()
         solved, slow_offers = _each_within_time(value, others)
     else:
-        flipped, slow_offers = together
+        (rules, slow_rules), ran = _beside(
+            price_rules, lambda: (flips.run(), time.monotonic()), flips.search.cancel
+        )
+        flipped, slow_offers = explainer.flipped(others, flips, ran)
         solved = [
             _offer_value(inst, o, strategy, f, explainer.objective(f)) for o, f in flipped.items()
         ]
@@ -438,6 +449,24 @@ def _explain_at_scale(
         tuple(moves),
         at_scale=True,
     )
+
+
+def _beside(
+    first: Callable[[], _A], second: Callable[[], _B], cancel: Callable[[], None]
+) -> tuple[_A, _B]:
+    """``first()`` here and ``second()`` in a thread beside it (the machine's second core).
+
+    Each works on its own HiGHS objects and memory, so the answers do not depend on
+    which finishes first. On an error or interrupt here, ``cancel`` stops ``second``.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(second)
+        try:
+            here = first()
+        except BaseException:
+            cancel()
+            raise
+        return here, running.result()
 
 
 def _offer_value(

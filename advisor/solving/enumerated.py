@@ -10,9 +10,10 @@ packages at once. The search keeps the packages in order of B:
    searches' LPs (:mod:`advisor.solving.memory`).
 2. Take the open package y with the largest B(y) (ties: the lower binary code).
    - Not yet priced: solve the LP with the offers fixed at y (HiGHS's presolve and
-     dual simplex), unless an earlier search's optimum of y's LP is still one. Its optimum U(y) is y's own bound, and its duals λ_y
-     join Λ: B(y') ← min(B(y'), L(λ_y, y')) for every package y' at once. Infeasible:
-     y is dropped.
+     dual simplex), unless an earlier search's optimum of y's LP is still one.
+     Its optimum U(y) is y's own bound, and its duals λ_y join Λ:
+     B(y') ← min(B(y'), L(λ_y, y')) for every package y' at once. Infeasible: y is
+     dropped.
    - Priced, and still the largest: complete it (as the branch-and-bound search
      does, :mod:`advisor.solving.completion`), in the completion thread.
 3. Stop when K strategies are known and no open package, nor a completed one left

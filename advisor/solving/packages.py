@@ -365,6 +365,12 @@ class OfferPackageSearch(PackageCompletion):
         )
         return Package(chosen, value, max(bound, value), proven)
 
+    def cancel(self) -> None:
+        """Stop the search from another thread: no solve starts, the running ones stop."""
+        self.deadline = time.monotonic()
+        for highs in [self.lp, *(h for solvers in self.solvers for h in solvers.objects())]:
+            highs.cancelSolve()
+
     def _run(self, highs: highspy.Highs) -> highspy.HighsModelStatus:
         limit = None
         if self.deadline is not None:

@@ -160,15 +160,48 @@ def best_with_offers(
     (then each is a re-solve of its own). Also returns, for each, whether it was
     settled before the session's deadline.
     """
-    _fix_dominated(session)
-    search = _package_search(session, 1, False)
-    if not isinstance(search, EnumeratedPackageSearch):
+    flips = OfferFlips.build(session, fixed)
+    if flips is None:
         return None
-    position = {name: k for k, name in enumerate(session.names)}
-    groups = search.offer_groups([(position[o], float(v)) for o, v in fixed])
-    packages, settled = search.best_in_groups(groups)
-    session.timed_out = session.timed_out or search.timed_out
-    return [None if p is None else _solution(session, p, p.gap) for p in packages], settled
+    answer = flips.run()
+    session.timed_out = session.timed_out or flips.search.timed_out
+    return flips.solutions(answer)
+
+
+@dataclass
+class OfferFlips:
+    """:func:`best_with_offers` in two steps: built on the session, then run on its own.
+
+    :meth:`run` reads nothing of the session (the search holds its own copy of the
+    model, with no :class:`SearchMemory`), so it may run in another thread while the
+    session is changed and re-solved; :meth:`solutions` then scores the answer.
+    """
+
+    session: SolverSession
+    search: EnumeratedPackageSearch
+    groups: list[np.ndarray]
+
+    @classmethod
+    def build(cls, session: SolverSession, fixed: list[tuple[str, int]]) -> OfferFlips | None:
+        """The search for ``fixed`` on the model as it is now; None if not enumerated."""
+        _fix_dominated(session)
+        search = _package_search(session, 1, False, remember=False)
+        if not isinstance(search, EnumeratedPackageSearch):
+            return None
+        position = {name: k for k, name in enumerate(session.names)}
+        groups = search.offer_groups([(position[o], float(v)) for o, v in fixed])
+        return cls(session, search, groups)
+
+    def run(self) -> tuple[list[Package | None], list[bool]]:
+        """Each group's best package and whether it was settled in time."""
+        return self.search.best_in_groups(self.groups)
+
+    def solutions(
+        self, answer: tuple[list[Package | None], list[bool]]
+    ) -> tuple[list[Solution | None], list[bool]]:
+        """The answer of :meth:`run` as the session's solutions."""
+        packages, settled = answer
+        return [None if p is None else _solution(self.session, p, p.gap) for p in packages], settled
 
 
 def _fix_dominated(session: SolverSession) -> None:
@@ -185,13 +218,14 @@ def _solution(session: SolverSession, package: Package, gap: float) -> Solution:
 
 
 def _package_search(
-    session: SolverSession, per_package: int, distinct_requests: bool
+    session: SolverSession, per_package: int, distinct_requests: bool, remember: bool = True
 ) -> OfferPackageSearch:
     """The search over enumerated packages when the model allows it, else the tree.
 
     Enumerated (:mod:`advisor.solving.enumerated`) when there are at most
     ``MAX_ENUMERATED_OFFERS`` offers and every column is a request or an offer (no
-    linkages, expected value); otherwise branch and bound over the offers.
+    linkages, expected value); otherwise branch and bound over the offers. With
+    ``remember``, an enumerated search shares the session's :class:`SearchMemory`.
     """
     instance = session.instance
     highs_model = session.highs_model()
@@ -222,7 +256,7 @@ def _package_search(
     bounds = package_bounds(highs_model.lp_, offer_columns, line_of_column)
     if bounds is None:
         return OfferPackageSearch(*args)
-    return EnumeratedPackageSearch(bounds, *args, memory=session.memory)
+    return EnumeratedPackageSearch(bounds, *args, memory=session.memory if remember else None)
 
 
 def best_solution(session: SolverSession) -> Solution | None:
