@@ -378,10 +378,12 @@ def _explain_at_scale(
     """:func:`explain` above 200 decisions: offers, sector moves, rule families.
 
     The maths is in :mod:`advisor.analysis.scale`; every re-solve is the
-    offer-package search on one persistent model. The offers the ranking's list
-    does not answer are flipped together, in one search whose groups are the
-    packages holding each offer at its flipped value
-    (:meth:`EnumeratedPackageSearch.best_in_groups`).
+    offer-package search on one persistent model, the rule prices' searches sharing
+    a :class:`SearchMemory` (duals and package LP optima, :mod:`advisor.solving.memory`).
+    The offers the ranking's list does not answer are flipped together, in one
+    search whose groups are the packages holding each offer at its flipped value
+    (:meth:`EnumeratedPackageSearch.best_in_groups`), built on the model as ranked
+    and run in a second thread beside the rule prices.
     """
     strategy = result.strategies[rank - 1]
     inst = result.instance
