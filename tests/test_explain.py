@@ -24,11 +24,12 @@ import pandas as pd
 import pytest
 
 import advisor
+from advisor.analysis import explain as explain_module
 from advisor.analysis.explain import Explanation
 from advisor.checker import rule_violations, scores
 from advisor.instance import Instance, frozen_mapping
 from advisor.report import render_explanation
-from advisor.results import Result
+from advisor.results import Result, tolerance
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny"
@@ -329,3 +330,17 @@ def test_cli_explain_beyond_the_list_is_a_usage_error(
     with pytest.raises(SystemExit) as stop:  # one analysis at a time
         cli.main([str(TINY), "--explain", "--frontier", "budget"])
     assert stop.value.code == 2
+
+
+def test_a_re_solve_within_the_gap_below_the_optimum_gains_nothing(result: Result) -> None:
+    """The budget never binds (gain 0); priced against an optimum half a tolerance
+    above the true one, as a package search's answer within its gap may be, its
+    gains are 0, not a small negative number; one a full unit below is kept."""
+    explainer = explain_module._Explainer(result, None)
+    budget = next(r for r in explainer.session.rules if r.kind == "budget")
+    optimum = result.strategies[0].objective
+    above = optimum + 0.5 * tolerance(optimum)
+    price = explainer.rule_price(budget, above, None)
+    assert (price.removed, price.relaxed_one_unit, price.relaxed_10pct) == (0.0, 0.0, 0.0)
+    below = explainer.rule_price(budget, optimum + 1.0, None)
+    assert below.removed == pytest.approx(-1.0)

@@ -80,6 +80,8 @@ def test_rule_prices_with_shared_duals_match_the_milp(seed: int, tmp_path: Path)
     assert {r.rule for r in explanation.rules} == set(expected)
     unit = result.instance.money
     for price in explanation.rules:
+        gains = (price.removed, price.relaxed_one_unit, price.relaxed_10pct)
+        assert all(g is None or g >= 0 for g in gains), price  # a relaxation never loses
         for got, exact in zip(_found(price, optimum), expected[price.rule], strict=True):
             assert (got is None) == (exact is None), price
             if got is not None and exact is not None:

@@ -256,7 +256,12 @@ class _Explainer:
             one, ten = self.relaxed(rule, loosest, optimum)
 
         def gain(value: float | None) -> float | None:
-            return None if value is None else value - optimum
+            # removing or relaxing a rule cannot lower the optimum: a re-solve that lands
+            # within the search's gap below z* (at scale) gains nothing, not -0.0005
+            if value is None:
+                return None
+            change = value - optimum
+            return 0.0 if -tolerance(optimum) <= change < 0 else change
 
         return RulePrice(
             rule.label, rule.location, rule.kind, gain(removed), gain(one), gain(ten), marginal
