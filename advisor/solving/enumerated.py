@@ -68,10 +68,12 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         """The root LP, the packages' first bounds, and whether there is anything to search.
 
         With a :class:`SearchMemory` of earlier searches of this model (perhaps with
-        rows freed or limits moved since: an explanation's re-solves, each a
-        relaxation of a feasible model, or its flips), the first bounds are the
-        minimum over the memory's duals of L(λ, ·), and the root LP is not solved (it
-        would only add one more λ); see :mod:`advisor.solving.memory`.
+        rows freed or limits moved since: an explanation's rule prices, each a
+        relaxation of a feasible model), the first bounds are the minimum over the
+        memory's duals of L(λ, ·), and the root LP is not solved (it would only add
+        one more λ; it is what proves a model with no strategy infeasible, so a
+        memory is only for relaxations of a feasible one); see
+        :mod:`advisor.solving.memory`.
         """
         duals = [] if self.memory is None else self.memory.duals
         root = None if duals else self._solve_fixed({})
