@@ -1,8 +1,8 @@
 r"""What one offer-package search leaves for the next, on a model changed in between.
 
 An explanation at tariff-line scale re-solves one model about twenty times, each
-time with one rule removed or one limit relaxed (and the offers flipped, on the
-model as ranked). Two things carry over from search to search, both exact:
+time with one rule removed or one limit relaxed (its offer flips run apart, without
+a memory). Two things carry over from search to search, both exact:
 
 **Multipliers.** For any λ (one per coupling row, of the sign its row's finite side
 allows) L(λ, y) bounds every package y of *whichever* model the bounds are built
