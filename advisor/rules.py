@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn import generate_standard_repn
 
 from advisor.instance import Instance
+from advisor.linear_form import LinearReader
 
 RULE_KINDS = ("reciprocity", "budget", "cap", "floor", "condition")
 RULE_TOLERANCE = 1e-7
@@ -296,16 +296,18 @@ class RuleBook:
         labelled = _row_labels(self.model)
         if self._only is not None:
             labelled = [row for row in labelled if id(row[0]) in self._only]
+        reader = LinearReader()  # each named expression (exports E_mω) read once
         for i, (con, label, scale) in enumerate(labelled):
-            repn = generate_standard_repn(con.body, compute_values=True)
-            for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+            con_lower, body, con_upper = con.to_bounded_expression()
+            form = reader.read(body)
+            for vid, coefficient in form.coefficients.items():
                 rows.append(i)
-                cols.append(variable[id(var)])
-                values.append(float(coefficient) * scale)
+                cols.append(variable[vid])
+                values.append(coefficient * scale)
             labels.append(label)
-            constants.append(float(pyo.value(repn.constant)) * scale)
-            lower.append(-np.inf if con.lower is None else float(pyo.value(con.lower)) * scale)
-            upper.append(np.inf if con.upper is None else float(pyo.value(con.upper)) * scale)
+            constants.append(form.constant * scale)
+            lower.append(-np.inf if con_lower is None else float(pyo.value(con_lower)) * scale)
+            upper.append(np.inf if con_upper is None else float(pyo.value(con_upper)) * scale)
         # the matrix as coordinates (numpy only: importing scipy here costs 0.4 s, as
         # Pyomo then loads scipy.stats too)
         self.rows = np.array(rows, dtype=np.int64)

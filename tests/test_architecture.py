@@ -40,8 +40,10 @@ def test_only_verify_imports_the_checker() -> None:
 
 @pytest.mark.parametrize("private", ["_solver_model", "_pyomo_var_to_solver_var_map"])
 def test_only_the_session_touches_the_solver_interfaces_private_parts(private: str) -> None:
+    """The session, and the hand-off of its model to HiGHS (a subclass of Pyomo's)."""
     users = {_name(p) for p in MODULES if private in p.read_text(encoding="utf-8")}
-    assert users == {"advisor.solving.session"}
+    assert users <= {"advisor.solving.session", "advisor.solving.handoff"}
+    assert "advisor.solving.session" in users
 
 
 def test_no_module_imports_another_modules_private_names() -> None:

@@ -13,10 +13,10 @@ HiGHS model and solves it again:
 
 where θ_d are the draw's figures. c, c_0, A, l and u are read from the draw's model
 (:func:`advisor.model.build_model` on the draw's coefficients, the expressions only,
-not handed to a solver) exactly as Pyomo's HiGHS interface reads them
-(``generate_standard_repn``, then ``lower - constant``, ``upper - constant``), so
-the persistent model holds the same floats a rebuilt one would; only what changed
-is pushed: the objective's costs and offset (``changeColsCost``,
+not handed to a solver) exactly as the session's hand-off reads them
+(:class:`advisor.linear_form.LinearReader`, then ``lower - constant``, ``upper -
+constant``), so the persistent model holds the same floats a rebuilt one would; only
+what changed is pushed: the objective's costs and offset (``changeColsCost``,
 ``changeObjectiveOffset``), the matrix entries that moved (``changeCoeff``: the
 reciprocity, budget, market-share and objective-linked rows), and the row bounds
 (``changeRowsBounds``). HiGHS starts each draw from a cleared solver, as a new model
@@ -42,11 +42,11 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn import generate_standard_repn
 
 from advisor.economics import compute_coefficients
 from advisor.evaluation import Evaluator
 from advisor.instance import Instance
+from advisor.linear_form import LinearReader, row_bounds
 from advisor.model import build_model
 from advisor.rules import RuleBook
 from advisor.solving.cuts import TIE_BREAK_MAX_DECISIONS
@@ -75,14 +75,15 @@ def lp_numbers(
     None when the model does not fit them: a variable or row the base model lacks,
     or a row count that differs.
     """
+    reader = LinearReader()
     costs = np.zeros(len(columns))
     objective = next(model.component_data_objects(pyo.Objective, active=True))
-    repn = generate_standard_repn(objective.expr, quadratic=False, compute_values=True)
-    for coef, var in zip(repn.linear_coefs, repn.linear_vars, strict=True):
-        column = columns.get(var.name)
+    form = reader.read(objective.expr)
+    for vid, coef in form.coefficients.items():
+        column = columns.get(reader.variable(vid).name)
         if column is None:
             return None
-        costs[column] = pyo.value(coef)
+        costs[column] = coef
     lower = np.full(len(rows), -np.inf)
     upper = np.full(len(rows), np.inf)
     entries: dict[tuple[int, int], float] = {}
@@ -92,22 +93,18 @@ def lp_numbers(
         if row is None:
             return None
         count += 1
-        body = generate_standard_repn(con.body, quadratic=False, compute_values=True)
-        for coef, var in zip(body.linear_coefs, body.linear_vars, strict=True):
-            column = columns.get(var.name)
+        bounded = con.to_bounded_expression()
+        body = reader.read(bounded[1])
+        for vid, entry in body.coefficients.items():
+            column = columns.get(reader.variable(vid).name)
             if column is None:
                 return None
-            entry = pyo.value(coef)
             if entry != 0:
                 entries[row, column] = entry
-        constant = body.constant
-        if con.has_lb():
-            lower[row] = pyo.value(con.lower - constant)
-        if con.has_ub():
-            upper[row] = pyo.value(con.upper - constant)
+        lower[row], upper[row] = row_bounds(bounded, body)
     if count != len(rows):
         return None
-    return LpNumbers(costs, float(pyo.value(repn.constant)), entries, lower, upper)
+    return LpNumbers(costs, form.constant, entries, lower, upper)
 
 
 class DrawSolver:

@@ -8,9 +8,10 @@ interface (``pyomo.contrib.solver``'s ``highs``). Every later solve only adds or
 removes rows (cuts, dropped rules) or changes a mutable parameter, which the
 persistent interface passes on without rebuilding anything.
 
-This module is the only code that touches Pyomo's or highspy's private parts
-(``_solver_model``, ``_pyomo_var_to_solver_var_map``): Pyomo is pinned to a minor
-version for it (``pyproject.toml``).
+This module and :mod:`advisor.solving.handoff` (how the model reaches HiGHS) are
+the only code that touches Pyomo's or highspy's private parts (``_solver_model``,
+``_pyomo_var_to_solver_var_map``): Pyomo is pinned to a minor version for it
+(``pyproject.toml``).
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ import functools
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
-from pyomo.core.expr.visitor import identify_mutable_parameters
 from scipy import sparse
 
 from advisor.economics import Coefficients, compute_coefficients
@@ -37,6 +37,7 @@ from advisor.linkages import derived_values
 from advisor.model import build_model
 from advisor.results import OBJECTIVE_TOLERANCE, tolerance
 from advisor.rules import Rule, RuleBook, model_rules
+from advisor.solving.handoff import BulkHighs
 from advisor.solving.lagrangian import constraint_matrix
 from advisor.solving.runtime import (
     guarded_run,
@@ -67,17 +68,6 @@ MIP_FEASIBILITY_TOLERANCE = 1e-9
 # bounds keeps the row (SolverSession.keeps_rules)
 FEASIBILITY_TOLERANCE = 1e-7
 HIGHS_NO_LIMIT = 2147483647  # HiGHS's default of its count options (no limit)
-
-# Pyomo re-reads nothing on its own: every change goes through the session's calls
-_NO_AUTO_UPDATES = (
-    "check_for_new_or_removed_constraints",
-    "check_for_new_or_removed_vars",
-    "check_for_new_or_removed_params",
-    "update_constraints",
-    "update_vars",
-    "update_named_expressions",
-    "update_parameters",
-)
 
 
 @dataclass(frozen=True)
@@ -114,7 +104,6 @@ class SolverSession:
     solver_time: float = 0.0
     _started: bool = field(default=False, repr=False)
     dominated_fixed: bool = False  # the dominated request tiers are fixed at 0 (for good)
-    _parameter_helpers: dict[int, list[Any]] = field(default_factory=dict, repr=False)
     # HiGHS rows taken out by drop(): their bounds, to put back
     _dropped: dict[int, tuple[float, float]] = field(default_factory=dict, repr=False)
     # HiGHS's constraint matrix for keeps_rules(), None after a change to it
@@ -139,9 +128,7 @@ class SolverSession:
             (n, x) for n, x in zip(self.names, self.binaries, strict=True) if n in compared
         ]
         model.ranking_cuts = pyo.ConstraintList()
-        self.opt = Highs()
-        for option in _NO_AUTO_UPDATES:
-            setattr(self.opt.config.auto_updates, option, False)
+        self.opt = BulkHighs()
         self.opt.config.raise_exception_on_nonoptimal_result = False
         self.opt.config.load_solutions = False
         with quiet_stdout(), interrupt_as_keyboard():
@@ -308,19 +295,6 @@ class SolverSession:
         for con in rows:
             con.deactivate()
 
-    def _helpers_of(self, param: pyo.Param) -> list[Any]:
-        """Pyomo's mutable helpers whose expressions hold ``param`` (found once for each)."""
-        key = id(param)
-        if key not in self._parameter_helpers:
-            helpers = [h for hs in self.opt._mutable_helpers.values() for h in hs]
-            helpers += [h for _, h in self.opt._mutable_bounds.values()]
-            self._parameter_helpers[key] = [h for h in helpers if _holds(h, param)]
-        return self._parameter_helpers[key]
-
-    @functools.cached_property
-    def _objective_is_mutable(self) -> bool:
-        return any(True for _ in identify_mutable_parameters(self.model.objective.expr))
-
     def _row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         lp = self.highs.getLp()
         return np.array(lp.row_lower_), np.array(lp.row_upper_)
@@ -367,17 +341,9 @@ class SolverSession:
         a call, most of a diagnosis's budget bisection).
         """
         param.set_value(value)
-        opt = self.opt
-        opt._sol = None
-        if opt._last_results_object is not None:
-            opt._last_results_object.solution_loader.invalidate()
         with quiet_stdout():
-            for helper in self._helpers_of(param):
-                helper.update()
-                if type(helper).__name__ == "_MutableLinearCoefficient":
-                    self._matrix_cache = None  # a coefficient (the ratio's), not a bound
-            if self._objective_is_mutable:
-                opt._mutable_objective.update()
+            if self.opt.update_parameter(param):
+                self._matrix_cache = None  # a coefficient (the ratio's), not a bound
         if self._dropped:  # rows whose bounds Pyomo put back: keep those for restore()
             indices = np.array(list(self._dropped), dtype=np.int32)
             lower, upper = self._row_bounds()
@@ -394,6 +360,21 @@ class SolverSession:
             yield
         finally:
             self.set_parameter(param, old)
+
+    @contextlib.contextmanager
+    def maximising(self, expression: object) -> Iterator[None]:
+        """Solve with ``expression`` maximised instead of the objective, then restore it.
+
+        HiGHS's costs and offset change, not its rows: one scenario's value on the
+        ranking's model is that scenario's own problem (its optimum for VSS and EVPI).
+        """
+        saved = self.opt.costs()
+        self.opt.pass_costs_of(expression)
+        self._started = False
+        try:
+            yield
+        finally:
+            self.opt.pass_costs(*saved)
 
     def fix_requests(self, requests: Iterable[str]) -> None:
         """Fix request tiers to 0 for good (tiers no strategy of interest needs)."""
@@ -509,16 +490,6 @@ def within(values: np.ndarray, lower: Iterable[float], upper: Iterable[float]) -
     slack_low = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(low))  # inf where infinite
     slack_high = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(high))
     return bool(np.all(values >= low - slack_low) and np.all(values <= high + slack_high))
-
-
-def _holds(helper: Any, param: pyo.Param) -> bool:
-    """Whether a Pyomo mutable helper's expressions (coefficient, bounds) hold ``param``."""
-    expressions = (getattr(helper, n, None) for n in ("expr", "lower_expr", "upper_expr"))
-    return any(
-        any(p is param for p in identify_mutable_parameters(e))
-        for e in expressions
-        if e is not None and not isinstance(e, (int, float))
-    )
 
 
 def open_session(
