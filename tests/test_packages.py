@@ -375,3 +375,38 @@ def test_the_enumerated_search_agrees_with_the_branch_and_bound(
     values = sorted(s.objective for s in tree.strategies)
     ties = any(abs(x - y) <= 3e-6 * abs(y) for x, y in itertools.pairwise(values))
     assert packages[0] == packages[1] or ties, (packages, values)  # ties: either way
+
+
+@pytest.fixture(scope="module")
+def lines100(tmp_path_factory: pytest.TempPathFactory) -> advisor.Instance:
+    folder: Path = tmp_path_factory.mktemp("lines100")
+    gen.main(["--lines", "100", "--seed", "5", "--output", str(folder)])
+    return advisor.load_instance(folder)
+
+
+def test_scenario_optima_on_the_rankings_session_are_each_scenarios_own(lines100) -> None:
+    """V*_ω by the package search on the ranking's rows, HiGHS's costs swapped for
+    V_ω's (the searches two at a time), against HiGHS's MILP on each scenario's own
+    model; the session's own objective is back afterwards."""
+    from advisor.evaluation import scenario_values
+    from advisor.solving.measures import scenario_optima
+    from advisor.solving.session import open_session
+
+    assert len(lines100.decision_ids()) > 200 and len(lines100.scenarios) > 1
+    session = open_session(lines100, binding=False)
+    costs, offset = session.opt.costs()
+    before = session.solve()
+    shared = scenario_optima(lines100, 0.0, None, 1, session)
+    after_costs, after_offset = session.opt.costs()
+    assert np.array_equal(costs, after_costs) and offset == after_offset
+    after = session.solve()
+    assert before is not None and after is not None
+    assert after.objective == pytest.approx(before.objective, rel=1e-9)
+    values = set()
+    for w in lines100.scenarios:
+        own = open_session(lines100, f"scenario:{w.name}", binding=False).solve()
+        assert own is not None and own.proven
+        value = scenario_values(session.coefficients, lines100, own.chosen)[w.name]
+        assert shared[w.name] == pytest.approx(value, rel=2e-6)
+        values.add(round(value, 3))
+    assert len(values) == len(lines100.scenarios)  # the scenarios' optima differ

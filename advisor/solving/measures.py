@@ -25,7 +25,8 @@ from advisor.economics import compute_coefficients
 from advisor.evaluation import Evaluator, scenario_values
 from advisor.instance import Instance, Scenario, frozen_mapping
 from advisor.results import ScenarioMeasures
-from advisor.solving.search import StoppedError, best_strategy
+from advisor.solving.search import StoppedError, best_maximising, best_strategy
+from advisor.solving.session import SolverSession
 
 
 def mean_value_instance(instance: Instance) -> Instance:
@@ -102,21 +103,39 @@ def scenario_measures(
 
 
 def scenario_optima(
-    instance: Instance, mip_gap: float, deadline: float | None, threads: int | None
+    instance: Instance,
+    mip_gap: float,
+    deadline: float | None,
+    threads: int | None,
+    session: SolverSession | None = None,
 ) -> dict[str, float]:
     """V*_ω: the best value attainable in each scenario alone, under the same rules.
 
+    Each is a solve of the model maximising V_ω; with ``session`` (an expected-value
+    model of ``instance`` at tariff-line scale, whose rows are those of every
+    scenario's model) the session's model with its costs swapped
+    (:func:`~advisor.solving.search.best_maximising`), else a model of its own.
     Raises :class:`~advisor.solving.search.StoppedError` (``infeasible`` or
     ``time_limit``) when a scenario has no best strategy.
     """
-    optima = {}
-    coefficients = compute_coefficients(instance)
-    for w in instance.scenarios:
-        solution = best_strategy(instance, f"scenario:{w.name}", mip_gap, deadline, threads)
-        if solution is None:
-            raise StoppedError("infeasible")
-        optima[w.name] = scenario_values(coefficients, instance, solution.chosen)[w.name]
-    return optima
+    coefficients = compute_coefficients(instance) if session is None else session.coefficients
+    if session is not None:
+        model = session.model
+        values = [model.scenario_value[w.name] / model.scales.objective for w in instance.scenarios]
+        best = best_maximising(session, values)
+    else:
+        solutions = [
+            best_strategy(instance, f"scenario:{w.name}", mip_gap, deadline, threads)
+            for w in instance.scenarios
+        ]
+        best = [None if s is None else s.chosen for s in solutions]
+    if any(chosen is None for chosen in best):
+        raise StoppedError("infeasible")
+    return {
+        w.name: scenario_values(coefficients, instance, chosen)[w.name]
+        for w, chosen in zip(instance.scenarios, best, strict=True)
+        if chosen is not None
+    }
 
 
 def value_of_scenarios(
@@ -128,15 +147,16 @@ def value_of_scenarios(
     mip_gap: float,
     deadline: float | None,
     threads: int | None,
+    session: SolverSession | None = None,
 ) -> tuple[ScenarioMeasures, dict[str, float]]:
     """VSS and EVPI of an expected-value ranking whose rank 1 is ``best``.
 
-    Each scenario's optimum (unless given) and the mean-value problem are solved;
-    the mean-value strategy is checked by ``violations_of`` against the ranking's
-    rules.
+    Each scenario's optimum (unless given; on ``session`` when given, see
+    :func:`scenario_optima`) and the mean-value problem are solved; the mean-value
+    strategy is checked by ``violations_of`` against the ranking's rules.
     """
     if optima is None:
-        optima = scenario_optima(instance, mip_gap, deadline, threads)
+        optima = scenario_optima(instance, mip_gap, deadline, threads, session)
     mean = best_strategy(
         mean_value_instance(instance), "expected", mip_gap, deadline, threads, tie_break=True
     )

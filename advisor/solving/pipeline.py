@@ -176,6 +176,7 @@ def _measures(instance: Instance, run: _Run, report: ProgressFn) -> ScenarioMeas
         s.mip_gap,
         run.deadline,
         s.threads,
+        session if s.search == "packages" else None,  # each scenario on the ranking's rows
     )
     return measures
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import highspy
@@ -31,6 +32,8 @@ from advisor.solving.lagrangian import package_bounds
 from advisor.solving.packages import OfferPackageSearch, Package
 from advisor.solving.reduction import dominated_tiers
 from advisor.solving.session import Solution, SolverSession, open_session
+
+SIDE_BY_SIDE = 2  # searches run at once by best_maximising: the machine's two cores
 
 SEARCHES = ("auto", "cuts", "packages")
 
@@ -202,6 +205,42 @@ class OfferFlips:
         """The answer of :meth:`run` as the session's solutions."""
         packages, settled = answer
         return [None if p is None else _solution(self.session, p, p.gap) for p in packages], settled
+
+
+def best_maximising(
+    session: SolverSession, expressions: list[object]
+) -> list[frozenset[str] | None]:
+    """For each expression, the decisions of the best strategy maximising it on ``session``'s rules.
+
+    Each is the offer-package search on the session's model with HiGHS's costs
+    swapped for the expression's (:meth:`SolverSession.maximising`): at tariff-line
+    scale, each scenario's own optimum on the ranking's model, with no model of its
+    own. The searches are built here one after the other and run two at a time
+    (the machine's two cores), each on its own HiGHS copies, so the answers do not
+    depend on which finishes first; on an error or interrupt the running ones stop.
+    None where no strategy keeps the rules; :class:`StoppedError` (``time_limit``)
+    if the time limit stopped a search with nothing found.
+    """
+    _fix_dominated(session)  # dominance holds scenario by scenario (advisor.solving.reduction)
+    searches: list[OfferPackageSearch] = []
+    running: list[Future[list[Package]]] = []
+    with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
+        try:
+            for expression in expressions:
+                if len(running) >= SIDE_BY_SIDE:  # no more copies built than can run
+                    running[-SIDE_BY_SIDE].result()
+                with session.maximising(expression):
+                    searches.append(_package_search(session, 1, False, remember=False))
+                running.append(pool.submit(searches[-1].rank, 1))
+            found = [r.result() for r in running]
+        except BaseException:
+            for search in searches:
+                search.cancel()
+            raise
+    session.timed_out = session.timed_out or any(s.timed_out for s in searches)
+    if any(not packages and s.timed_out for packages, s in zip(found, searches, strict=True)):
+        raise StoppedError("time_limit")
+    return [packages[0].chosen if packages else None for packages in found]
 
 
 def _fix_dominated(session: SolverSession) -> None:
