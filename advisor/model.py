@@ -24,9 +24,11 @@ any currency unit; the maths below is written unscaled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from advisor.economics import Coefficients
 from advisor.instance import Condition, Instance
@@ -95,6 +97,19 @@ def decision_term(model: pyo.ConcreteModel, identifier: str) -> pyo.Expression:
     return pyo.quicksum(model.request[r] for r in tiers)
 
 
+def linear_sum(terms: Iterable[tuple[float, pyo.Var]]) -> Any:
+    """Σ a x over ``terms`` (a, x), the expression ``quicksum(a * x ...)`` builds.
+
+    Built at once instead of by Pyomo's arithmetic one term at a time (a product,
+    then an addition, for each): the model's big sums have a term per tariff line.
+    The same expression: a·x, or x itself where a = 1; one term alone; 0 for none.
+    """
+    args = [x if a == 1 else MonomialTermExpression((a, x)) for a, x in terms]
+    if not args:
+        return 0
+    return args[0] if len(args) == 1 else LinearExpression(args)
+
+
 def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coefficients) -> None:
     r"""Scenario values, offer totals and exports after the deal.
 
@@ -109,20 +124,21 @@ def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coef
     ``shares = "expected"``.
     """
     offers = instance.offer_by_id
+    x, y = dict(model.request.items()), dict(model.offer.items())
     # λ, mutable so that a frontier can sweep it on one persistent model
     model.offer_cost_weight = pyo.Param(initialize=instance.offer_cost_weight, mutable=True)
     model.offer_domestic_cost = pyo.Expression(
-        expr=pyo.quicksum(offers[j].domestic_cost * model.offer[j] for j in model.OFFERS)
+        expr=linear_sum((offers[j].domestic_cost, y[j]) for j in model.OFFERS)
     )
     model.offer_counterpart_value = pyo.Expression(
-        expr=pyo.quicksum(offers[j].counterpart_value * model.offer[j] for j in model.OFFERS)
+        expr=linear_sum((offers[j].counterpart_value, y[j]) for j in model.OFFERS)
     )
     model.request_counterpart_cost = pyo.Expression(
-        expr=pyo.quicksum(coef.counterpart_cost[r] * model.request[r] for r in model.REQUESTS)
+        expr=linear_sum((coef.counterpart_cost[r], x[r]) for r in model.REQUESTS)
     )
     model.offer_effect_value = pyo.Expression(
-        expr=pyo.quicksum(
-            coef.effect_value[j] * model.offer[j] for j in model.OFFERS if coef.effect_value[j]
+        expr=linear_sum(
+            (coef.effect_value[j], y[j]) for j in model.OFFERS if coef.effect_value[j]
         )
     )
 
@@ -134,7 +150,7 @@ def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coef
         )
 
     def scenario_value_rule(m: pyo.ConcreteModel, w: str) -> pyo.Expression:
-        protected = pyo.quicksum(coef.expected_value[r, w] * m.request[r] for r in m.REQUESTS)
+        protected = linear_sum((coef.expected_value[r, w], x[r]) for r in m.REQUESTS)
         protected += steps(m, w, coef.weighted_value)
         offers_net = m.offer_effect_value - m.offer_cost_weight * m.offer_domestic_cost
         return protected + offers_net
@@ -142,13 +158,13 @@ def _create_expressions(model: pyo.ConcreteModel, instance: Instance, coef: Coef
     model.scenario_value = pyo.Expression(model.SCENARIOS, rule=scenario_value_rule)
 
     def exports_rule(m: pyo.ConcreteModel, market: str, w: str) -> pyo.Expression:
-        expr = coef.market_baseline[market, w] + pyo.quicksum(
-            coef.market_effect[j, market] * m.offer[j]
+        expr = coef.market_baseline[market, w] + linear_sum(
+            (coef.market_effect[j, market], y[j])
             for j in m.OFFERS
             if (j, market) in coef.market_effect
         )
         if market == instance.counterpart:
-            expr += pyo.quicksum(coef.share_exports[r, w] * m.request[r] for r in m.REQUESTS)
+            expr += linear_sum((coef.share_exports[r, w], x[r]) for r in m.REQUESTS)
             if coef.shares_expected:
                 expr += steps(m, w, coef.protected_value)
         return expr
@@ -241,13 +257,14 @@ def _reciprocity(model: pyo.ConcreteModel, instance: Instance) -> None:
     coef: Coefficients = model.coefficients
     model.reciprocity_ratio = pyo.Param(initialize=instance.reciprocity_ratio, mutable=True)
     every = instance.reciprocity == "every_scenario"
+    x = dict(model.request.items())
     model.RECIPROCITY_ROWS = pyo.Set(
         initialize=list(model.SCENARIOS) if every else ["expected"], ordered=True
     )
 
     def cost(m: pyo.ConcreteModel, row: str) -> object:
         if every:
-            return pyo.quicksum(coef.counterpart_cost_in[r, row] * m.request[r] for r in m.REQUESTS)
+            return linear_sum((coef.counterpart_cost_in[r, row], x[r]) for r in m.REQUESTS)
         shifted = _shift_terms(m, coef, coef.counterpart_cost_in, False)
         return m.request_counterpart_cost + shifted
 
