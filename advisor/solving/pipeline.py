@@ -160,9 +160,9 @@ def _measures(instance: Instance, run: _Run, report: ProgressFn) -> ScenarioMeas
         if not wanted:
             run.warnings.append(
                 "VSS and EVPI are not computed above "
-                f"{TIE_BREAK_MAX_DECISIONS} decisions by default (one more full solve per "
-                "scenario, and the mean-value solve); ask with with_measures=True "
-                "(CLI --measures)"
+                f"{TIE_BREAK_MAX_DECISIONS} decisions by default (one more search per "
+                "scenario, and the mean-value solve: about as long again as the ranking); "
+                "ask with with_measures=True (CLI --measures)"
             )
     if not wanted or session is None:
         return None
