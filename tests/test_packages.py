@@ -410,3 +410,33 @@ def test_scenario_optima_on_the_rankings_session_are_each_scenarios_own(lines100
         assert shared[w.name] == pytest.approx(value, rel=2e-6)
         values.add(round(value, 3))
     assert len(values) == len(lines100.scenarios)  # the scenarios' optima differ
+
+
+def test_an_interrupt_in_one_scenario_search_stops_the_others(lines100, monkeypatch) -> None:
+    """best_maximising: a Ctrl-C (or error) in one search reaches the caller, every
+    search built is cancelled, and the session's own costs are back."""
+    from advisor.solving import enumerated
+    from advisor.solving.search import best_maximising
+    from advisor.solving.session import open_session
+
+    session = open_session(lines100, binding=False)
+    costs, offset = session.opt.costs()
+    rank, cancelled, calls = enumerated.EnumeratedPackageSearch.rank, [], []
+
+    def rank_or_interrupt(self, top):
+        calls.append(self)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return rank(self, top)
+
+    monkeypatch.setattr(enumerated.EnumeratedPackageSearch, "rank", rank_or_interrupt)
+    monkeypatch.setattr(
+        enumerated.EnumeratedPackageSearch, "cancel", lambda self: cancelled.append(self)
+    )
+    model = session.model
+    values = [model.scenario_value[w] / model.scales.objective for w in model.SCENARIOS]
+    with pytest.raises(KeyboardInterrupt):
+        best_maximising(session, values)
+    assert len(calls) >= 2 and set(map(id, calls)) <= set(map(id, cancelled))
+    after_costs, after_offset = session.opt.costs()
+    assert np.array_equal(costs, after_costs) and offset == after_offset
