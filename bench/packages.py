@@ -8,8 +8,10 @@ Each case runs in a fresh Python process on an instance written by ``python -m
 advisor.generate --lines N --seed S`` (in a temporary folder): the search's own
 seconds (``run_search``, after the model is built and handed to HiGHS), the whole
 ``advisor.solve`` call from the loaded instance, the process's whole wall time and
-its peak memory (``ru_maxrss``). The table gives each seed and the worst, beside the
-issue's target; nothing asserts a time. Cases:
+its peak memory (``ru_maxrss``), and of the solve the coefficients and Pyomo model
+(``model s``, every model the call builds) and their hand-off to HiGHS (``hand-off
+s``, ``BulkHighs.set_instance``). The table gives each seed and the worst, beside
+the issue's target; nothing asserts a time. Cases:
 
 - ``offers``: top 10 distinct offer packages (target: search under 15 s);
 - ``strict``: strict top 10, ``distinct_on='all'`` (under 30 s);
@@ -57,13 +59,18 @@ def worker(case: str, folder: str, tree: bool, time_limit: float) -> dict[str, o
     """Run one case in this process; its timings and answer."""
     start = time.perf_counter()
     import advisor
-    from advisor.solving import lagrangian, packages, pipeline, search
+    from advisor.solving import handoff, lagrangian, packages, pipeline, search, session
 
     if tree:
         lagrangian.MAX_ENUMERATED_OFFERS = -1
     timings: dict[str, list[float]] = {}
     pipeline.run_search = _timed(pipeline.run_search, timings, "search")  # type: ignore[assignment]
     pipeline._measures = _timed(pipeline._measures, timings, "measures")  # type: ignore[assignment]
+    # the coefficients and Pyomo model, then the model handed to HiGHS
+    session._model = _timed(session._model, timings, "model")  # type: ignore[assignment]
+    handoff.BulkHighs.set_instance = _timed(  # type: ignore[method-assign]
+        handoff.BulkHighs.set_instance, timings, "handoff"
+    )
     search.package_bounds = _timed(search.package_bounds, timings, "bounds")  # type: ignore[assignment]
     run = packages.OfferPackageSearch._run
 
@@ -141,32 +148,34 @@ def table(rows: list[tuple[str, int, dict[str, object]]]) -> str:
     """The Markdown table of every run, then the worst per case against its target."""
     lines = [
         "| case | seed | search s | solve s | process s | peak MiB | status | solves "
-        "| LPs (s) | completion MIPs (s, 2nd thread) | bounds set-up s |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "| LPs (s) | completion MIPs (s, 2nd thread) | bounds set-up s | model s | hand-off s |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for case, seed, r in rows:
         if "error" in r:
-            lines.append(f"| {case} | {seed} | error: {r['error']} | | | | | | | | |")
+            lines.append(f"| {case} | {seed} | error: {r['error']} | | | | | | | | | | |")
             continue
         if "diagnose_s" in r:
             lines.append(
                 f"| {case} | {seed} | diagnose {r['diagnose_s']:.1f} | | {r['process_s']:.1f} "
-                f"| {r['peak_mib']:.0f} | {r['status']}: {', '.join(r['conflict'])} | | | | |"  # type: ignore[arg-type]
+                f"| {r['peak_mib']:.0f} | {r['status']}: {', '.join(r['conflict'])} | | | | | | |"  # type: ignore[arg-type]
             )
             continue
         if r.get("explain_s"):
-            lines.append(f"| {case} | {seed} | explain {r['explain_s']:.1f} | | | | | | | | |")
+            lines.append(f"| {case} | {seed} | explain {r['explain_s']:.1f} | | | | | | | | | | |")
         if r.get("measures_s"):
             ranking = float(r["solve_s"]) - float(r["measures_s"])  # type: ignore[arg-type]
             lines.append(
                 f"| {case} | {seed} | VSS/EVPI {r['measures_s']:.1f} "
-                f"({r['measures_share_s']:.0%} of the ranking's {ranking:.1f}) | | | | | | | | |"
+                f"({r['measures_share_s']:.0%} of the ranking's {ranking:.1f})"
+                " | | | | | | | | | | |"
             )
         lines.append(
             f"| {case} | {seed} | {r['search_s']:.1f} | {r['solve_s']:.1f} | "
             f"{r['process_s']:.1f} | {r['peak_mib']:.0f} | {r['status']} | {r['solves']} "
             f"| {r.get('lp_n', 0)} ({r.get('lp_s', 0.0):.1f}) "
-            f"| {r.get('mip_n', 0)} ({r.get('mip_s', 0.0):.1f}) | {r.get('bounds_s', 0.0):.2f} |"
+            f"| {r.get('mip_n', 0)} ({r.get('mip_s', 0.0):.1f}) | {r.get('bounds_s', 0.0):.2f} "
+            f"| {r.get('model_s', 0.0):.1f} | {r.get('handoff_s', 0.0):.1f} |"
         )
     lines += ["", "| case | worst | target | met |", "|---|---:|---:|---|"]
     for case in dict.fromkeys(c for c, _, _ in rows):

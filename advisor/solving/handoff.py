@@ -142,6 +142,7 @@ class BulkHighs(Highs):
             for var in self._vars_referenced_by_obj:  # type: ignore[has-type]
                 self._referenced_variables[id(var)][2] = None
         variables: dict[int, Any] = {}
+        self._objective_parameters = frozenset()
         if obj is not None:
             variables, self._objective_parameters = ExpressionWalker().walk(obj.expr)
             self.add_variables([v for vid, v in variables.items() if vid not in self._vars])
@@ -155,10 +156,8 @@ class BulkHighs(Highs):
 
     def _set_objective(self, obj: Any) -> None:
         """Costs for every column and the offset, from one reading of the objective."""
-        self._invalidate()
         if obj is None:
             self._solver_model.changeObjectiveSense(highspy.ObjSense.kMinimize)
-            self._objective_parameters = frozenset()
             self._pass_costs(LinearForm({}, 0.0))
             return
         sense = (

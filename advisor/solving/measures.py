@@ -118,12 +118,12 @@ def scenario_optima(
     Raises :class:`~advisor.solving.search.StoppedError` (``infeasible`` or
     ``time_limit``) when a scenario has no best strategy.
     """
-    coefficients = compute_coefficients(instance) if session is None else session.coefficients
     if session is not None:
-        model = session.model
+        coefficients, model = session.coefficients, session.model
         values = [model.scenario_value[w.name] / model.scales.objective for w in instance.scenarios]
         best = best_maximising(session, values)
     else:
+        coefficients = compute_coefficients(instance)
         solutions = [
             best_strategy(instance, f"scenario:{w.name}", mip_gap, deadline, threads)
             for w in instance.scenarios

@@ -344,7 +344,7 @@ class SolverSession:
         with quiet_stdout():
             if self.opt.update_parameter(param):
                 self._matrix_cache = None  # a coefficient (the ratio's), not a bound
-        if self._dropped:  # rows whose bounds Pyomo put back: keep those for restore()
+        if self._dropped:  # rows whose bounds the hand-off put back: keep those for restore()
             indices = np.array(list(self._dropped), dtype=np.int32)
             lower, upper = self._row_bounds()
             reset = np.isfinite(lower[indices]) | np.isfinite(upper[indices])
@@ -554,7 +554,7 @@ def lp_relaxation_duals(
     """
     _, model = _model(instance, objective, optima)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(model)
-    opt = Highs()
+    opt = BulkHighs()
     with quiet_stdout():
         results = opt.solve(
             model,
