@@ -5,15 +5,19 @@ offer, line and coupling rows (:mod:`advisor.solving.lagrangian`), every package
 has a bound B(y) = min_{λ ∈ Λ} L(λ, y) on its best value f(y), computed for all
 packages at once. The search keeps the packages in order of B:
 
-1. Λ starts with the duals of the LP relaxation (offers relaxed), or, when the
-   search is one of several on one changing model, with the duals of the earlier
-   searches' LPs (:mod:`advisor.solving.memory`).
+1. Λ starts with every λ the descent on the Lagrangian dual min_λ max_y L(λ, y)
+   evaluates (:mod:`advisor.solving.lagrangian_dual`: numpy passes over the
+   packages, not the LP relaxation with the offers relaxed, which at 50,000 lines
+   took 23-36 s), or, when the search is one of several on one changing model,
+   with the multipliers and LP duals of the earlier searches
+   (:mod:`advisor.solving.memory`).
 2. Take the open package y with the largest B(y) (ties: the lower binary code).
    - Not yet priced: solve the LP with the offers fixed at y (HiGHS's presolve and
      dual simplex), unless an earlier search's optimum of y's LP is still one.
      Its optimum U(y) is y's own bound, and its duals λ_y join Λ:
      B(y') ← min(B(y'), L(λ_y, y')) for every package y' at once. Infeasible: y is
-     dropped.
+     dropped, and the first time, the LP relaxation is solved: infeasible too, no
+     package has a strategy; else its duals join Λ.
    - Priced, and still the largest: complete it (as the branch-and-bound search
      does, :mod:`advisor.solving.completion`), in the completion thread.
 3. Stop when K strategies are known and no open package, nor a completed one left
@@ -35,6 +39,7 @@ import numpy as np
 
 from advisor.solving.completion import Relaxation
 from advisor.solving.lagrangian import PackageBounds
+from advisor.solving.lagrangian_dual import descend
 from advisor.solving.memory import ModelView, SearchMemory
 from advisor.solving.packages import OFFER_TOLERANCE, Completions, OfferPackageSearch, Package
 
@@ -60,40 +65,45 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         """Search the packages of ``bounds`` (of ``model``); ``memory``: see :meth:`_start`."""
         super().__init__(model, *args, **kwargs)
         self.bounds = bounds
+        self.root_tried = False  # whether this search has solved its root LP
+        self.dual_evaluations = 0  # L(λ, ·) evaluations by the Lagrangian dual's descent
         self.memory: ModelView | None = (
             None if memory is None else memory.seen(model.lp_, bounds.matrix)
         )
 
-    def _start(self) -> tuple[Relaxation | None, np.ndarray, bool]:
-        """The root LP, the packages' first bounds, and whether there is anything to search.
+    def _start(self) -> np.ndarray:
+        """The packages' first bounds.
 
         With a :class:`SearchMemory` of earlier searches of this model (perhaps with
         rows freed or limits moved since: an explanation's rule prices, each a
-        relaxation of a feasible model), the first bounds are the minimum over the
-        memory's duals of L(λ, ·), and the root LP is not solved (it would only add
-        one more λ; it is what proves a model with no strategy infeasible, so a
-        memory is only for relaxations of a feasible one); see
-        :mod:`advisor.solving.memory`.
+        relaxation of a feasible model), the minimum over the memory's duals of
+        L(λ, ·); see :mod:`advisor.solving.memory`. Otherwise the Lagrangian dual's
+        (:mod:`advisor.solving.lagrangian_dual`), kept in the memory for the next
+        search. The root LP is solved only if a package's LP is infeasible
+        (:meth:`_root_after_infeasible`).
         """
+        self.root_tried = False
         duals = [] if self.memory is None else self.memory.duals
-        root = None if duals else self._solve_fixed({})
-        if root is not None and self.memory is not None:
-            self.memory.keep(None, root)
-        best = self._tightened(np.full(self.bounds.size, np.inf), root)
-        for row_dual in duals:
-            best = self._tightened_by(best, row_dual)
-        return root, best, root is not None or bool(duals)
+        if duals:
+            best = np.full(self.bounds.size, np.inf)
+            for row_dual in duals:
+                best = self._tightened_by(best, row_dual)
+            return best
+        dual = descend(self.bounds)
+        self.dual_evaluations += dual.evaluations
+        if self.memory is not None:
+            self.memory.keep_multipliers(self.bounds.coupling, dual.multipliers)
+        return dual.bound + BOUND_MARGIN * np.maximum(1.0, np.abs(dual.bound))
 
     def rank(self, top: int) -> list[Package]:
         """The ``top`` best offer packages (strategies with ``per_package`` > 1), best first."""
         found: list[Package] = []
         pending: list[Future[list[Package]]] = []
-        root, best, feasible = self._start()
+        best = self._start()
         state = np.full(self.bounds.size, OPEN, dtype=np.int8)
         priced: dict[int, Relaxation] = {}
-        self._price_root(root, best, state, priced)
         with Completions(self) as completions:
-            while not self.timed_out and feasible:
+            while not self.timed_out:
                 i, open_bound = self._next(best, state)
                 if open_bound == -np.inf:
                     break
@@ -125,6 +135,30 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         state[i] = DONE if lp is None else PRICED
         if lp is not None:
             priced[i] = lp
+        elif not self.timed_out and not self.root_tried:
+            best = self._root_after_infeasible(best, state, priced)
+        return best
+
+    def _root_after_infeasible(
+        self, best: np.ndarray, state: np.ndarray, priced: dict[int, Relaxation]
+    ) -> np.ndarray:
+        """After a package's LP proved infeasible: the root LP, once a search.
+
+        Infeasible too: no package has a strategy (the Lagrangian bounds cannot say
+        so), and every package is closed. Feasible: its duals tighten every bound, and
+        when its offers are whole it prices that package.
+        """
+        self.root_tried = True
+        root = self._solve_fixed({})
+        if root is None:
+            if not self.timed_out:
+                state[:] = DONE
+                best[:] = -np.inf
+            return best
+        if self.memory is not None:
+            self.memory.keep(None, root)
+        best = self._tightened(best, root)
+        self._price_root(root, best, state, priced)
         return best
 
     def best_in_groups(self, groups: list[np.ndarray]) -> tuple[list[Package | None], list[bool]]:
@@ -145,12 +179,9 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         out leaves the rest unsettled, with what they had).
         """
         found: dict[int, Package] = {}
-        root, best, feasible = self._start()
+        best = self._start()
         state = np.full(self.bounds.size, OPEN, dtype=np.int8)
-        if not feasible:  # not even the relaxation is feasible: no group has a strategy
-            state[:] = DONE
         priced: dict[int, Relaxation] = {}
-        self._price_root(root, best, state, priced)
         settled = [False] * len(groups)
         with Completions(self) as completions:
             while not self.timed_out:
@@ -198,23 +229,20 @@ class EnumeratedPackageSearch(OfferPackageSearch):
 
     def _price_root(
         self,
-        root: Relaxation | None,
+        root: Relaxation,
         best: np.ndarray,
         state: np.ndarray,
         priced: dict[int, Relaxation],
     ) -> None:
         """When the LP relaxation's offers are all 0 or 1, it prices that package too.
 
-        Its optimum is then also the optimum with the offers fixed (one LP saved: 5-10 s
-        at 50,000 lines).
+        Its optimum is then also the optimum with the offers fixed.
         """
-        if root is None:
-            return
         offers = root.x[self.columns.index[self.columns.offers]]
         if np.any(np.minimum(offers, 1.0 - offers) > OFFER_TOLERANCE):
             return
         i = self.bounds.index_of(offers)
-        if i is not None:
+        if i is not None and state[i] == OPEN:
             best[i] = min(best[i], root.bound)
             state[i], priced[i] = PRICED, root
 

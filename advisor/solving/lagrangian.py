@@ -122,14 +122,44 @@ class PackageBounds:
         constant = self.offset + float(np.sum(lam * np.where(lam != 0, side, 0.0)))
         bound = constant + self.packages @ reduced[self.offer_columns]
         for group in self.groups:
-            values = np.zeros((len(group.columns), group.columns.shape[1] + 1))
-            present = group.columns >= 0
-            values[:, 1:][present] = reduced[group.columns[present]]
+            values = _option_values(group, reduced)
             per_set = np.array(
                 [np.where(mask, values, -np.inf).max(axis=1).sum() for mask in group.masks]
             )
             bound += per_set[group.code]
         return bound
+
+    def subgradient(self, lam: np.ndarray, package: int) -> np.ndarray:
+        r"""A subgradient in λ of L(·, y) at ``lam``, for the package y of row ``package``.
+
+        L(λ, y) = max over s ∈ [l, u] and the lines' options z of
+        c·z + c₀ + λ·(s - A z) (the coupling rows' A, l, u), so with z* the lines'
+        best options at ``lam`` (the first of ties, as :meth:`evaluate` counts them)
+        and s* the side its multiplier's sign picks (where λ_i = 0, A_i z* brought
+        within [l_i, u_i]), g = s* - A z* gives L(λ', y) ≥ L(λ, y) + g·(λ' - λ)
+        for every λ'.
+        """
+        reduced = self.cost - self.coupling_matrix.T @ lam
+        chosen = np.zeros(len(self.cost))
+        chosen[self.offer_columns] = self.packages[package]
+        for group in self.groups:
+            values = _option_values(group, reduced)
+            allowed = group.masks[group.code[package]]
+            option = np.argmax(np.where(allowed, values, -np.inf), axis=1)
+            requested = option > 0
+            chosen[group.columns[requested, option[requested] - 1]] = 1.0
+        activity = self.coupling_matrix @ chosen
+        side = np.where(lam > 0, self.upper, self.lower)
+        side = np.where(lam == 0, np.clip(activity, self.lower, self.upper), side)
+        return np.asarray(side - activity, dtype=float)
+
+
+def _option_values(group: _Group, reduced: np.ndarray) -> np.ndarray:
+    """Each line's options' λ-reduced values: no request (0), then its tiers (-∞ if absent)."""
+    values = np.zeros((len(group.columns), group.columns.shape[1] + 1))
+    present = group.columns >= 0
+    values[:, 1:] = np.where(present, reduced[np.maximum(group.columns, 0)], -np.inf)
+    return values
 
 
 def package_bounds(

@@ -7,9 +7,10 @@ a memory). Two things carry over from search to search, both exact:
 **Multipliers.** For any λ (one per coupling row, of the sign its row's finite side
 allows) L(λ, y) bounds every package y of *whichever* model the bounds are built
 from (weak duality, :mod:`advisor.solving.lagrangian`). So the row duals of every
-LP solved so far are kept, read against the rows as they are now (a freed row's
-side is infinite, so its multiplier is taken as 0), and give the next search its
-first bounds; the duals of a nearby model are nearly optimal for this one.
+LP solved so far, and the multipliers of the first search's Lagrangian dual
+(:mod:`advisor.solving.lagrangian_dual`), are kept, read against the rows as they
+are now (a freed row's side is infinite, so its multiplier is taken as 0), and give
+the next search its first bounds; the duals of a nearby model are nearly optimal for this one.
 
 **Package LP optima.** Let x* with duals (π, d) be an optimum of package y's LP in
 an earlier model, and let the rows R differ now (bounds freed or moved,
@@ -101,6 +102,12 @@ class ModelView:
                     self.now.optima[key] = found
                     return found
         return None
+
+    def keep_multipliers(self, rows: np.ndarray, lam: np.ndarray) -> None:
+        """Remember multipliers found without an LP (the Lagrangian dual's) on ``rows``."""
+        row_dual = np.zeros(len(self.now.row_lower))
+        row_dual[rows] = lam
+        self.memory.duals.append(row_dual)
 
     def keep(self, package: np.ndarray | None, lp: Relaxation) -> None:
         """Remember an LP solved afresh: its duals, and its optimum if it is a package's."""
