@@ -20,6 +20,7 @@ from helpers import package_bests
 from randinst import enumerate_instance, random_instance
 
 from advisor.solving.enumerated import EnumeratedPackageSearch
+from advisor.solving.lagrangian_dual import descend
 from advisor.solving.search import _package_search
 from advisor.solving.session import open_session
 
@@ -89,3 +90,52 @@ def test_bounds_cover_every_package_and_are_exact_at_its_lp_duals() -> None:
         checked += 1
     assert checked >= 30 and packages_checked >= 200  # the bounds really were exercised
     assert equal >= 0.8 * packages_checked
+
+
+def test_a_subgradient_bounds_the_lagrangian_from_below() -> None:
+    """L(λ', y) ≥ L(λ, y) + g·(λ' - λ) for every package y, g its subgradient at λ."""
+    rng = np.random.default_rng(11)
+    checked = 0
+    for seed in SEEDS:
+        inst, _ = bests(seed)
+        found = enumerated_search(inst)
+        if found is None or not found[0].bounds.size:
+            continue
+        bounds = found[0].bounds
+        for _ in range(3):
+            lam, other = random_multipliers(found[0], rng), random_multipliers(found[0], rng)
+            at, there = bounds.evaluate(lam), bounds.evaluate(other)
+            for y in range(bounds.size):
+                g = bounds.subgradient(lam, y)
+                assert there[y] >= at[y] + g @ (other - lam) - 1e-7 * max(1.0, abs(at[y]))
+                checked += 1
+    assert checked >= 500
+
+
+def test_the_dual_descent_bounds_every_package_and_reaches_the_lp_bound() -> None:
+    """The descent's bounds cover every package's best (enumerated), and its F is the LP's.
+
+    min_λ max_y L(λ, y) keeps y and the lines' options whole, so it is at most the
+    LP relaxation's optimum; the descent gets there within its tolerance. Every
+    package's bound, the minimum over the λ the descent met, is at least its best.
+    """
+    checked = 0
+    for seed in SEEDS:
+        inst, best = bests(seed)
+        found = enumerated_search(inst)
+        if found is None or not best:
+            continue
+        search, unit = found
+        bounds = search.bounds
+        names = [package_names(search, row) for row in bounds.packages]
+        truth = np.array([best.get(n, -np.inf) / unit for n in names])
+        dual = descend(bounds)
+        slack = 1e-7 * np.maximum(1.0, np.abs(truth))
+        assert np.all(dual.bound >= truth - slack), f"seed {seed}"
+        assert np.max(dual.bound) <= dual.value + 1e-12 * max(1.0, abs(dual.value))
+        root = search._solve_fixed({})
+        assert root is not None
+        assert dual.value <= root.bound + 1e-6 * max(1.0, abs(root.bound)), f"seed {seed}"
+        assert np.max(dual.bound) >= np.max(truth) - slack.max()
+        checked += 1
+    assert checked >= 30
