@@ -20,6 +20,7 @@ import advisor
 from advisor import generate as gen
 from advisor.instance import Instance
 from advisor.linear_form import ExpressionWalker, LinearReader
+from advisor.rules import RuleBook
 from advisor.solving.handoff import BulkHighs
 from advisor.solving.lagrangian import constraint_matrix
 from advisor.solving.session import _model, open_session
@@ -184,3 +185,26 @@ def test_the_reader_and_walker_on_hand_written_expressions() -> None:
     assert parameters == {id(m.p)}
     with pytest.raises(ValueError, match="not a linear expression"):
         LinearReader().read(m.x[1] * m.x[2])
+
+
+def _read(book: RuleBook) -> tuple[np.ndarray, ...]:
+    book._read_rows()
+    return book.rows, book.cols, book.values, book.constant, book.lower, book.upper
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_rulebook_reads_the_rows_the_hand_off_read_as_parameters_change(name: str) -> None:
+    """The session's rule book (rows shared with the hand-off) equals a fresh reading.
+
+    After each mutable parameter is moved through the session (the ratio's
+    coefficients, the limits' bounds) and the book refreshed, as a frontier does.
+    """
+    session = open_session(_instance(name))
+    assert session.rulebook._forms is session.opt.forms and session.opt.forms
+    for param in [None, *_mutable(session.model)]:
+        if param is not None:
+            session.set_parameter(param, 0.7 * pyo.value(param) + 0.01)
+            session.rulebook.refresh()
+        fresh = RuleBook(session.model, session.instance.decision_ids())
+        for shared, read in zip(_read(session.rulebook), _read(fresh), strict=True):
+            np.testing.assert_array_equal(shared, read)

@@ -62,6 +62,8 @@ class BulkHighs(Highs):
         self._row_parameters: dict[Any, frozenset[int]] = {}
         self._row_values: dict[Any, dict[int, float]] = {}
         self._objective_parameters: frozenset[int] = frozenset()
+        # every row's linear form as HiGHS holds it now (the trust check reads these)
+        self.forms: dict[Any, LinearForm] = {}
 
     # ------------------------------------------------------------------ rows
 
@@ -103,6 +105,7 @@ class BulkHighs(Highs):
         first = len(self._pyomo_con_to_solver_con_map)
         for k, (con, bounded, held) in enumerate(zip(cons, rows, parameters, strict=True)):
             form = reader.read(bounded[1])
+            self.forms[con] = form
             row = _row(form, columns)
             starts.append(len(index))
             index.extend(row)
@@ -130,6 +133,7 @@ class BulkHighs(Highs):
         for con in cons:
             self._row_parameters.pop(con, None)
             self._row_values.pop(con, None)
+            self.forms.pop(con, None)
 
     def _check_to_remove_vars(self, variables: list[Any]) -> None:
         """Keep every column: HiGHS's column numbers never change in a session."""
@@ -228,6 +232,7 @@ class BulkHighs(Highs):
             i = self._pyomo_con_to_solver_con_map[con]
             bounded = con.to_bounded_expression()
             form = reader.read(bounded[1])
+            self.forms[con] = form
             new = _row(form, columns)
             old = self._row_values[con]
             for j in sorted(old.keys() | new.keys()):

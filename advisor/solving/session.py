@@ -133,6 +133,8 @@ class SolverSession:
         self.opt.config.load_solutions = False
         with quiet_stdout(), interrupt_as_keyboard():
             self.opt.set_instance(model)
+        if self.rulebook.model is model:  # its rows as read for HiGHS, not read again
+            self.rulebook.share_forms(self.opt.forms)
 
     # ------------------------------------------------------------------ the rules
 
