@@ -26,7 +26,10 @@ def _session(folder: Path, seed: int) -> SolverSession:
     assert gen.main(["--lines", "60", "--seed", str(seed), "--output", str(folder)]) == 0
     session = open_session(advisor.load_instance(folder), "expected", binding=False)
     session.memory = SearchMemory()
-    rank_packages(session, 6, "offers")  # prices a few packages of the model as ranked
+    with pytest.MonkeyPatch.context() as patch:  # whole LPs: the optima a memory keeps
+        patch.setattr(EnumeratedPackageSearch, "_solve_package",
+                      lambda self, i: (self._solve_fixed(self._package_dict(i)), True))
+        rank_packages(session, 6, "offers")  # prices a few packages of the model as ranked
     return session
 
 

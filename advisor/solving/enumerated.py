@@ -42,6 +42,7 @@ from advisor.solving.lagrangian import PackageBounds
 from advisor.solving.lagrangian_dual import descend
 from advisor.solving.memory import ModelView, SearchMemory
 from advisor.solving.packages import OFFER_TOLERANCE, Completions, OfferPackageSearch, Package
+from advisor.solving.restricted import RestrictedLp
 
 OPEN, PRICED, DONE = 0, 1, 2
 BOUND_MARGIN = 1e-9  # relative slack on a Lagrangian bound: its sums are rounded
@@ -66,6 +67,8 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         super().__init__(model, *args, **kwargs)
         self.bounds = bounds
         self.root_tried = False  # whether this search has solved its root LP
+        self.hint: np.ndarray | None = None  # the Lagrangian dual's multipliers, once found
+        self.restricted: RestrictedLp | None = None  # made at the first package priced
         self.dual_evaluations = 0  # L(λ, ·) evaluations by the Lagrangian dual's descent
         self.memory: ModelView | None = (
             None if memory is None else memory.seen(model.lp_, bounds.matrix)
@@ -91,6 +94,7 @@ class EnumeratedPackageSearch(OfferPackageSearch):
             return best
         dual = descend(self.bounds)
         self.dual_evaluations += dual.evaluations
+        self.hint = dual.multipliers
         if self.memory is not None:
             self.memory.keep_multipliers(self.bounds.coupling, dual.multipliers)
         return dual.bound + BOUND_MARGIN * np.maximum(1.0, np.abs(dual.bound))
@@ -127,9 +131,11 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         """Solve package i's LP (step 2): its bound, its duals for every package's bound."""
         lp = self._priced_before(i)
         if lp is None:
-            lp = self._solve_fixed(self._package_dict(i))
+            lp, whole = self._solve_package(i)
             if lp is not None and self.memory is not None:
-                self.memory.keep(self.bounds.packages[i], lp)
+                # a restricted optimum holds the forbidden tiers at 0 by their bounds: a
+                # model with a rule dropped may allow them, so only its duals are kept
+                self.memory.keep(self.bounds.packages[i] if whole else None, lp)
         best = self._tightened(best, lp)
         best[i] = -np.inf if lp is None else min(best[i], lp.bound)
         state[i] = DONE if lp is None else PRICED
@@ -272,6 +278,22 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         """Package i as {offer position in ``names``: 0.0 or 1.0}."""
         row = self.bounds.packages[i]
         return {int(k): float(row[n]) for n, k in enumerate(self.columns.offers)}
+
+    def _solve_package(self, i: int) -> tuple[Relaxation | None, bool]:
+        """Package i's LP optimum, and whether it is the whole LP's (None: infeasible).
+
+        On the lines near a tie (:mod:`advisor.solving.restricted`, from the Lagrangian
+        dual's multipliers) when that settles, else the whole LP (a search started
+        from a memory has no multipliers of its own, and solves the whole LP).
+        """
+        if self.hint is not None and not self.timed_out:
+            if self.restricted is None:
+                self.restricted = RestrictedLp.of(self.bounds, self.lp, self.lower, self.upper)
+            lp = self.restricted.solve(i, self.hint, self._run)
+            self.lp_solves += self.restricted.rounds_last
+            if lp is not None:
+                return lp, False
+        return self._solve_fixed(self._package_dict(i)), True
 
     def _solve_fixed(self, fixed: dict[int, float]) -> Relaxation | None:
         """The LP relaxation with these offers fixed, solved afresh with HiGHS's presolve.

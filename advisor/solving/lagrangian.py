@@ -122,7 +122,7 @@ class PackageBounds:
         constant = self.offset + float(np.sum(lam * np.where(lam != 0, side, 0.0)))
         bound = constant + self.packages @ reduced[self.offer_columns]
         for group in self.groups:
-            values = _option_values(group, reduced)
+            values = option_values(group.columns, reduced)
             per_set = np.array(
                 [np.where(mask, values, -np.inf).max(axis=1).sum() for mask in group.masks]
             )
@@ -143,7 +143,7 @@ class PackageBounds:
         chosen = np.zeros(len(self.cost))
         chosen[self.offer_columns] = self.packages[package]
         for group in self.groups:
-            values = _option_values(group, reduced)
+            values = option_values(group.columns, reduced)
             allowed = group.masks[group.code[package]]
             option = np.argmax(np.where(allowed, values, -np.inf), axis=1)
             requested = option > 0
@@ -154,11 +154,14 @@ class PackageBounds:
         return np.asarray(side - activity, dtype=float)
 
 
-def _option_values(group: _Group, reduced: np.ndarray) -> np.ndarray:
-    """Each line's options' λ-reduced values: no request (0), then its tiers (-∞ if absent)."""
-    values = np.zeros((len(group.columns), group.columns.shape[1] + 1))
-    present = group.columns >= 0
-    values[:, 1:] = np.where(present, reduced[np.maximum(group.columns, 0)], -np.inf)
+def option_values(columns: np.ndarray, reduced: np.ndarray) -> np.ndarray:
+    """Each line's options' λ-reduced values: no request (0), then its tiers (-∞ if absent).
+
+    ``columns[ℓ, t]`` is line ℓ's t-th tier (-1 where it has fewer).
+    """
+    values = np.zeros((len(columns), columns.shape[1] + 1))
+    present = columns >= 0
+    values[:, 1:] = np.where(present, reduced[np.maximum(columns, 0)], -np.inf)
     return values
 
 
