@@ -305,6 +305,17 @@ def test_a_stopped_search_lists_what_its_dive_found_with_an_honest_gap(
         return solve_node(self, node)
 
     monkeypatch.setattr(packages_module.OfferPackageSearch, "_solve_node", stop_after_a_few)
+    solve_package = enumerated_module.EnumeratedPackageSearch._solve_package
+
+    def package_stop_after_a_few(self, i):  # restricted LPs count as LP solves too
+        if self.lp_solves >= lp_solves:
+            self.timed_out = True
+            return None, True
+        return solve_package(self, i)
+
+    monkeypatch.setattr(
+        enumerated_module.EnumeratedPackageSearch, "_solve_package", package_stop_after_a_few
+    )
     result = advisor.solve(lines300, top=3, distinct_on="offers", with_measures=False)
     assert result.status == "time_limit"
     assert 1 <= len(result.strategies) < 3
