@@ -93,6 +93,20 @@ class PackageBounds:
         self.lower = np.array(lp.row_lower_, dtype=float)[coupling]
         self.upper = np.array(lp.row_upper_, dtype=float)[coupling]
 
+    def recosted(self, lp: highspy.HighsLp) -> PackageBounds:
+        """These bounds for ``lp``'s costs and offset: the same rows, columns and bounds.
+
+        The caller vouches that only the objective differs (a scenario's value swapped
+        in for the expected one); the packages, groups and rows are shared, not copied.
+        """
+        if lp.num_col_ != len(self.cost) or lp.num_row_ != self.matrix.shape[0]:
+            raise ValueError("recosted: the model's shape differs")
+        copy = object.__new__(PackageBounds)
+        copy.__dict__.update(self.__dict__)
+        copy.cost = np.array(lp.col_cost_, dtype=float)
+        copy.offset = float(lp.offset_)
+        return copy
+
     def index_of(self, package: np.ndarray) -> int | None:
         """The row of ``package`` (0/1 per offer) among the enumerated ones; None if absent."""
         weights = 2.0 ** np.arange(self.packages.shape[1])

@@ -28,7 +28,7 @@ from advisor.solving.cuts import (
     tie_key,
 )
 from advisor.solving.enumerated import EnumeratedPackageSearch
-from advisor.solving.lagrangian import package_bounds
+from advisor.solving.lagrangian import PackageBounds, package_bounds
 from advisor.solving.packages import OfferPackageSearch, Package
 from advisor.solving.reduction import dominated_tiers
 from advisor.solving.session import Solution, SolverSession, open_session
@@ -224,13 +224,16 @@ def best_maximising(
     _fix_dominated(session)  # dominance holds scenario by scenario (advisor.solving.reduction)
     searches: list[OfferPackageSearch] = []
     running: list[Future[list[Package]]] = []
+    rows: PackageBounds | None = None  # the first search's packages and groups, shared
     with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
         try:
             for expression in expressions:
                 if len(running) >= SIDE_BY_SIDE:  # no more copies built than can run
                     running[-SIDE_BY_SIDE].result()
                 with session.maximising(expression):
-                    searches.append(_package_search(session, 1, False, remember=False))
+                    searches.append(_package_search(session, 1, False, False, rows))
+                if isinstance(searches[-1], EnumeratedPackageSearch):
+                    rows = searches[-1].bounds
                 running.append(pool.submit(searches[-1].rank, 1))
             found = [r.result() for r in running]
         except BaseException:
@@ -257,7 +260,11 @@ def _solution(session: SolverSession, package: Package, gap: float) -> Solution:
 
 
 def _package_search(
-    session: SolverSession, per_package: int, distinct_requests: bool, remember: bool = True
+    session: SolverSession,
+    per_package: int,
+    distinct_requests: bool,
+    remember: bool = True,
+    rows_of: PackageBounds | None = None,
 ) -> OfferPackageSearch:
     """The search over enumerated packages when the model allows it, else the tree.
 
@@ -265,6 +272,8 @@ def _package_search(
     ``MAX_ENUMERATED_OFFERS`` offers and every column is a request or an offer (no
     linkages, expected value); otherwise branch and bound over the offers. With
     ``remember``, an enumerated search shares the session's :class:`SearchMemory`.
+    ``rows_of``: the bounds of an earlier search of the same rows (only the costs
+    differ), whose packages and line groups are reused.
     """
     instance = session.instance
     highs_model = session.highs_model()
@@ -283,19 +292,30 @@ def _package_search(
         per_package,
         distinct_requests,
     )
+    if rows_of is not None:
+        bounds: PackageBounds | None = rows_of.recosted(highs_model.lp_)
+    else:
+        bounds = _bounds(session, highs_model.lp_, columns)
+    if bounds is None:
+        return OfferPackageSearch(*args)
+    return EnumeratedPackageSearch(bounds, *args, memory=session.memory if remember else None)
+
+
+def _bounds(
+    session: SolverSession, lp: highspy.HighsLp, columns: list[int]
+) -> PackageBounds | None:
+    """The Lagrangian bounds of the session's packages (None: not enumerable)."""
+    instance = session.instance
     sector_of = {r.request: r.sector for r in instance.requests}
     line_of_sector = {s.sector: k for k, s in enumerate(instance.sectors)}
-    line_of_column = np.full(highs_model.lp_.num_col_, -1, dtype=np.int64)
+    line_of_column = np.full(lp.num_col_, -1, dtype=np.int64)
     for name, column in zip(session.names, columns, strict=True):
         if name in sector_of:
             line_of_column[column] = line_of_sector[sector_of[name]]
     offer_set = set(session.model.OFFERS)
     pairs = zip(session.names, columns, strict=True)
     offer_columns = np.array([c for n, c in pairs if n in offer_set])
-    bounds = package_bounds(highs_model.lp_, offer_columns, line_of_column)
-    if bounds is None:
-        return OfferPackageSearch(*args)
-    return EnumeratedPackageSearch(bounds, *args, memory=session.memory if remember else None)
+    return package_bounds(lp, offer_columns, line_of_column)
 
 
 def best_solution(session: SolverSession) -> Solution | None:
