@@ -13,6 +13,7 @@ allows it at one half). No feasible package may be missing from the enumerated o
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -43,6 +44,18 @@ def enumerated_search(inst) -> tuple[EnumeratedPackageSearch, float] | None:
     return search, session.model.scales.objective
 
 
+Case = tuple[int, dict[frozenset[str], float], EnumeratedPackageSearch, float]
+
+
+def searched_cases() -> Iterator[Case]:
+    """Each seed with an enumerated search and a feasible package: its bests, search, unit."""
+    for seed in SEEDS:
+        inst, best = bests(seed)
+        found = enumerated_search(inst)
+        if found is not None and best:
+            yield (seed, best, *found)
+
+
 def package_names(search: EnumeratedPackageSearch, row: np.ndarray) -> frozenset[str]:
     offers = [search.columns.names[k] for k in search.columns.offers]
     return frozenset(o for o, v in zip(offers, row, strict=True) if v > 0.5)
@@ -59,12 +72,7 @@ def random_multipliers(search: EnumeratedPackageSearch, rng: np.random.Generator
 def test_bounds_cover_every_package_and_are_exact_at_its_lp_duals() -> None:
     rng = np.random.default_rng(7)
     checked = packages_checked = equal = 0
-    for seed in SEEDS:
-        inst, best = bests(seed)
-        found = enumerated_search(inst)
-        if found is None or not best:
-            continue
-        search, unit = found
+    for seed, best, search, unit in searched_cases():
         bounds = search.bounds
         names = [package_names(search, row) for row in bounds.packages]
         assert set(best) <= set(names), f"seed {seed}: a feasible package is missing"
@@ -120,12 +128,7 @@ def test_the_dual_descent_bounds_every_package_and_reaches_the_lp_bound() -> Non
     package's bound, the minimum over the λ the descent met, is at least its best.
     """
     checked = 0
-    for seed in SEEDS:
-        inst, best = bests(seed)
-        found = enumerated_search(inst)
-        if found is None or not best:
-            continue
-        search, unit = found
+    for seed, best, search, unit in searched_cases():
         bounds = search.bounds
         names = [package_names(search, row) for row in bounds.packages]
         truth = np.array([best.get(n, -np.inf) / unit for n in names])

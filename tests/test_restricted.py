@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_lagrangian import SEEDS, bests, enumerated_search, package_names
+from test_lagrangian import package_names, searched_cases
 
 import advisor
 from advisor import generate as gen
@@ -68,12 +68,7 @@ def test_each_package_lp_is_proven_optimal_and_bounds_its_best(
     """Every feasible package of the random instances; ``share`` 0 fixes all but ties."""
     monkeypatch.setattr(restricted, "FREE_SHARE", share)
     settled = equal = fixed = 0
-    for seed in SEEDS:
-        inst, best = bests(seed)
-        found = enumerated_search(inst)
-        if found is None or not best:
-            continue
-        search, unit = found
+    for seed, best, search, unit in searched_cases():
         dual = descend(search.bounds)
         solver = RestrictedLp.of(search.bounds, search.lp, search.lower, search.upper)
         for i, name in enumerate(package_names(search, row) for row in search.bounds.packages):
