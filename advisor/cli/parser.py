@@ -196,7 +196,7 @@ def add_solve_options(parser: Parser) -> None:
         const=True,
         help="compute VSS and EVPI even above 200 decisions (one more search per "
         "scenario on the ranking's model and the mean-value solve: at 10,000 lines about "
-        "as long again as the ranking); below that they are always computed",
+        "two thirds of the ranking's time); below that they are always computed",
     )
     parser.add_argument(
         "--verify",
