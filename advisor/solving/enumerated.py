@@ -12,8 +12,10 @@ packages at once. The search keeps the packages in order of B:
    with the multipliers and LP duals of the earlier searches
    (:mod:`advisor.solving.memory`).
 2. Take the open package y with the largest B(y) (ties: the lower binary code).
-   - Not yet priced: solve the LP with the offers fixed at y (HiGHS's presolve and
-     dual simplex), unless an earlier search's optimum of y's LP is still one.
+   - Not yet priced: solve the LP with the offers fixed at y, on the lines near a
+     tie under the descent's multipliers (:mod:`advisor.solving.restricted`; else
+     the whole LP, by HiGHS's presolve and dual simplex), unless an earlier search's
+     optimum of y's LP is still one.
      Its optimum U(y) is y's own bound, and its duals λ_y join Λ:
      B(y') ← min(B(y'), L(λ_y, y')) for every package y' at once. Infeasible: y is
      dropped, and the first time, the LP relaxation is solved: infeasible too, no
@@ -69,7 +71,6 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         self.root_tried = False  # whether this search has solved its root LP
         self.hint: np.ndarray | None = None  # the Lagrangian dual's multipliers, once found
         self.restricted: RestrictedLp | None = None  # made at the first package priced
-        self.dual_evaluations = 0  # L(λ, ·) evaluations by the Lagrangian dual's descent
         self.memory: ModelView | None = (
             None if memory is None else memory.seen(model.lp_, bounds.matrix)
         )
@@ -93,7 +94,6 @@ class EnumeratedPackageSearch(OfferPackageSearch):
                 best = self._tightened_by(best, row_dual)
             return best
         dual = descend(self.bounds)
-        self.dual_evaluations += dual.evaluations
         self.hint = dual.multipliers
         if self.memory is not None:
             self.memory.keep_multipliers(self.bounds.coupling, dual.multipliers)

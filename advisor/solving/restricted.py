@@ -54,13 +54,12 @@ Run = Callable[[highspy.Highs], highspy.HighsModelStatus]  # a solve, with the s
 class LineLayout:
     """Every line's tier columns, its group, and its one-tier row (-1: none, or not needed).
 
-    ``columns[ℓ, t]`` is line ℓ's t-th tier (-1 where it has fewer); ``rows`` lists,
-    for each line row, its line; ``fixable`` says whether a line may be fixed.
+    ``columns[ℓ, t]`` is line ℓ's t-th tier (-1 where it has fewer); ``row_line`` gives
+    each row's line (-1: none or several); ``fixable`` says whether a line may be fixed.
     """
 
     columns: np.ndarray
     group: np.ndarray
-    member: np.ndarray
     one_tier_row: np.ndarray
     row_line: np.ndarray
     fixable: np.ndarray
@@ -72,8 +71,10 @@ class LineLayout:
         blocks = [np.pad(g.columns, ((0, 0), (0, width - g.columns.shape[1])), constant_values=-1)
                   for g in bounds.groups]
         columns = np.vstack(blocks) if blocks else np.zeros((0, width), dtype=np.int64)
-        group = np.concatenate([np.full(len(g.columns), k) for k, g in enumerate(bounds.groups)])
-        member = np.concatenate([np.arange(len(g.columns)) for g in bounds.groups])
+        none = [np.zeros(0, dtype=np.int64)]  # no lines at all: empty arrays
+        group = np.concatenate(
+            [np.full(len(g.columns), k) for k, g in enumerate(bounds.groups)] or none
+        )
         line_of_column = np.full(bounds.matrix.shape[1], -1, dtype=np.int64)
         present = columns >= 0
         line_of_column[columns[present]] = np.nonzero(present)[0]
@@ -84,8 +85,7 @@ class LineLayout:
         one_tier_row[row_line[found]] = np.flatnonzero(found)
         counted = np.bincount(row_line[found], minlength=len(columns))
         fixable = (tiers <= 1) | (counted == 1)
-        return cls(columns, group.astype(np.int64), member.astype(np.int64), one_tier_row,
-                   row_line, fixable)
+        return cls(columns, group.astype(np.int64), one_tier_row, row_line, fixable)
 
 
 def _line_rows(
