@@ -39,6 +39,7 @@ new λ costs one pass over the columns and one over the packages.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -101,11 +102,10 @@ class PackageBounds:
         """
         if lp.num_col_ != len(self.cost) or lp.num_row_ != self.matrix.shape[0]:
             raise ValueError("recosted: the model's shape differs")
-        copy = object.__new__(PackageBounds)
-        copy.__dict__.update(self.__dict__)
-        copy.cost = np.array(lp.col_cost_, dtype=float)
-        copy.offset = float(lp.offset_)
-        return copy
+        recosted = copy.copy(self)
+        recosted.cost = np.array(lp.col_cost_, dtype=float)
+        recosted.offset = float(lp.offset_)
+        return recosted
 
     def index_of(self, package: np.ndarray) -> int | None:
         """The row of ``package`` (0/1 per offer) among the enumerated ones; None if absent."""
@@ -228,20 +228,28 @@ def _classify_rows(
     By the smallest and largest line among a row's non-offer entries: none (offer
     row), one (line row) or several (coupling row); vectorised over the entries.
     """
-    rows = matrix.shape[0]
-    row_of_entry = np.repeat(np.arange(rows), np.diff(matrix.indptr))
-    on_line = ~is_offer[matrix.indices]
-    line = line_of_column[matrix.indices[on_line]]
-    where = row_of_entry[on_line]
-    smallest = np.full(rows, np.iinfo(np.int64).max, dtype=np.int64)
-    largest = np.full(rows, -1, dtype=np.int64)
-    np.minimum.at(smallest, where, line)
-    np.maximum.at(largest, where, line)
+    smallest, largest = line_span(matrix, np.where(is_offer, -1, line_of_column))
     return {
         "offer": np.flatnonzero(largest < 0),
         "line": np.flatnonzero((largest >= 0) & (smallest == largest)),
         "coupling": np.flatnonzero((largest >= 0) & (smallest < largest)),
     }
+
+
+def line_span(matrix: sp.csr_matrix, line_of_column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest and largest line among each row's entries (max int and -1 if none).
+
+    ``line_of_column`` gives each column's line, -1 for a column of no line (an offer).
+    """
+    rows = matrix.shape[0]
+    row_of_entry = np.repeat(np.arange(rows), np.diff(matrix.indptr))
+    line = line_of_column[matrix.indices]
+    on_line = line >= 0
+    smallest = np.full(rows, np.iinfo(np.int64).max, dtype=np.int64)
+    largest = np.full(rows, -1, dtype=np.int64)
+    np.minimum.at(smallest, row_of_entry[on_line], line[on_line])
+    np.maximum.at(largest, row_of_entry[on_line], line[on_line])
+    return smallest, largest
 
 
 def _enumerate_packages(
