@@ -36,6 +36,14 @@ from advisor.linkages import create_linkage_terms, shift_requests
 from advisor.scaling import money_scales
 
 OBJECTIVE_KINDS = ("expected", "worst_case", "regret")
+# The constraint families whose coefficients hold scenario parameters (values,
+# counterpart costs, exports by scenario); every other family is written over the
+# decisions and the instance's limits alone (advisor.solving.mean_value relies on it)
+SCENARIO_ROW_FAMILIES = (
+    "reciprocity_constr",
+    "market_share_cap_constr",
+    "market_share_floor_constr",
+)
 
 
 def build_model(
@@ -43,13 +51,15 @@ def build_model(
     coefficients: Coefficients,
     objective: str = "expected",
     scenario_optimum: Mapping[str, float] | None = None,
+    scenario_rows_only: bool = False,
 ) -> pyo.ConcreteModel:
     """Build the MILP for ``instance``.
 
     ``objective`` is ``expected``, ``worst_case`` or ``regret``; ``regret`` needs
     ``scenario_optimum[ω]``, the best value attainable in each scenario. The name
     ``"scenario:ω"`` builds the model maximising scenario ω's value alone (used to
-    compute those optima).
+    compute those optima). With ``scenario_rows_only`` the only constraints built are
+    the :data:`SCENARIO_ROW_FAMILIES` (a model to read those rows from, not to solve).
     """
     model = pyo.ConcreteModel(name=instance.name)
     model.instance_data = instance
@@ -59,7 +69,7 @@ def build_model(
     _create_variables(model)
     create_linkage_terms(model, coefficients)
     _create_expressions(model, instance, coefficients)
-    _create_constraints(model, instance, coefficients)
+    _create_constraints(model, instance, scenario_rows_only)
     _create_objective(model, objective, scenario_optimum)
     return model
 
@@ -218,11 +228,21 @@ def _shift_terms(
 # ---------------------------------------------------------------------- constraints
 
 
-def _create_constraints(model: pyo.ConcreteModel, instance: Instance, coef: Coefficients) -> None:
-    _one_tier_per_sector(model, instance)
+def _create_constraints(
+    model: pyo.ConcreteModel, instance: Instance, scenario_rows_only: bool
+) -> None:
+    """Every constraint family, in this order (HiGHS's rows follow it).
+
+    With ``scenario_rows_only``: reciprocity and market shares, the
+    :data:`SCENARIO_ROW_FAMILIES`.
+    """
+    every = not scenario_rows_only
+    if every:
+        _one_tier_per_sector(model, instance)
     _reciprocity(model, instance)
-    _domestic_budget(model, instance)
-    _conditions(model, instance)
+    if every:
+        _domestic_budget(model, instance)
+        _conditions(model, instance)
     _market_shares(model, instance)
 
 

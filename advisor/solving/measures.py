@@ -25,7 +25,9 @@ from advisor.economics import compute_coefficients
 from advisor.evaluation import Evaluator, scenario_values
 from advisor.instance import Instance, Scenario, frozen_mapping
 from advisor.results import ScenarioMeasures
-from advisor.solving.search import StoppedError, best_maximising, best_strategy
+from advisor.solving.cuts import TIE_BREAK_MAX_DECISIONS
+from advisor.solving.mean_value import swapped_model
+from advisor.solving.search import StoppedError, best_maximising, best_on, best_strategy
 from advisor.solving.session import SolverSession
 
 
@@ -157,15 +159,35 @@ def value_of_scenarios(
     """
     if optima is None:
         optima = scenario_optima(instance, mip_gap, deadline, threads, session)
-    mean = best_strategy(
-        mean_value_instance(instance), "expected", mip_gap, deadline, threads, tie_break=True
-    )
     measures = scenario_measures(
         instance,
         evaluator.objective_of(best),
         optima,
-        None if mean is None else mean.chosen,
+        mean_value_strategy(instance, mip_gap, deadline, threads, session),
         evaluator.objective_of,
         violations_of,
     )
     return measures, optima
+
+
+def mean_value_strategy(
+    instance: Instance,
+    mip_gap: float,
+    deadline: float | None,
+    threads: int | None,
+    session: SolverSession | None = None,
+) -> frozenset[str] | None:
+    """The decisions of the mean-value problem's best strategy (None: it has none).
+
+    With ``session`` (the ranking's, at tariff-line scale, where ties are not broken
+    by re-solves) on the session's rows (:mod:`advisor.solving.mean_value`) when the
+    two models have the same columns; else a model and session of its own, ties
+    broken by the tie-break rule.
+    """
+    mean = mean_value_instance(instance)
+    large = len(instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS
+    model = swapped_model(session, mean) if session is not None and large else None
+    if session is not None and model is not None:
+        return best_on(session, model, mean)
+    solution = best_strategy(mean, "expected", mip_gap, deadline, threads, tie_break=True)
+    return None if solution is None else solution.chosen

@@ -246,6 +246,25 @@ def best_maximising(
     return [packages[0].chosen if packages else None for packages in found]
 
 
+def best_on(
+    session: SolverSession, model: highspy.HighsModel, instance: Instance
+) -> frozenset[str] | None:
+    """The decisions of ``model``'s best strategy, by the package search.
+
+    ``model`` is a HiGHS model over the session's columns (the mean-value problem on
+    the ranking's rows, :mod:`advisor.solving.mean_value`) whose ties ``instance``
+    breaks; its dominated tiers already fixed. None if it has no strategy;
+    :class:`StoppedError` (``time_limit``) if the time limit stopped the search with
+    nothing found.
+    """
+    search = _package_search(session, 1, False, remember=False, model=(model, instance))
+    packages = search.rank(1)
+    session.timed_out = session.timed_out or search.timed_out
+    if not packages and search.timed_out:
+        raise StoppedError("time_limit")
+    return packages[0].chosen if packages else None
+
+
 def _fix_dominated(session: SolverSession) -> None:
     """Fix the dominated request tiers at 0, once a session: no package's best needs them."""
     if not session.dominated_fixed:
@@ -265,6 +284,7 @@ def _package_search(
     distinct_requests: bool,
     remember: bool = True,
     rows_of: PackageBounds | None = None,
+    model: tuple[highspy.HighsModel, Instance] | None = None,
 ) -> OfferPackageSearch:
     """The search over enumerated packages when the model allows it, else the tree.
 
@@ -273,10 +293,11 @@ def _package_search(
     linkages, expected value); otherwise branch and bound over the offers. With
     ``remember``, an enumerated search shares the session's :class:`SearchMemory`.
     ``rows_of``: the bounds of an earlier search of the same rows (only the costs
-    differ), whose packages and line groups are reused.
+    differ), whose packages and line groups are reused. ``model``: search this HiGHS
+    model over the session's columns (ties broken by its instance) instead of the
+    session's own.
     """
-    instance = session.instance
-    highs_model = session.highs_model()
+    highs_model, instance = (session.highs_model(), session.instance) if model is None else model
     if highs_model.lp_.sense_ != highspy.ObjSense.kMaximize:
         raise RuntimeError("the package search expects a maximisation")
     columns = session.decision_columns()
