@@ -141,3 +141,29 @@ def test_the_dual_descent_bounds_every_package_and_reaches_the_lp_bound() -> Non
         assert dual.value <= root.bound + 1e-6 * max(1.0, abs(root.bound)), f"seed {seed}"
         checked += 1
     assert checked >= 30
+
+
+def test_a_packages_own_dual_is_its_lp_bound() -> None:
+    """min_λ L(λ, y) for one package (the search's tighter bound before its LP).
+
+    At least the package's best strategy, at most the bound every package got from
+    the Lagrangian dual and (its line options integral) at most the package's LP
+    optimum; equal to that optimum for most packages.
+    """
+    checked = equal = 0
+    for seed, best, search, unit in searched_cases():
+        dual = descend(search.bounds)
+        for i, row in enumerate(search.bounds.packages):
+            name = package_names(search, row)
+            if name not in best:
+                continue
+            own = descend(search.bounds.only(i), start=dual.multipliers)
+            truth = best[name] / unit
+            slack = 1e-7 * max(1.0, abs(truth))
+            assert truth - slack <= own.value <= dual.bound[i] + slack, f"seed {seed}"
+            lp = search._solve_fixed(search._package_dict(i))
+            assert lp is not None
+            assert own.value <= lp.bound + 1e-6 * max(1.0, abs(lp.bound)), f"seed {seed}"
+            checked += 1
+            equal += own.value == pytest.approx(lp.bound, rel=1e-6, abs=1e-6)
+    assert checked >= 200 and equal >= 0.8 * checked

@@ -52,14 +52,14 @@ def test_the_groups_need_fewer_lps_than_a_search_each(tmp_path: Path) -> None:
     inst = _generated(tmp_path, 60, 3)
     offers = [o.offer for o in inst.offers]
     counted: list[int] = []
-    real = enumerated.EnumeratedPackageSearch._solve_fixed
+    real = enumerated.EnumeratedPackageSearch._solve_package
 
-    def counting(self: enumerated.EnumeratedPackageSearch, fixed: dict[int, float]) -> object:
-        counted.append(len(fixed))
-        return real(self, fixed)
+    def counting(self: enumerated.EnumeratedPackageSearch, i: int) -> object:
+        counted.append(i)  # every package LP, on the lines near a tie or whole
+        return real(self, i)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(enumerated.EnumeratedPackageSearch, "_solve_fixed", counting)
+        mp.setattr(enumerated.EnumeratedPackageSearch, "_solve_package", counting)
         session = open_session(inst, "expected", binding=False)
         best_with_offers(session, [(o, 1) for o in offers])
         together = len(counted)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_lagrangian import package_names, searched_cases
+from test_lagrangian import package_names, random_multipliers, searched_cases
 
 import advisor
 from advisor import generate as gen
@@ -77,7 +77,8 @@ def test_each_package_lp_is_proven_optimal_and_bounds_its_best(
             lp = solver.solve(i, dual.multipliers, search._run)
             whole = search._solve_fixed(search._package_dict(i))
             assert whole is not None, f"seed {seed}"
-            if lp is None:
+            assert lp != restricted.INFEASIBLE, f"seed {seed}: a package with strategies"
+            if not isinstance(lp, Relaxation):
                 continue
             truth = best[name] / unit
             slack = 1e-7 * max(1.0, abs(truth))
@@ -88,6 +89,42 @@ def test_each_package_lp_is_proven_optimal_and_bounds_its_best(
             fixed += len(solver.layout.columns) - solver.freed
     assert settled >= 200 and fixed >= 200  # lines really were fixed
     assert equal >= 0.8 * settled
+
+
+@pytest.mark.parametrize("share", [restricted.FREE_SHARE, 0.0])
+def test_a_package_proven_infeasible_has_an_infeasible_lp(
+    share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 2': the dual ray's proof only for packages whose whole LP is infeasible.
+
+    Every package of the random instances, at the Lagrangian dual's multipliers and
+    at random ones (which fix lines far from the optimum: more restricted LPs are
+    infeasible); lines the proof does not cover are freed and the LP solved again.
+    """
+    monkeypatch.setattr(restricted, "FREE_SHARE", share)
+    refuted: list[int] = []
+    real = RestrictedLp._refuted_lines
+
+    def counted(self: RestrictedLp, *args: object) -> np.ndarray | None:
+        answer = real(self, *args)  # type: ignore[arg-type]
+        if answer is not None:
+            refuted.append(int(np.sum(answer)))
+        return answer
+
+    monkeypatch.setattr(RestrictedLp, "_refuted_lines", counted)
+    rng = np.random.default_rng(5)
+    proven = 0
+    for seed, best, search, _ in searched_cases():
+        solver = RestrictedLp.of(search.bounds, search.lp, search.lower, search.upper)
+        for lam in (descend(search.bounds).multipliers, random_multipliers(search, rng)):
+            for i, row in enumerate(search.bounds.packages):
+                lp = solver.solve(i, lam, search._run)
+                if lp == restricted.INFEASIBLE:
+                    assert package_names(search, row) not in best, f"seed {seed}"
+                    assert search._solve_fixed(search._package_dict(i)) is None, f"seed {seed}"
+                    proven += 1
+    assert proven >= 20  # packages settled without their whole LP
+    assert sum(1 for n in refuted if n > 0) >= 5  # and restricted LPs re-solved with lines freed
 
 
 @pytest.fixture(scope="module")

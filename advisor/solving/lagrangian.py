@@ -107,6 +107,16 @@ class PackageBounds:
         recosted.offset = float(lp.offset_)
         return recosted
 
+    def only(self, package: int) -> PackageBounds:
+        """These bounds for package ``package`` alone (its own Lagrangian dual)."""
+        alone = copy.copy(self)
+        alone.packages = self.packages[package : package + 1]
+        alone.groups = [
+            _Group(g.columns, g.masks[g.code[package] : g.code[package] + 1], np.zeros(1, int))
+            for g in self.groups
+        ]
+        return alone
+
     def index_of(self, package: np.ndarray) -> int | None:
         """The row of ``package`` (0/1 per offer) among the enumerated ones; None if absent."""
         weights = 2.0 ** np.arange(self.packages.shape[1])

@@ -60,10 +60,10 @@ class DualBounds:
     evaluations: int
 
 
-def descend(bounds: PackageBounds) -> DualBounds:
-    """Minimise F(λ) = max_y L(λ, y) from λ = 0, as the module says."""
+def descend(bounds: PackageBounds, start: np.ndarray | None = None) -> DualBounds:
+    """Minimise F(λ) = max_y L(λ, y) from λ = ``start`` (None: 0), as the module says."""
     low, high = _sign_box(bounds)
-    centre = np.zeros(len(bounds.coupling))
+    centre = np.zeros(len(bounds.coupling)) if start is None else np.clip(start, low, high)
     if not bounds.size:  # no package keeps the offer rows and every line's: nothing to bound
         return DualBounds(np.zeros(0), centre, -np.inf, 0)
     best, value, cut = _evaluate(bounds, centre)

@@ -16,8 +16,17 @@ option clearly best; only the lines near a tie can be split or move. So:
 2. With that LP's duals λ' on the coupling rows, each fixed line's option must
    still be its best: v'_{o*} ≥ v'_o for every allowed o, within
    :data:`DUAL_TOLERANCE`. Lines that fail are freed and the LP solved again (at
-   most :data:`MAX_ROUNDS` times; then, or if the restricted LP is infeasible, the
-   caller solves the whole LP).
+   most :data:`MAX_ROUNDS` times; then the caller solves the whole LP).
+2'. If the restricted LP is infeasible, HiGHS's dual ray r (over the rows) proves it:
+   with d = Aᵀr, every x in the restricted box has d·x ≤ C(r) = Σ_j max(d_j l_j,
+   d_j u_j), while every x keeping the rows has d·x = r·(Ax) ≥ R(r) = Σ_i
+   min(r_i L_i, r_i U_i), and C(r) < R(r). The same r proves the *package's* LP
+   infeasible when, in its box (fixed lines free again, within their allowed
+   tiers), C(r) is unchanged: when each fixed line's option already maximises its
+   share of d·x. Lines where another allowed option gives more are freed and the LP
+   solved again (a round, as in step 2); when none is, the package has no
+   strategy, proven without its whole LP. No ray, or a proof that does not hold to
+   :data:`FARKAS_TOLERANCE`: the caller solves the whole LP.
 3. Once every fixed line passes, the restricted optimum x is an optimum of the LP
    with the forbidden tiers at 0 (a relaxation of the same strategies, as tight as
    the whole package LP or tighter), by an optimal dual built from its duals: the
@@ -47,8 +56,10 @@ from advisor.solving.lagrangian import PackageBounds, line_span, option_values
 FREE_SHARE = 0.05  # a line within this share of its coupling terms of a tie stays free
 DUAL_TOLERANCE = 1e-9  # relative to the largest cost: a fixed option this close to best passes
 MAX_ROUNDS = 4  # restricted LPs solved before the whole LP is
+FARKAS_TOLERANCE = 1e-9  # C(r) < R(r) by this much of the terms' size proves infeasibility
 
 Run = Callable[[highspy.Highs], highspy.HighsModelStatus]  # a solve, with the search's limit
+INFEASIBLE = "infeasible"  # RestrictedLp.solve: the package's LP proven infeasible
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,8 @@ class RestrictedLp:
     highs: highspy.Highs
     col_lower: np.ndarray
     col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
     rounds_last: int = 0  # restricted LPs the last solve took
     freed: int = 0  # lines left free in the last settled LP
 
@@ -131,14 +144,16 @@ class RestrictedLp:
     ) -> RestrictedLp:
         """For the search's LP ``highs`` (its model's column bounds ``lower``, ``upper``)."""
         lp = highs.getLp()
-        layout = LineLayout.of(bounds, np.array(lp.row_upper_, dtype=float))
-        return cls(bounds, layout, highs, lower, upper)
+        row_lower, row_upper = (np.array(b, dtype=float) for b in (lp.row_lower_, lp.row_upper_))
+        layout = LineLayout.of(bounds, row_upper)
+        return cls(bounds, layout, highs, lower, upper, row_lower, row_upper)
 
-    def solve(self, package: int, lam: np.ndarray, run: Run) -> Relaxation | None:
+    def solve(self, package: int, lam: np.ndarray, run: Run) -> Relaxation | str | None:
         """Package ``package``'s LP optimum (see the module), or None: solve the whole LP.
 
-        ``lam``: multipliers on the coupling rows to start from; ``run(highs)`` solves
-        and returns HiGHS's model status (the search's, with its time limit).
+        :data:`INFEASIBLE` when step 2' proved the package's LP infeasible. ``lam``:
+        multipliers on the coupling rows to start from; ``run(highs)`` solves and
+        returns HiGHS's model status (the search's, with its time limit).
         """
         self.rounds_last = 0
         allowed = self._allowed(package)
@@ -150,7 +165,13 @@ class RestrictedLp:
             for _ in range(MAX_ROUNDS):
                 solution = self._solve_with(package, allowed, chosen, free, run)
                 if solution is None:
-                    return None
+                    refuted = self._refuted_lines(package, allowed, chosen, free)
+                    if refuted is None:
+                        return None
+                    if not np.any(refuted):
+                        return INFEASIBLE
+                    free |= refuted
+                    continue
                 lam_now = np.asarray(solution.row_dual)[self.bounds.coupling]
                 now, _ = self._best(lam_now, allowed)
                 broken = ~free & self._not_best(now, chosen)
@@ -238,6 +259,60 @@ class RestrictedLp:
             return None
         return self.highs.getSolution()
 
+    def _refuted_lines(
+        self, package: int, allowed: np.ndarray, chosen: np.ndarray, free: np.ndarray
+    ) -> np.ndarray | None:
+        """Step 2': the fixed lines the dual ray's proof does not cover (none: proven).
+
+        None when the restricted LP is not proven infeasible by a ray of HiGHS's.
+        """
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+            return None
+        _, has_ray, ray = self.highs.getDualRay()  # type: ignore[attr-defined]  # not in the stubs
+        if not has_ray:
+            return None
+        lower, upper = self._package_box(package, allowed)
+        columns, fixed = self.layout.columns, ~free
+        at = np.zeros((len(columns), columns.shape[1]), dtype=bool)  # the fixed lines' tiers
+        rows = np.flatnonzero(fixed & (chosen > 0))
+        at[rows, chosen[rows] - 1] = True
+        for r in (np.asarray(ray, dtype=float), -np.asarray(ray, dtype=float)):
+            side = self._row_side(r)
+            if side is None:
+                continue
+            d = self.bounds.matrix.T @ r
+            share = np.maximum(d * lower, d * upper)  # each column's most in the package's box
+            in_box = np.where(columns >= 0, share[np.maximum(columns, 0)], 0.0).sum(axis=1)
+            at_fixed = np.where(at, d[np.maximum(columns, 0)], 0.0).sum(axis=1)
+            gain = np.where(fixed, in_box - at_fixed, 0.0)  # what freeing each fixed line adds
+            margin = FARKAS_TOLERANCE * max(1.0, float(np.sum(np.abs(share))) + abs(side))
+            if float(np.sum(share)) < side - margin:
+                return np.zeros(len(columns), dtype=bool)  # the package's LP: proven infeasible
+            short = side - float(np.sum(share) - np.sum(gain))  # how far the proof holds
+            if short > margin:
+                return _most_gain(gain, short)
+        return None
+
+    def _row_side(self, r: np.ndarray) -> float | None:
+        """R(r) = Σ_i min(r_i L_i, r_i U_i), the least r·(Ax) for x keeping the rows (None: -∞)."""
+        up, down = r > 0, r < 0
+        if np.any(~np.isfinite(self.row_lower[up])) or np.any(~np.isfinite(self.row_upper[down])):
+            return None
+        return float(r[up] @ self.row_lower[up] + r[down] @ self.row_upper[down])
+
+    def _package_box(self, package: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every column's bounds in the package's LP: its offers fixed, forbidden tiers at 0."""
+        lower, upper = self.col_lower.copy(), self.col_upper.copy()
+        columns = self.layout.columns
+        present = columns >= 0
+        forbidden = columns[present & ~allowed[:, 1:]]
+        upper[forbidden] = 0.0
+        lower[forbidden] = np.minimum(lower[forbidden], 0.0)
+        lower[self.bounds.offer_columns] = upper[self.bounds.offer_columns] = (
+            self.bounds.packages[package]
+        )
+        return lower, upper
+
     def _relaxation(
         self,
         solution: highspy.HighsSolution,
@@ -265,3 +340,17 @@ class RestrictedLp:
         """Every column's bounds as the search had them."""
         n = len(self.col_lower)
         self.highs.changeColsBounds(n, np.arange(n, dtype=np.int32), self.col_lower, self.col_upper)
+
+
+def _most_gain(gain: np.ndarray, short: float) -> np.ndarray:
+    """The lines of largest gain, just enough that freeing them adds more than ``short``.
+
+    Freed, they break this ray's proof of the restricted LP (its C(r) then reaches
+    R(r)); the next LP is feasible or gives another ray. The first of equal gains
+    first (a stable sort): the same lines on every run.
+    """
+    order = np.argsort(-gain, kind="stable")
+    enough = int(np.searchsorted(np.cumsum(gain[order]), short, side="right")) + 1
+    freed = np.zeros(len(gain), dtype=bool)
+    freed[order[:enough]] = True
+    return freed & (gain > 0)
