@@ -22,7 +22,7 @@ from advisor.solving import measures as measures_module
 from advisor.solving.lagrangian import constraint_matrix
 from advisor.solving.mean_value import swapped_model
 from advisor.solving.measures import mean_value_instance, mean_value_strategy
-from advisor.solving.search import _fix_dominated, best_on
+from advisor.solving.search import best_on, fix_dominated
 from advisor.solving.session import open_session
 
 SEEDS = [s for s in range(1, 400) if len(random_instance(s, ("expected",)).scenarios) > 1]
@@ -53,7 +53,7 @@ def canonical_rows(lp) -> list[tuple]:
 def assert_same_model(inst: advisor.Instance) -> bool:
     """The swapped model equals the mean's own (False: the swap does not apply)."""
     ranking = open_session(inst, "expected", binding=False)
-    _fix_dominated(ranking)  # the ranking's dominated tiers, as after a ranking
+    fix_dominated(ranking)  # the ranking's dominated tiers, as after a ranking
     mean = mean_value_instance(inst)
     swapped = swapped_model(ranking, mean)
     own = open_session(mean, "expected", binding=False)
@@ -61,7 +61,7 @@ def assert_same_model(inst: advisor.Instance) -> bool:
         columns = {ranking.highs.getNumCol(), own.highs.getNumCol()}
         assert columns != {len(ranking.names)}
         return False
-    _fix_dominated(own)
+    fix_dominated(own)
     theirs = own.highs_model().lp_
     assert own.names == ranking.names
     assert own.decision_columns() == ranking.decision_columns()
@@ -132,3 +132,45 @@ def test_at_tariff_line_scale_the_mean_value_optimum_is_the_independent_milps(
     _, best = milp_optimum(mean)
     value = open_session(mean, "expected", binding=False).evaluator.objective_of(fast)
     assert value == pytest.approx(best, rel=1e-6)
+
+
+def test_side_by_side_the_measures_are_those_made_one_after_the_other(
+    lines300, monkeypatch
+) -> None:
+    """The mean-value search in a second thread, beside the scenario searches."""
+    beside = advisor.solve(lines300, top=1, with_measures=True).scenario_measures
+
+    def one_after_the_other(instance, session, optima_now):
+        optima = optima_now()
+        chosen = mean_value_strategy(instance, 0.0, None, None, session)
+        return optima, chosen
+
+    monkeypatch.setattr(measures_module, "_side_by_side", one_after_the_other)
+    alone = advisor.solve(lines300, top=1, with_measures=True).scenario_measures
+    assert beside is not None and alone is not None
+    assert beside == alone
+
+
+def test_an_interrupt_stops_the_mean_value_search(lines300, monkeypatch) -> None:
+    import threading
+    import time
+
+    started = threading.Event()
+    searches = []
+    add = measures_module._Stopper.add
+
+    def kept(self, search):
+        searches.append(search)
+        add(self, search)
+        started.set()
+
+    def interrupted(*args, **kwargs):
+        assert started.wait(60)  # the mean-value search has begun
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(measures_module._Stopper, "add", kept)
+    monkeypatch.setattr(measures_module, "scenario_optima", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        advisor.solve(lines300, top=1, with_measures=True)
+    assert len(searches) == 1
+    assert searches[0].deadline is not None and searches[0].deadline <= time.monotonic()

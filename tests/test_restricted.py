@@ -135,11 +135,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_generated_instances_top_packages_match_the_whole_lp(generated: Path) -> None:
-    from advisor.solving.search import _fix_dominated, _package_search
+    from advisor.solving.search import _package_search, fix_dominated
     from advisor.solving.session import open_session
 
     session = open_session(advisor.load_instance(generated), mip_gap=0.0, threads=1)
-    _fix_dominated(session)
+    fix_dominated(session)
     search = _package_search(session, 1, False, remember=False)
     assert isinstance(search, EnumeratedPackageSearch)
     dual = descend(search.bounds)

@@ -45,23 +45,29 @@ from advisor.solving.runtime import quiet_stdout
 from advisor.solving.session import SolverSession
 
 
-def swapped_model(session: SolverSession, instance: Instance) -> highspy.HighsModel | None:
+def swapped_model(
+    session: SolverSession, instance: Instance, held: highspy.HighsModel | None = None
+) -> highspy.HighsModel | None:
     """The MILP of ``instance`` (the ranking's mean-value instance) on ``session``'s rows.
 
-    See the module. None when its model's variables are not the session's columns.
+    See the module. ``held``: the session's HiGHS model as copied before (None: copied
+    now), so that this may run beside searches that change the session's costs; it
+    reads nothing else of the session's HiGHS. None when the mean-value model's
+    variables are not the session's columns.
     """
+    held = session.highs_model() if held is None else held
     coefficients = compute_coefficients(instance)
     model = build_model(instance, coefficients, "expected", scenario_rows_only=True)
     variables = [model.request[r] for r in model.REQUESTS] + [model.offer[j] for j in model.OFFERS]
     names = list(model.REQUESTS) + list(model.OFFERS)
     count = sum(1 for _ in model.component_data_objects(pyo.Var, descend_into=True))
-    if names != session.names or count != len(names) or session.highs.getNumCol() != count:
+    if names != session.names or count != len(names) or held.lp_.num_col_ != count:
         return None
     column_of = {id(v): c for v, c in zip(variables, session.decision_columns(), strict=True)}
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     with quiet_stdout():
-        highs.passModel(session.highs_model())
+        highs.passModel(held)
     ranking_rows = [c for f in SCENARIO_ROW_FAMILIES for c in _rows(session.model, f)]
     if ranking_rows:
         rows = np.array(sorted(session.constraint_rows(ranking_rows)), dtype=np.int32)

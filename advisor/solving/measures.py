@@ -19,7 +19,9 @@ would be worth; ≥ 0). If the mean-value strategy breaks a rule in some scenari
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from advisor.economics import compute_coefficients
 from advisor.evaluation import Evaluator, scenario_values
@@ -27,7 +29,14 @@ from advisor.instance import Instance, Scenario, frozen_mapping
 from advisor.results import ScenarioMeasures
 from advisor.solving.cuts import TIE_BREAK_MAX_DECISIONS
 from advisor.solving.mean_value import swapped_model
-from advisor.solving.search import StoppedError, best_maximising, best_on, best_strategy
+from advisor.solving.packages import OfferPackageSearch
+from advisor.solving.search import (
+    StoppedError,
+    best_maximising,
+    best_on,
+    best_strategy,
+    fix_dominated,
+)
 from advisor.solving.session import SolverSession
 
 
@@ -157,17 +166,89 @@ def value_of_scenarios(
     :func:`scenario_optima`) and the mean-value problem are solved; the mean-value
     strategy is checked by ``violations_of`` against the ranking's rules.
     """
-    if optima is None:
-        optima = scenario_optima(instance, mip_gap, deadline, threads, session)
+    known = optima
+
+    def optima_now() -> dict[str, float]:
+        if known is not None:
+            return known
+        return scenario_optima(instance, mip_gap, deadline, threads, session)
+
+    large = len(instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS
+    if session is not None and large:
+        optima, mean = _side_by_side(instance, session, optima_now)
+    else:
+        optima = optima_now()
+        mean = mean_value_strategy(instance, mip_gap, deadline, threads, session)
     measures = scenario_measures(
-        instance,
-        evaluator.objective_of(best),
-        optima,
-        mean_value_strategy(instance, mip_gap, deadline, threads, session),
-        evaluator.objective_of,
-        violations_of,
+        instance, evaluator.objective_of(best), optima, mean, evaluator.objective_of, violations_of
     )
     return measures, optima
+
+
+def _side_by_side(
+    instance: Instance, session: SolverSession, optima_now: Callable[[], dict[str, float]]
+) -> tuple[dict[str, float], frozenset[str] | None]:
+    """The scenario optima (``optima_now``, here) and the mean-value strategy beside them.
+
+    The scenario searches leave a core idle while they wait for their completions;
+    the mean-value problem is built and searched on the session's rows meanwhile, in
+    a second thread (:mod:`advisor.solving.mean_value`). The session's dominated
+    tiers are fixed and its HiGHS model copied first, so that thread reads nothing
+    the scenario searches change. The answer does not depend on which finishes
+    first; on an error or interrupt the mean-value search is stopped. With linkages
+    (columns beyond the decisions) one after the other, as
+    :func:`mean_value_strategy`.
+    """
+    fix_dominated(session)
+    held = session.highs_model()
+    if held.lp_.num_col_ != len(session.names):
+        optima = optima_now()
+        return optima, mean_value_strategy(
+            instance, session.mip_gap, session.deadline, session.threads, session
+        )
+    stopper = _Stopper()
+
+    def mean_value() -> frozenset[str] | None:
+        mean = mean_value_instance(instance)
+        model = swapped_model(session, mean, held)
+        if model is None:  # the columns checked above: not expected
+            return mean_value_strategy(
+                instance, session.mip_gap, session.deadline, session.threads
+            )
+        return best_on(session, model, mean, stopper.add)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(mean_value)
+        try:
+            optima = optima_now()
+            return optima, job.result()
+        except BaseException:
+            stopper.stop()
+            raise
+
+
+class _Stopper:
+    """Cancels the searches handed to it once stopped, and any handed to it later."""
+
+    def __init__(self) -> None:
+        """Nothing to stop yet."""
+        self._lock = threading.Lock()
+        self._searches: list[OfferPackageSearch] = []
+        self._stopped = False
+
+    def add(self, search: OfferPackageSearch) -> None:
+        """Keep ``search``; cancel it at once when already stopped."""
+        with self._lock:
+            self._searches.append(search)
+            if self._stopped:
+                search.cancel()
+
+    def stop(self) -> None:
+        """Cancel every search kept, and the ones to come."""
+        with self._lock:
+            self._stopped = True
+            for search in self._searches:
+                search.cancel()
 
 
 def mean_value_strategy(

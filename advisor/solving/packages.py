@@ -137,8 +137,12 @@ class OfferPackageSearch(PackageCompletion):
         tie_key: Callable[[frozenset[str]], object],
         per_package: int = 1,
         distinct_requests: bool = False,
+        integral_rows: np.ndarray | None = None,
     ) -> None:
-        """Search ``model``; ``names`` are the decisions at HiGHS ``columns``."""
+        """Search ``model``; ``names`` are the decisions at HiGHS ``columns``.
+
+        ``integral_rows``: those of another search of the same rows, when known.
+        """
         offers = frozenset(offer_names)
         self.offer_names = offers
         self.per_package = per_package
@@ -160,7 +164,7 @@ class OfferPackageSearch(PackageCompletion):
         self.num_col = len(self.lower)
         self.row_lower = np.array(model.lp_.row_lower_, dtype=float)
         self.row_upper = np.array(model.lp_.row_upper_, dtype=float)
-        self.integral_rows = _integral_rows(model.lp_)
+        self.integral_rows = _integral_rows(model.lp_) if integral_rows is None else integral_rows
         self.lp = _highs(model, threads)
         # Devex pricing: after a warm start HiGHS need not rebuild steepest-edge weights
         # (top-3 offer packages at 10,000 lines: 7.5 s of LP against 9.5 s)

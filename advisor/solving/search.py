@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -135,7 +136,7 @@ def rank_packages(session: SolverSession, top: int, distinct_on: str) -> SearchO
     """
     per_package = top if distinct_on in ("all", "sectors") else 1
     if per_package == 1:
-        _fix_dominated(session)
+        fix_dominated(session)
     search = _package_search(session, per_package, distinct_on == "sectors")
     packages = search.rank(top)
     session.timed_out = session.timed_out or search.timed_out
@@ -187,7 +188,7 @@ class OfferFlips:
     @classmethod
     def build(cls, session: SolverSession, fixed: list[tuple[str, int]]) -> OfferFlips | None:
         """The search for ``fixed`` on the model as it is now; None if not enumerated."""
-        _fix_dominated(session)
+        fix_dominated(session)
         search = _package_search(session, 1, False, remember=False)
         if not isinstance(search, EnumeratedPackageSearch):
             return None
@@ -221,10 +222,10 @@ def best_maximising(
     None where no strategy keeps the rules; :class:`StoppedError` (``time_limit``)
     if the time limit stopped a search with nothing found.
     """
-    _fix_dominated(session)  # dominance holds scenario by scenario (advisor.solving.reduction)
+    fix_dominated(session)  # dominance holds scenario by scenario (advisor.solving.reduction)
     searches: list[OfferPackageSearch] = []
     running: list[Future[list[Package]]] = []
-    rows: PackageBounds | None = None  # the first search's packages and groups, shared
+    rows: EnumeratedPackageSearch | None = None  # the first search, its rows shared
     with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
         try:
             for expression in expressions:
@@ -233,7 +234,7 @@ def best_maximising(
                 with session.maximising(expression):
                     searches.append(_package_search(session, 1, False, False, rows))
                 if isinstance(searches[-1], EnumeratedPackageSearch):
-                    rows = searches[-1].bounds
+                    rows = searches[-1]
                 running.append(pool.submit(searches[-1].rank, 1))
             found = [r.result() for r in running]
         except BaseException:
@@ -247,17 +248,23 @@ def best_maximising(
 
 
 def best_on(
-    session: SolverSession, model: highspy.HighsModel, instance: Instance
+    session: SolverSession,
+    model: highspy.HighsModel,
+    instance: Instance,
+    on_start: Callable[[OfferPackageSearch], None] | None = None,
 ) -> frozenset[str] | None:
     """The decisions of ``model``'s best strategy, by the package search.
 
     ``model`` is a HiGHS model over the session's columns (the mean-value problem on
     the ranking's rows, :mod:`advisor.solving.mean_value`) whose ties ``instance``
-    breaks; its dominated tiers already fixed. None if it has no strategy;
-    :class:`StoppedError` (``time_limit``) if the time limit stopped the search with
-    nothing found.
+    breaks; its dominated tiers already fixed. Reads the session's columns, not its
+    HiGHS; ``on_start`` is given the search before it runs (to cancel it). None
+    if it has no strategy; :class:`StoppedError` (``time_limit``) if the time limit
+    stopped the search with nothing found.
     """
     search = _package_search(session, 1, False, remember=False, model=(model, instance))
+    if on_start is not None:
+        on_start(search)
     packages = search.rank(1)
     session.timed_out = session.timed_out or search.timed_out
     if not packages and search.timed_out:
@@ -265,7 +272,7 @@ def best_on(
     return packages[0].chosen if packages else None
 
 
-def _fix_dominated(session: SolverSession) -> None:
+def fix_dominated(session: SolverSession) -> None:
     """Fix the dominated request tiers at 0, once a session: no package's best needs them."""
     if not session.dominated_fixed:
         session.fix_requests(dominated_tiers(session.instance, session.coefficients))
@@ -283,7 +290,7 @@ def _package_search(
     per_package: int,
     distinct_requests: bool,
     remember: bool = True,
-    rows_of: PackageBounds | None = None,
+    rows_of: EnumeratedPackageSearch | None = None,
     model: tuple[highspy.HighsModel, Instance] | None = None,
 ) -> OfferPackageSearch:
     """The search over enumerated packages when the model allows it, else the tree.
@@ -292,8 +299,8 @@ def _package_search(
     ``MAX_ENUMERATED_OFFERS`` offers and every column is a request or an offer (no
     linkages, expected value); otherwise branch and bound over the offers. With
     ``remember``, an enumerated search shares the session's :class:`SearchMemory`.
-    ``rows_of``: the bounds of an earlier search of the same rows (only the costs
-    differ), whose packages and line groups are reused. ``model``: search this HiGHS
+    ``rows_of``: an earlier search of the same rows (only the costs differ), whose
+    packages, line groups and integral rows are reused. ``model``: search this HiGHS
     model over the session's columns (ties broken by its instance) instead of the
     session's own.
     """
@@ -314,12 +321,14 @@ def _package_search(
         distinct_requests,
     )
     if rows_of is not None:
-        bounds: PackageBounds | None = rows_of.recosted(highs_model.lp_)
+        bounds: PackageBounds | None = rows_of.bounds.recosted(highs_model.lp_)
     else:
         bounds = _bounds(session, highs_model.lp_, columns)
     if bounds is None:
         return OfferPackageSearch(*args)
-    return EnumeratedPackageSearch(bounds, *args, memory=session.memory if remember else None)
+    memory = session.memory if remember else None
+    shared = None if rows_of is None else rows_of.integral_rows
+    return EnumeratedPackageSearch(bounds, *args, memory=memory, integral_rows=shared)
 
 
 def _bounds(
