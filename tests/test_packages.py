@@ -329,25 +329,36 @@ def test_a_stopped_search_lists_what_its_dive_found_with_an_honest_gap(
         assert s.mip_gap > 0
 
 
-def test_scenario_measures_are_opt_in_at_tariff_line_scale(lines300, tiny) -> None:
+def test_scenario_measures_at_tariff_line_scale(lines300, tiny) -> None:
+    """By default with the package search; opt-in with the cut search; off when asked."""
     default = advisor.solve(lines300, top=1)
-    assert default.scenario_measures is None
-    assert any("VSS and EVPI are not computed" in w for w in default.warnings)
-    asked = advisor.solve(lines300, top=1, with_measures=True)
-    assert asked.scenario_measures is not None
-    assert asked.scenario_measures.expected_value_of_perfect_information >= -1e-6
-    assert not any("VSS and EVPI" in w for w in asked.warnings)
+    assert default.solver.search == "packages"
+    assert default.scenario_measures is not None
+    assert default.scenario_measures.expected_value_of_perfect_information >= -1e-6
+    assert not any("VSS and EVPI" in w for w in default.warnings)
+    skipped = advisor.solve(lines300, top=1, with_measures=False)
+    assert skipped.scenario_measures is None
+    assert not any("VSS and EVPI" in w for w in skipped.warnings)
+    assert skipped.strategies[0].decisions == default.strategies[0].decisions
+    cuts = advisor.solve(lines300, top=1, search="cuts")
+    assert cuts.scenario_measures is None
+    assert any("VSS and EVPI are not computed by default" in w for w in cuts.warnings)
 
 
 def test_cli_measures_flag(lines300_folder, solve_py) -> None:
     import json
 
     plain = solve_py(lines300_folder, "--top", "1", "--format", "json")
+    skipped = solve_py(lines300_folder, "--top", "1", "--format", "json", "--no-measures")
     asked = solve_py(lines300_folder, "--top", "1", "--format", "json", "--measures")
-    assert plain.returncode == asked.returncode == 0, plain.stderr + asked.stderr
-    assert json.loads(plain.stdout)["scenario_measures"] is None
-    assert json.loads(asked.stdout)["scenario_measures"] is not None
-    assert json.loads(asked.stdout)["solver"]["search"] == "packages"
+    runs = (plain, skipped, asked)
+    assert all(r.returncode == 0 for r in runs), "".join(r.stderr for r in runs)
+    assert json.loads(plain.stdout)["scenario_measures"] is not None
+    assert json.loads(plain.stdout)["solver"]["search"] == "packages"
+    assert json.loads(skipped.stdout)["scenario_measures"] is None
+    assert json.loads(asked.stdout)["scenario_measures"] == json.loads(plain.stdout)[
+        "scenario_measures"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -451,3 +462,15 @@ def test_an_interrupt_in_one_scenario_search_stops_the_others(lines100, monkeypa
     assert len(calls) >= 2 and set(map(id, calls)) <= set(map(id, cancelled))
     after_costs, after_offset = session.opt.costs()
     assert np.array_equal(costs, after_costs) and offset == after_offset
+
+
+def test_measured_by_default_up_to_the_measured_size() -> None:
+    from advisor.solving.pipeline import MEASURES_MAX_DECISIONS, _measured_by_default
+
+    warnings: list[str] = []
+    assert _measured_by_default(200, "cuts", warnings) and not warnings
+    assert _measured_by_default(MEASURES_MAX_DECISIONS, "packages", warnings) and not warnings
+    assert not _measured_by_default(201, "cuts", warnings)
+    assert "with the cut search" in warnings.pop()
+    assert not _measured_by_default(MEASURES_MAX_DECISIONS + 1, "packages", warnings)
+    assert "above 25,000 decisions" in warnings.pop()

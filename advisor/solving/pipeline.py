@@ -40,6 +40,10 @@ from advisor.solving.session import SolverSession, highs_version, open_session
 from advisor.solving.settings import Settings, check_instance, resolve_settings
 from advisor.solving.trust import check_solutions, confirm_infeasible
 
+# VSS and EVPI unasked with the package search up to this many decisions (10,000
+# tariff lines are 22,459): above, they cost more than half the ranking's time
+MEASURES_MAX_DECISIONS = 25_000
+
 
 @dataclass
 class _Run:
@@ -82,8 +86,9 @@ def solve(
     compatibility; see :func:`~advisor.solving.settings.default_threads`). ``progress`` receives
     short messages while the search runs. With several scenarios and the expected
     objective, the result also carries VSS and EVPI: one more solve per scenario and
-    the mean-value solve, made by default up to 200 decisions only (``with_measures``
-    True: always, False: never; when skipped by default the result says so).
+    the mean-value solve, made by default up to 200 decisions and, with the package
+    search, up to 25,000 (``with_measures`` True: always, False: never; when skipped by
+    default the result says so).
     ``search`` is ``auto``, ``cuts`` (no-good cuts on one persistent model) or
     ``packages`` (the offer-package branch and bound of :mod:`advisor.solving.packages`,
     for ``distinct_on`` offers or all, or ``top=1``); ``auto`` takes the package
@@ -149,22 +154,15 @@ def _open(instance: Instance, run: _Run, report: ProgressFn) -> SolverSession:
 def _measures(instance: Instance, run: _Run, report: ProgressFn) -> ScenarioMeasures | None:
     """VSS and EVPI of an expected-value ranking with several scenarios, when asked.
 
-    By default they are computed up to 200 decisions.
+    By default (:func:`_measured_by_default`) up to 200 decisions, and with the
+    package search up to :data:`MEASURES_MAX_DECISIONS`.
     """
     s, session, solutions = run.settings, run.session, run.outcome.solutions
     if s.objective != "expected" or len(instance.scenarios) < 2 or not solutions:
         return None
     wanted = s.with_measures
     if wanted is None:
-        wanted = len(instance.decision_ids()) <= TIE_BREAK_MAX_DECISIONS
-        if not wanted:
-            run.warnings.append(
-                "VSS and EVPI are not computed above "
-                f"{TIE_BREAK_MAX_DECISIONS} decisions by default (one more search per "
-                "scenario, and the mean-value solve: about two thirds of the ranking's time "
-                "at 10,000 lines); "
-                "ask with with_measures=True (CLI --measures)"
-            )
+        wanted = _measured_by_default(len(instance.decision_ids()), s.search, run.warnings)
     if not wanted or session is None:
         return None
     report("computing the value of the stochastic solution")
@@ -180,6 +178,31 @@ def _measures(instance: Instance, run: _Run, report: ProgressFn) -> ScenarioMeas
         session if s.search == "packages" else None,  # each scenario on the ranking's rows
     )
     return measures
+
+
+def _measured_by_default(decisions: int, search: str, warnings: list[str]) -> bool:
+    """Whether VSS and EVPI are computed unasked; if not, a warning says why.
+
+    Up to 200 decisions always; with the package search up to
+    :data:`MEASURES_MAX_DECISIONS` (10,000 tariff lines: 35-42% of the ranking's
+    time; at 50,000 lines 133%, and 3.4 GiB: ``python bench/packages.py --cases
+    measures,big-measures``).
+    """
+    if decisions <= TIE_BREAK_MAX_DECISIONS:
+        return True
+    if search == "packages" and decisions <= MEASURES_MAX_DECISIONS:
+        return True
+    why = (
+        "with the cut search (one more MILP per scenario and the mean-value MILP)"
+        if search != "packages"
+        else f"above {MEASURES_MAX_DECISIONS:,} decisions (at 50,000 tariff lines they "
+        "take longer than the ranking itself)"
+    )
+    warnings.append(
+        f"VSS and EVPI are not computed by default {why}; "
+        "ask with with_measures=True (CLI --measures)"
+    )
+    return False
 
 
 def _trust(run: _Run) -> None:
