@@ -99,17 +99,13 @@ class BulkHighs(Highs):
         columns = self._pyomo_var_to_solver_var_map
         lower: list[float] = []
         upper: list[float] = []
-        starts: list[int] = []
-        index: list[int] = []
-        value: list[float] = []
+        entries: list[dict[int, float]] = []
         first = len(self._pyomo_con_to_solver_con_map)
         for k, (con, bounded, held) in enumerate(zip(cons, rows, parameters, strict=True)):
             form = reader.read(bounded[1])
             self.forms[con] = form
             row = _row(form, columns)
-            starts.append(len(index))
-            index.extend(row)
-            value.extend(row.values())
+            entries.append(row)
             low, high = row_bounds(bounded, form)
             lower.append(low)
             upper.append(high)
@@ -118,15 +114,7 @@ class BulkHighs(Highs):
             if held:
                 self._row_parameters[con] = held
                 self._row_values[con] = row
-        self._solver_model.addRows(
-            len(lower),
-            np.array(lower, dtype=np.double),
-            np.array(upper, dtype=np.double),
-            len(index),
-            np.array(starts, dtype=np.int32),
-            np.array(index, dtype=np.int32),
-            np.array(value, dtype=np.double),
-        )
+        add_rows(self._solver_model, entries, lower, upper)
 
     def _remove_constraints(self, cons: list[Any]) -> None:
         super()._remove_constraints(cons)
@@ -249,6 +237,24 @@ class BulkHighs(Highs):
         self._sol = None
         if self._last_results_object is not None:
             self._last_results_object.solution_loader.invalidate()
+
+
+def add_rows(
+    highs: highspy.Highs, rows: list[dict[int, float]], lower: list[float], upper: list[float]
+) -> None:
+    """Append rows ({column: coefficient} each, with their bounds) to HiGHS in one call."""
+    starts = np.cumsum([0] + [len(row) for row in rows[:-1]]) if rows else np.zeros(0)
+    index = [column for row in rows for column in row]
+    value = [a for row in rows for a in row.values()]
+    highs.addRows(
+        len(lower),
+        np.array(lower, dtype=np.double),
+        np.array(upper, dtype=np.double),
+        len(index),
+        np.asarray(starts, dtype=np.int32),
+        np.array(index, dtype=np.int32),
+        np.array(value, dtype=np.double),
+    )
 
 
 def _row(form: LinearForm, columns: dict[int, int]) -> dict[int, float]:

@@ -40,6 +40,7 @@ from advisor.economics import compute_coefficients
 from advisor.instance import Instance
 from advisor.linear_form import LinearReader, row_bounds
 from advisor.model import SCENARIO_ROW_FAMILIES, build_model
+from advisor.solving.handoff import add_rows
 from advisor.solving.reduction import dominated_tiers
 from advisor.solving.runtime import quiet_stdout
 from advisor.solving.session import SolverSession
@@ -99,29 +100,19 @@ def _add_rows(
     """Add ``constraints`` (of another model than HiGHS's) by the columns of ``column_of``."""
     lower: list[float] = []
     upper: list[float] = []
-    starts: list[int] = []
-    index: list[int] = []
-    value: list[float] = []
+    rows: list[dict[int, float]] = []
     for con in constraints:
         bounded = con.to_bounded_expression()
         form = reader.read(bounded[1])
-        starts.append(len(index))
+        row: dict[int, float] = {}
         for vid, a in form.coefficients.items():
             if a != 0.0:
-                index.append(column_of[vid])
-                value.append(a)
+                row[column_of[vid]] = row.get(column_of[vid], 0.0) + a
+        rows.append(row)
         low, high = row_bounds(bounded, form)
         lower.append(low)
         upper.append(high)
-    highs.addRows(
-        len(lower),
-        np.array(lower, dtype=np.double),
-        np.array(upper, dtype=np.double),
-        len(index),
-        np.array(starts, dtype=np.int32),
-        np.array(index, dtype=np.int32),
-        np.array(value, dtype=np.double),
-    )
+    add_rows(highs, rows, lower, upper)
 
 
 def _set_bounds(
