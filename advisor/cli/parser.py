@@ -196,7 +196,7 @@ def add_solve_options(parser: Parser) -> None:
         const=True,
         help="compute VSS and EVPI however large the instance: by default they are "
         "computed up to 200 decisions and, with the package search, up to 25,000 (10,000 "
-        "tariff lines: they add 35-42%% to the ranking's time; at 50,000 lines more than "
+        "tariff lines: they add about 40%% to the ranking's time; at 50,000 lines more than "
         "the ranking itself)",
     )
     parser.add_argument(

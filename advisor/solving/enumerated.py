@@ -313,9 +313,9 @@ class EnumeratedPackageSearch(OfferPackageSearch):
         """Package i's LP optimum, and whether it is the whole LP's (None: infeasible).
 
         On the lines near a tie (:mod:`advisor.solving.restricted`, from the Lagrangian
-        dual's multipliers) when that settles or proves the package infeasible, else
-        the whole LP (a search started
-        from a memory has no multipliers of its own, and solves the whole LP).
+        dual's multipliers, then the package's own) when that settles or proves the
+        package infeasible, else the whole LP (a search started from a memory has no
+        multipliers of its own, and solves the whole LP).
         """
         if self.hint is not None and not self.timed_out:
             if self.restricted is None:

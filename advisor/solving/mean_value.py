@@ -57,6 +57,8 @@ def swapped_model(
     variables are not the session's columns.
     """
     held = session.highs_model() if held is None else held
+    if held.lp_.num_col_ != len(session.names):  # columns beyond the decisions: linkages
+        return None
     coefficients = compute_coefficients(instance)
     model = build_model(instance, coefficients, "expected", scenario_rows_only=True)
     variables = [model.request[r] for r in model.REQUESTS] + [model.offer[j] for j in model.OFFERS]

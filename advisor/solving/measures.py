@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
+import highspy
+
 from advisor.economics import compute_coefficients
 from advisor.evaluation import Evaluator, scenario_values
 from advisor.instance import Instance, Scenario, frozen_mapping
@@ -202,23 +204,21 @@ def _side_by_side(
     fix_dominated(session)
     held = session.highs_model()
     if held.lp_.num_col_ != len(session.names):
-        optima = optima_now()
-        return optima, mean_value_strategy(
-            instance, session.mip_gap, session.deadline, session.threads, session
+        return optima_now(), mean_value_strategy(
+            instance, session.mip_gap, session.deadline, session.threads
         )
     stopper = _Stopper()
-
-    def mean_value() -> frozenset[str] | None:
-        mean = mean_value_instance(instance)
-        model = swapped_model(session, mean, held)
-        if model is None:  # the columns checked above: not expected
-            return mean_value_strategy(
-                instance, session.mip_gap, session.deadline, session.threads
-            )
-        return best_on(session, model, mean, stopper.add)
-
     with ThreadPoolExecutor(max_workers=1) as pool:
-        job = pool.submit(mean_value)
+        job = pool.submit(
+            mean_value_strategy,
+            instance,
+            session.mip_gap,
+            session.deadline,
+            session.threads,
+            session,
+            held,
+            stopper.add,
+        )
         try:
             optima = optima_now()
             return optima, job.result()
@@ -257,18 +257,21 @@ def mean_value_strategy(
     deadline: float | None,
     threads: int | None,
     session: SolverSession | None = None,
+    held: highspy.HighsModel | None = None,
+    on_start: Callable[[OfferPackageSearch], None] | None = None,
 ) -> frozenset[str] | None:
     """The decisions of the mean-value problem's best strategy (None: it has none).
 
     With ``session`` (the ranking's, at tariff-line scale, where ties are not broken
-    by re-solves) on the session's rows (:mod:`advisor.solving.mean_value`) when the
-    two models have the same columns; else a model and session of its own, ties
-    broken by the tie-break rule.
+    by re-solves) on the session's rows (:mod:`advisor.solving.mean_value`, from its
+    HiGHS model as ``held``, when given) when the two models have the same columns;
+    else a model and session of its own, ties broken by the tie-break rule.
+    ``on_start`` is given the search on the session's rows before it runs.
     """
     mean = mean_value_instance(instance)
     large = len(instance.decision_ids()) > TIE_BREAK_MAX_DECISIONS
-    model = swapped_model(session, mean) if session is not None and large else None
+    model = swapped_model(session, mean, held) if session is not None and large else None
     if session is not None and model is not None:
-        return best_on(session, model, mean)
+        return best_on(session, model, mean, on_start)
     solution = best_strategy(mean, "expected", mip_gap, deadline, threads, tie_break=True)
     return None if solution is None else solution.chosen

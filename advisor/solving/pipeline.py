@@ -184,7 +184,7 @@ def _measured_by_default(decisions: int, search: str, warnings: list[str]) -> bo
     """Whether VSS and EVPI are computed unasked; if not, a warning says why.
 
     Up to 200 decisions always; with the package search up to
-    :data:`MEASURES_MAX_DECISIONS` (10,000 tariff lines: 35-42% of the ranking's
+    :data:`MEASURES_MAX_DECISIONS` (10,000 tariff lines: 39-41% of the ranking's
     time; at 50,000 lines 133%, and 3.4 GiB: ``python bench/packages.py --cases
     measures,big-measures``).
     """
